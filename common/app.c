@@ -1,0 +1,407 @@
+#include "app.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define API_PREFIX "/api/v1"
+
+stvs_config app_config;
+jwt_keys app_keys;
+
+typedef struct {
+    const service_t *svc;
+    int listen_fd;
+    pthread_t thread;
+    FCGX_Request fcgi;
+    db_t db;
+    req_t req;
+} worker_t;
+
+static const char *param(worker_t *w, const char *name) { return FCGX_GetParam(name, w->fcgi.envp); }
+
+static bool request_id_ok(const char *id)
+{
+    size_t n = 0;
+    for (; id[n]; n++) {
+        char c = id[n];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+              c == '.') || n >= 128)
+            return false;
+    }
+    return n > 0;
+}
+
+static void set_request_id(req_t *r, const char *given)
+{
+    unsigned char rnd[16];
+    if (given && request_id_ok(given)) {
+        snprintf(r->request_id, sizeof r->request_id, "%s", given);
+        return;
+    }
+    if (crypto_random(rnd, sizeof rnd) != 0)
+        memset(rnd, 0, sizeof rnd);
+    hex_encode(rnd, sizeof rnd, r->request_id);
+}
+
+static int hexdigit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Decodes application/x-www-form-urlencoded text (+ is a space). */
+static char *url_decode(arena_t *a, const char *s, size_t n)
+{
+    char *out = arena_alloc(a, n + 1);
+    size_t o = 0;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '+') {
+            out[o++] = ' ';
+        } else if (s[i] == '%' && i + 2 < n && hexdigit(s[i + 1]) >= 0 && hexdigit(s[i + 2]) >= 0) {
+            out[o++] = (char)(hexdigit(s[i + 1]) << 4 | hexdigit(s[i + 2]));
+            i += 2;
+        } else {
+            out[o++] = s[i];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static void parse_query(req_t *r, const char *qs)
+{
+    while (qs && *qs && r->nquery < MAX_QUERY_PARAMS) {
+        const char *amp = strchr(qs, '&');
+        size_t len = amp ? (size_t)(amp - qs) : strlen(qs);
+        const char *eq = memchr(qs, '=', len);
+        if (len) {
+            size_t klen = eq ? (size_t)(eq - qs) : len;
+            char *k = url_decode(&r->arena, qs, klen);
+            char *v = eq ? url_decode(&r->arena, eq + 1, len - klen - 1) : arena_strndup(&r->arena, "", 0);
+            if (k && v)
+                r->query[r->nquery++] = (kv_t){k, v};
+        }
+        qs = amp ? amp + 1 : NULL;
+    }
+}
+
+static bool is_json_type(const char *ct)
+{
+    if (!ct)
+        return false;
+    size_t n = strlen("application/json");
+    if (strncasecmp(ct, "application/json", n))
+        return false;
+    const char *rest = ct + n;
+    while (*rest == ' ')
+        rest++;
+    return *rest == '\0' || *rest == ';';
+}
+
+/* Reads the body into the arena; replies 413 (without reading) when it is
+ * over the limit. */
+static bool read_body(worker_t *w, req_t *r)
+{
+    const char *cl = param(w, "CONTENT_LENGTH");
+    if (!cl || !*cl)
+        return true;
+    char *end;
+    errno = 0;
+    long long len = strtoll(cl, &end, 10);
+    if (errno || *end || len < 0) {
+        reply_error(r, ERR_INVALID_JSON, "bad Content-Length");
+        return false;
+    }
+    if (len > MAX_BODY) {
+        reply_error(r, ERR_PAYLOAD_TOO_LARGE, "the body is over 1 MiB");
+        return false;
+    }
+    if (len == 0)
+        return true;
+    char *buf = arena_alloc(&r->arena, (size_t)len + 1);
+    if (!buf) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return false;
+    }
+    int got = FCGX_GetStr(buf, (int)len, w->fcgi.in);
+    if (got != len) {
+        reply_error(r, ERR_INVALID_JSON, "the body ended early");
+        return false;
+    }
+    r->body = buf;
+    r->body_len = (size_t)len;
+    return true;
+}
+
+static bool bearer_ok(req_t *r)
+{
+    const char *h = r->authorization;
+    if (!h || strncasecmp(h, "Bearer ", 7) || !h[7]) {
+        reply_error(r, ERR_UNAUTHORIZED, "a bearer access token is required");
+        return false;
+    }
+    token_claims c;
+    token_result res = jwt_verify_access(&app_keys, h + 7, time(NULL), &c);
+    if (res != TOKEN_OK) {
+        log_msg("info", r->request_id, "token refused: %s", token_result_str(res));
+        reply_error(r, ERR_UNAUTHORIZED, "the access token is invalid or expired");
+        return false;
+    }
+    r->user_id = c.user_id;
+    r->session_id = arena_strndup(&r->arena, c.session_id, strlen(c.session_id));
+    return true;
+}
+
+static void dispatch(worker_t *w, req_t *r)
+{
+    const char *uri = param(w, "DOCUMENT_URI");
+    r->method = param(w, "REQUEST_METHOD");
+    r->content_type = param(w, "CONTENT_TYPE");
+    r->authorization = param(w, "HTTP_AUTHORIZATION");
+    r->remote_addr = param(w, "REMOTE_ADDR");
+    if (!r->method)
+        r->method = "GET";
+    if (!uri)
+        uri = "";
+    if (!strncmp(uri, API_PREFIX "/", strlen(API_PREFIX) + 1))
+        uri += strlen(API_PREFIX);
+    /* copies: FCGX_Finish_r frees the params before the access log line */
+    r->method = arena_strndup(&r->arena, r->method, strlen(r->method));
+    r->path = arena_strndup(&r->arena, uri, strlen(uri));
+    if (!r->method || !r->path) {
+        r->method = r->path = "?";
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
+    parse_query(r, param(w, "QUERY_STRING"));
+
+    if (!read_body(w, r))
+        return;
+    const route_t *route = NULL;
+    char allow[64];
+    switch (route_match(w->svc->routes, w->svc->nroutes, r, &route, allow, sizeof allow)) {
+    case ROUTE_NOT_FOUND:
+        reply_error(r, ERR_NOT_FOUND, "no such resource");
+        return;
+    case ROUTE_BAD_METHOD:
+        reply_header(r, "Allow", allow);
+        reply_error(r, ERR_METHOD_NOT_ALLOWED, arena_printf(&r->arena, "allowed: %s", allow));
+        return;
+    case ROUTE_FOUND:
+        break;
+    }
+    if (r->body_len && !is_json_type(r->content_type)) {
+        reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, "send the body as application/json");
+        return;
+    }
+    if ((route->flags & ROUTE_AUTH) && !bearer_ok(r))
+        return;
+    route->handler(r);
+    if (!r->replied) {
+        log_msg("error", r->request_id, "handler for %s %s returned without a reply", r->method, route->pattern);
+        reply_error(r, ERR_INTERNAL, NULL);
+    }
+}
+
+/* libfcgi's own printf knows no %zu and is slow: headers are formatted here
+ * and written in one piece. */
+static void send_response(worker_t *w, req_t *r)
+{
+    char head[2048];
+    size_t n = 0;
+    bool cache_set = false;
+    char *body = r->resp ? json_dumps(r->resp, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+    if (r->resp && !body) { /* out of memory, or a non-UTF-8 string slipped in */
+        r->status = 500;
+        r->content_type_out = "application/problem+json";
+        body = strdup("{\"type\":\"about:blank\",\"title\":\"Internal server error\",\"status\":500,"
+                      "\"code\":\"internal\",\"detail\":\"Internal server error\"}");
+    }
+#define HEAD(...) (n += (size_t)snprintf(head + n, n < sizeof head ? sizeof head - n : 0, __VA_ARGS__))
+    HEAD("Status: %d\r\nX-Request-Id: %s\r\n", r->status, r->request_id);
+    for (int i = 0; i < r->nheaders; i++) {
+        HEAD("%s: %s\r\n", r->headers[i].name, r->headers[i].value);
+        cache_set |= !strcasecmp(r->headers[i].name, "Cache-Control");
+    }
+    if (!cache_set) /* answers carry personal data and tokens */
+        HEAD("Cache-Control: no-store\r\n");
+    size_t body_len = body ? strlen(body) : 0;
+    if (body)
+        HEAD("Content-Type: %s; charset=utf-8\r\nContent-Length: %zu\r\n", r->content_type_out, body_len);
+    HEAD("\r\n");
+#undef HEAD
+    if (n >= sizeof head) { /* cannot happen with our header set; never send a cut header */
+        log_msg("error", r->request_id, "response header too long");
+        n = (size_t)snprintf(head, sizeof head, "Status: 500\r\nX-Request-Id: %s\r\n\r\n", r->request_id);
+        body_len = 0;
+    }
+    FCGX_PutStr(head, (int)n, w->fcgi.out);
+    if (body_len)
+        FCGX_PutStr(body, (int)body_len, w->fcgi.out);
+    free(body);
+}
+
+static void request_reset(req_t *r)
+{
+    json_decref(r->json);
+    json_decref(r->resp);
+    json_decref(r->field_errors);
+    db_t *db = r->db;
+    arena_t arena = r->arena;
+    arena_reset(&arena);
+    memset(r, 0, sizeof *r);
+    r->arena = arena;
+    r->db = db;
+}
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void *worker_main(void *arg)
+{
+    worker_t *w = arg;
+    req_t *r = &w->req;
+    if (db_connect(&w->db) == -2)
+        exit(1); /* a statement does not prepare: a bug, not an outage */
+    r->db = &w->db;
+    if (FCGX_InitRequest(&w->fcgi, w->listen_fd, 0) != 0) {
+        log_error("FCGX_InitRequest failed");
+        return NULL;
+    }
+    while (FCGX_Accept_r(&w->fcgi) >= 0) {
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        set_request_id(r, param(w, "HTTP_X_REQUEST_ID"));
+        dispatch(w, r);
+        db_rollback(&w->db); /* a handler that returned early mid-transaction */
+        send_response(w, r);
+        FCGX_Finish_r(&w->fcgi);
+        log_access(r->request_id, r->method, r->path, r->status, ms_since(&t0));
+        request_reset(r);
+    }
+    FCGX_Free(&w->fcgi, 1);
+    return NULL;
+}
+
+void app_health(req_t *r)
+{
+    bool up = db_simple(r->db, "SELECT 1") == 0;
+    reply_json(r, up ? 200 : 503, json_pack("{s:s, s:s}", "status", up ? "ok" : "unavailable", "db", up ? "ok" : "down"));
+}
+
+static int load_public_key(void)
+{
+    size_t len;
+    char err[128];
+    char *pem = read_file(app_config.public_key_file, 16384, &len);
+    if (!pem) {
+        log_error("configuration: STVS_JWT_PUBLIC_KEY_FILE cannot be read (%s)", strerror(errno));
+        return -1;
+    }
+    int rc = jwt_keys_load(&app_keys, pem, len, app_config.issuer, app_config.audience, err, sizeof err);
+    free(pem);
+    if (rc)
+        log_error("configuration: STVS_JWT_PUBLIC_KEY_FILE: %s", err);
+    return rc;
+}
+
+static int open_listen_socket(const char *where)
+{
+    if (where[0] != ':')
+        unlink(where); /* a stale socket from a crashed run */
+    int fd = FCGX_OpenSocket(where, 128);
+    if (fd < 0) {
+        log_error("cannot listen on STVS_LISTEN=%s", where);
+        return -1;
+    }
+    /* nginx's workers reach the socket through the group, not the world */
+    if (where[0] != ':' && chmod(where, 0660) != 0) {
+        log_error("cannot chmod the socket: %s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int app_run(const service_t *svc)
+{
+    int rc = 1, listen_fd = -1, started = 0;
+    worker_t *workers = NULL;
+    sigset_t stop;
+    log_init(svc->name);
+    if (config_load_common(&app_config, svc->needs_data_key) || load_public_key())
+        return 1;
+    if (svc->init && svc->init(&app_config))
+        goto out;
+    if (FCGX_Init() != 0) {
+        log_error("FCGX_Init failed");
+        goto out;
+    }
+    /* FCGX_Init installs SIGTERM/SIGUSR1 handlers that never wake a thread
+     * blocked in accept: block them everywhere and wait for them here. */
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGUSR1);
+    signal(SIGPIPE, SIG_IGN);
+    if (pthread_sigmask(SIG_BLOCK, &stop, NULL) != 0)
+        goto out;
+    if ((listen_fd = open_listen_socket(app_config.listen)) < 0)
+        goto out;
+    workers = calloc((size_t)app_config.threads, sizeof *workers);
+    if (!workers)
+        goto out;
+    for (int i = 0; i < app_config.threads; i++) {
+        worker_t *w = &workers[i];
+        w->svc = svc;
+        w->listen_fd = listen_fd;
+        db_init(&w->db, app_config.db_conninfo, svc->name, svc->stmts, svc->nstmts);
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+            log_error("pthread_create failed");
+            break;
+        }
+        started++;
+    }
+    if (started == app_config.threads) {
+        int sig = 0;
+        log_info("listening on %s with %d threads", app_config.listen, started);
+        sigwait(&stop, &sig);
+        log_info("signal %d: finishing in-flight requests", sig);
+        rc = 0;
+    }
+    /* Wake the threads blocked in accept(); those mid-request finish it. */
+    FCGX_ShutdownPending();
+    shutdown(listen_fd, SHUT_RDWR);
+    for (int i = 0; i < started; i++) {
+        pthread_join(workers[i].thread, NULL);
+        db_close(&workers[i].db);
+        arena_free(&workers[i].req.arena);
+    }
+    close(listen_fd);
+    if (app_config.listen[0] != ':')
+        unlink(app_config.listen);
+    log_info("stopped");
+out:
+    free(workers);
+    if (svc->cleanup)
+        svc->cleanup();
+    jwt_keys_free(&app_keys);
+    return rc;
+}

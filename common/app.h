@@ -1,0 +1,31 @@
+/* The FastCGI service shell: configuration, worker threads (each with its own
+ * FCGX_Request, PostgreSQL connection and arena), request parsing, routing,
+ * the bearer check, buffered responses, access logs and graceful SIGTERM. */
+#ifndef STVS_APP_H
+#define STVS_APP_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "route.h"
+#include "token.h"
+
+typedef struct {
+    const char *name;            /* "auth": logs, application_name, /<name>/health */
+    const route_t *routes;
+    size_t nroutes;
+    const db_stmt *stmts;
+    int nstmts;
+    bool needs_data_key;
+    int (*init)(const stvs_config *cfg); /* service setup after the common config; 0 or -1 */
+    void (*cleanup)(void);
+} service_t;
+
+extern stvs_config app_config;
+extern jwt_keys app_keys;
+
+int app_run(const service_t *svc);
+/* GET /<svc>/health: 200 {"status":"ok","db":"ok"}, 503 when the db is down. */
+void app_health(req_t *r);
+
+#endif

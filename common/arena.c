@@ -1,0 +1,99 @@
+#include "arena.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BLOCK_SIZE 16384
+
+struct arena_block {
+    arena_block *next;
+    size_t used, cap;
+    _Alignas(16) unsigned char data[];
+};
+
+static arena_block *block_new(size_t cap)
+{
+    arena_block *b = malloc(sizeof *b + cap);
+    if (!b)
+        return NULL;
+    b->next = NULL;
+    b->used = 0;
+    b->cap = cap;
+    return b;
+}
+
+void *arena_alloc(arena_t *a, size_t n)
+{
+    size_t need = (n + 15) & ~(size_t)15;
+    if (need < n)
+        return NULL;
+    arena_block *b = a->head;
+    if (!b || b->cap - b->used < need) {
+        size_t cap = need > BLOCK_SIZE ? need : BLOCK_SIZE;
+        arena_block *nb = block_new(cap);
+        if (!nb)
+            return NULL;
+        nb->next = b;
+        a->head = nb;
+        b = nb;
+    }
+    void *p = b->data + b->used;
+    b->used += need;
+    memset(p, 0, n);
+    return p;
+}
+
+char *arena_strndup(arena_t *a, const char *s, size_t n)
+{
+    char *p = arena_alloc(a, n + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *arena_printf(arena_t *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *p = arena_alloc(a, (size_t)n + 1);
+    if (!p)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+void arena_reset(arena_t *a)
+{
+    arena_block *b = a->head;
+    if (!b)
+        return;
+    /* Keep the oldest block (the usual working set); free the rest. */
+    while (b->next) {
+        arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    b->used = 0;
+    a->head = b;
+}
+
+void arena_free(arena_t *a)
+{
+    arena_block *b = a->head;
+    while (b) {
+        arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    a->head = NULL;
+}

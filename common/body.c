@@ -1,0 +1,245 @@
+#include "body.h"
+
+#include <math.h>
+#include <string.h>
+
+bool body_object_or_reply(req_t *r)
+{
+    json_error_t jerr;
+    if (r->json)
+        return true;
+    if (!r->body_len) {
+        reply_error(r, ERR_INVALID_JSON, "a JSON object body is required");
+        return false;
+    }
+    r->json = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!r->json) {
+        const char *why = strstr(jerr.text, "duplicate") ? "duplicate object key" : "body is not valid JSON";
+        reply_error(r, ERR_INVALID_JSON, arena_printf(&r->arena, "%s at line %d column %d", why, jerr.line,
+                                                      jerr.column));
+        return false;
+    }
+    if (!json_is_object(r->json)) {
+        reply_error(r, ERR_INVALID_JSON, "body must be a JSON object");
+        return false;
+    }
+    return true;
+}
+
+long utf8_chars(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    long n = 0;
+    while (*p) {
+        unsigned c = *p;
+        int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (!len)
+            return -1;
+        for (int i = 1; i < len; i++)
+            if ((p[i] & 0xc0) != 0x80)
+                return -1;
+        p += len;
+        n++;
+    }
+    return n;
+}
+
+bool has_control_chars(const char *s, bool allow_newlines)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (allow_newlines && (*p == '\n' || *p == '\r' || *p == '\t'))
+            continue;
+        if (*p < 0x20 || *p == 0x7f)
+            return true;
+        /* C1 controls U+0080..U+009F are encoded as C2 80..C2 9F */
+        if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+            return true;
+    }
+    return false;
+}
+
+bool code_table_has(const code_table *t, const char *code)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (!strcmp(t->entries[i].code, code))
+            return true;
+    return false;
+}
+
+static const field_spec *spec_find(const field_spec *specs, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(specs[i].name, name))
+            return &specs[i];
+    return NULL;
+}
+
+static const char *type_name(field_type t)
+{
+    switch (t) {
+    case F_STRING: return "a string";
+    case F_INT: return "an integer";
+    case F_BOOL: return "a boolean";
+    case F_NUMBER: return "a number";
+    case F_ARRAY: return "an array";
+    case F_OBJECT: return "an object";
+    }
+    return "?";
+}
+
+/* Checks one string value; field is the name to report (e.g. "themes[2]"). */
+static bool check_string(req_t *r, const field_spec *s, const char *field, const char *v, bool length_rule)
+{
+    long chars = utf8_chars(v);
+    if (chars < 0) {
+        field_error(r, field, "invalid_format", "must be valid UTF-8");
+        return false;
+    }
+    if (has_control_chars(v, s->flags & FIELD_MULTILINE)) {
+        field_error(r, field, "control_character", "must not contain control characters");
+        return false;
+    }
+    if (length_rule && s->min && chars < s->min) {
+        field_error(r, field, "too_short", arena_printf(&r->arena, "must be at least %ld characters", s->min));
+        return false;
+    }
+    if (length_rule && s->max && chars > s->max) {
+        field_error(r, field, "too_long", arena_printf(&r->arena, "must be at most %ld characters", s->max));
+        return false;
+    }
+    if (s->table && !code_table_has(s->table, v)) {
+        field_error(r, field, "invalid_choice", arena_printf(&r->arena, "must be a code of table %s", s->table->name));
+        return false;
+    }
+    if (s->check) {
+        const char *msg = "is not valid";
+        const char *code = s->check(v, &msg);
+        if (code) {
+            field_error(r, field, code, msg);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void check_array(req_t *r, const field_spec *s, const json_t *v)
+{
+    size_t n = json_array_size(v);
+    if (s->min && (long)n < s->min) {
+        field_error(r, s->name, "too_short", arena_printf(&r->arena, "must have at least %ld items", s->min));
+        return;
+    }
+    if (s->max && (long)n > s->max) {
+        field_error(r, s->name, "too_long", arena_printf(&r->arena, "must have at most %ld items", s->max));
+        return;
+    }
+    /* Arrays here are lists of codes or short strings; items must be unique. */
+    for (size_t i = 0; i < n; i++) {
+        const json_t *item = json_array_get(v, i);
+        const char *name = arena_printf(&r->arena, "%s[%zu]", s->name, i);
+        if (!json_is_string(item)) {
+            field_error(r, name, "invalid_type", "must be a string");
+            continue;
+        }
+        if (!check_string(r, s, name, json_string_value(item), false))
+            continue;
+        for (size_t j = 0; j < i; j++)
+            if (json_equal(item, json_array_get(v, j))) {
+                field_error(r, name, "duplicate", "repeats an earlier item");
+                break;
+            }
+    }
+}
+
+static void store(req_t *r, const field_spec *s, const json_t *v, void *out)
+{
+    char *dst = (char *)out + s->offset;
+    switch (s->type) {
+    case F_STRING: {
+        const char *str = json_string_value(v);
+        if (check_string(r, s, s->name, str, true))
+            *(const char **)dst = str;
+        break;
+    }
+    case F_INT: {
+        long long n = json_integer_value(v);
+        if ((s->min || s->max) && (n < s->min || n > s->max)) {
+            field_error(r, s->name, "out_of_range",
+                        arena_printf(&r->arena, "must be between %ld and %ld", s->min, s->max));
+            break;
+        }
+        *(opt_int *)dst = (opt_int){true, n};
+        break;
+    }
+    case F_BOOL:
+        *(opt_bool *)dst = (opt_bool){true, json_is_true(v)};
+        break;
+    case F_NUMBER: {
+        double d = json_number_value(v);
+        if (!isfinite(d)) {
+            field_error(r, s->name, "out_of_range", "must be a finite number");
+            break;
+        }
+        *(opt_num *)dst = (opt_num){true, d};
+        break;
+    }
+    case F_ARRAY:
+        check_array(r, s, v);
+        *(const json_t **)dst = v;
+        break;
+    case F_OBJECT:
+        *(const json_t **)dst = v;
+        break;
+    }
+}
+
+static bool type_ok(field_type t, const json_t *v)
+{
+    switch (t) {
+    case F_STRING: return json_is_string(v);
+    case F_INT: return json_is_integer(v);
+    case F_BOOL: return json_is_boolean(v);
+    case F_NUMBER: return json_is_number(v);
+    case F_ARRAY: return json_is_array(v);
+    case F_OBJECT: return json_is_object(v);
+    }
+    return false;
+}
+
+void body_fields(req_t *r, const field_spec *specs, size_t n, void *out)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(r->json, key, v) {
+        if (!spec_find(specs, n, key))
+            field_error(r, key, "unknown_field", "is not a field of this request");
+    }
+    for (size_t i = 0; i < n; i++) {
+        const field_spec *s = &specs[i];
+        v = json_object_get(r->json, s->name);
+        if (!v) {
+            if (s->flags & FIELD_REQUIRED)
+                field_error(r, s->name, "required", "is required");
+            continue;
+        }
+        if (s->flags & FIELD_IMMUTABLE) {
+            field_error(r, s->name, "immutable", "cannot be changed");
+            continue;
+        }
+        if (json_is_null(v) && (s->flags & FIELD_NULLABLE))
+            continue;
+        if (!type_ok(s->type, v)) {
+            field_error(r, s->name, "invalid_type", arena_printf(&r->arena, "must be %s", type_name(s->type)));
+            continue;
+        }
+        store(r, s, v, out);
+    }
+}
+
+bool body_parse_or_reply(req_t *r, const field_spec *specs, size_t n, void *out)
+{
+    if (!body_object_or_reply(r))
+        return false;
+    body_fields(r, specs, n, out);
+    return !fields_failed_reply(r);
+}

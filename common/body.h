@@ -1,0 +1,71 @@
+/* Strict JSON bodies, validated at the edge into typed values. A service
+ * describes its body as a table of fields; body_parse() checks types,
+ * lengths (in characters), control characters, code tables and unknown
+ * fields, collecting every bad field before the handler looks at any. */
+#ifndef STVS_BODY_H
+#define STVS_BODY_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "http.h"
+
+typedef enum { F_STRING, F_INT, F_BOOL, F_NUMBER, F_ARRAY, F_OBJECT } field_type;
+
+typedef struct {
+    bool set;
+    long long v;
+} opt_int;
+typedef struct {
+    bool set;
+    bool v;
+} opt_bool;
+typedef struct {
+    bool set;
+    double v;
+} opt_num;
+
+typedef struct {
+    const char *code, *label;
+} code_entry;
+typedef struct {
+    const char *name;
+    const code_entry *entries;
+    size_t n;
+} code_table;
+
+/* A check on a well-typed string: returns NULL when fine, else an error code
+ * (e.g. "invalid_format") and sets *message. */
+typedef const char *(*field_check)(const char *value, const char **message);
+
+enum { FIELD_REQUIRED = 1, FIELD_IMMUTABLE = 2, FIELD_NULLABLE = 4, FIELD_MULTILINE = 8 };
+
+typedef struct {
+    const char *name;
+    field_type type;
+    unsigned flags;
+    long min, max;            /* string: characters; int: value; array: items */
+    size_t offset;            /* where the value goes in the output struct */
+    field_check check;        /* strings (and array items) */
+    const code_table *table;  /* strings (and array items) must be a code of it */
+} field_spec;
+
+/* Output types by field type: F_STRING const char * (NULL when absent),
+ * F_INT opt_int, F_BOOL opt_bool, F_NUMBER opt_num, F_ARRAY/F_OBJECT
+ * const json_t * (borrowed from r->json). */
+
+/* Parses r->body into r->json. Replies 400 and returns false when the body
+ * is not one JSON object with unique keys. */
+bool body_object_or_reply(req_t *r);
+/* Validates r->json against the table into out; errors go to r->field_errors.
+ * Call fields_failed_reply() after any cross-field checks. */
+void body_fields(req_t *r, const field_spec *specs, size_t n, void *out);
+/* body_object_or_reply + body_fields + fields_failed_reply. */
+bool body_parse_or_reply(req_t *r, const field_spec *specs, size_t n, void *out);
+
+/* Text rules shared by every string field. */
+long utf8_chars(const char *s);                /* -1 when not valid UTF-8 */
+bool has_control_chars(const char *s, bool allow_newlines);
+bool code_table_has(const code_table *t, const char *code);
+
+#endif

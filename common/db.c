@@ -1,0 +1,200 @@
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+void db_init(db_t *db, const char *conninfo, const char *app_name, const db_stmt *stmts, int nstmts)
+{
+    memset(db, 0, sizeof *db);
+    db->conninfo = conninfo;
+    db->app_name = app_name;
+    db->stmts = stmts;
+    db->nstmts = nstmts;
+}
+
+void db_close(db_t *db)
+{
+    if (db->conn)
+        PQfinish(db->conn);
+    db->conn = NULL;
+    db->in_tx = false;
+}
+
+static void set_status(db_t *db, const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *cons = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+    snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
+    snprintf(db->constraint, sizeof db->constraint, "%s", cons ? cons : "");
+    if (!db->conn || PQstatus(db->conn) != CONNECTION_OK || !state || !strncmp(state, "08", 2) ||
+        !strncmp(state, "57", 2) /* admin shutdown, statement timeout */ || !strcmp(state, "53300"))
+        db->last = DB_UNAVAILABLE;
+    else if (!strcmp(state, "23505"))
+        db->last = DB_UNIQUE;
+    else if (!strcmp(state, "23503"))
+        db->last = DB_FOREIGN_KEY;
+    else if (!strcmp(state, "23514") || !strcmp(state, "23502"))
+        db->last = DB_CHECK;
+    else if (!strcmp(state, "40001") || !strcmp(state, "40P01"))
+        db->last = DB_SERIALIZATION;
+    else
+        db->last = DB_ERROR;
+}
+
+int db_connect(db_t *db)
+{
+    static const char *const keys[] = {"dbname", "connect_timeout", "application_name", "options", NULL};
+    const char *vals[] = {db->conninfo, "3", db->app_name, "-c statement_timeout=5000 -c TimeZone=Asia/Shanghai",
+                          NULL};
+    db_close(db);
+    /* expand_dbname=1: STVS_DB is a full conninfo; the keys after it are
+     * ours and win over anything it says about timeouts or time zone. */
+    db->conn = PQconnectdbParams(keys, vals, 1);
+    if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
+        db_close(db);
+        db->last = DB_UNAVAILABLE;
+        return -1;
+    }
+    for (int i = 0; i < db->nstmts; i++) {
+        PGresult *res = PQprepare(db->conn, db->stmts[i].name, db->stmts[i].sql, 0, NULL);
+        bool ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+        if (!ok) {
+            set_status(db, res);
+            if (db->last != DB_UNAVAILABLE)
+                log_error("db: statement %s does not prepare: %s", db->stmts[i].name,
+                          res ? PQresultErrorMessage(res) : "no result");
+            PQclear(res);
+            db_close(db);
+            return db->last == DB_UNAVAILABLE ? -1 : -2;
+        }
+        PQclear(res);
+    }
+    db->last = DB_OK;
+    return 0;
+}
+
+static bool result_ok(const PGresult *res)
+{
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
+}
+
+static bool ensure_connected(db_t *db)
+{
+    if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
+        return true;
+    if (db->in_tx) { /* the transaction died with the connection */
+        db->last = DB_UNAVAILABLE;
+        return false;
+    }
+    return db_connect(db) == 0;
+}
+
+PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params)
+{
+    if (stmt < 0 || stmt >= db->nstmts) {
+        db->last = DB_ERROR;
+        return NULL;
+    }
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (!ensure_connected(db))
+            return NULL;
+        PGresult *res = PQexecPrepared(db->conn, db->stmts[stmt].name, nparams, params, NULL, NULL, 0);
+        if (result_ok(res)) {
+            db->last = DB_OK;
+            return res;
+        }
+        set_status(db, res);
+        PQclear(res);
+        bool dead = !db->conn || PQstatus(db->conn) != CONNECTION_OK;
+        if (db->last != DB_UNAVAILABLE || !dead || db->in_tx)
+            break;
+        db_close(db); /* reconnect and retry once: nothing ran on the dead session */
+    }
+    if (db->last == DB_ERROR)
+        log_error("db: statement %s failed with SQLSTATE %s", db->stmts[stmt].name, db->sqlstate);
+    return NULL;
+}
+
+int db_simple(db_t *db, const char *sql)
+{
+    if (!ensure_connected(db))
+        return -1;
+    PGresult *res = PQexec(db->conn, sql);
+    int rc = result_ok(res) ? 0 : -1;
+    if (rc)
+        set_status(db, res);
+    else
+        db->last = DB_OK;
+    PQclear(res);
+    return rc;
+}
+
+int db_begin(db_t *db)
+{
+    if (db_simple(db, "BEGIN"))
+        return -1;
+    db->in_tx = true;
+    return 0;
+}
+
+int db_commit(db_t *db)
+{
+    int rc = db_simple(db, "COMMIT");
+    db->in_tx = false;
+    return rc;
+}
+
+void db_rollback(db_t *db)
+{
+    if (!db->in_tx)
+        return;
+    db->in_tx = false;
+    if (db->conn && PQstatus(db->conn) == CONNECTION_OK) {
+        PGresult *res = PQexec(db->conn, "ROLLBACK");
+        PQclear(res);
+    }
+}
+
+static int col(const PGresult *res, const char *name)
+{
+    int c = PQfnumber(res, name);
+    if (c < 0)
+        log_error("db: result has no column %s", name);
+    return c;
+}
+
+bool db_isnull(const PGresult *res, int row, const char *name)
+{
+    int c = col(res, name);
+    return c < 0 || PQgetisnull(res, row, c);
+}
+
+const char *db_str(const PGresult *res, int row, const char *name)
+{
+    int c = col(res, name);
+    if (c < 0 || PQgetisnull(res, row, c))
+        return NULL;
+    return PQgetvalue(res, row, c);
+}
+
+long long db_int(const PGresult *res, int row, const char *name)
+{
+    const char *v = db_str(res, row, name);
+    return v ? strtoll(v, NULL, 10) : 0;
+}
+
+double db_num(const PGresult *res, int row, const char *name)
+{
+    const char *v = db_str(res, row, name);
+    return v ? strtod(v, NULL) : 0;
+}
+
+bool db_bool(const PGresult *res, int row, const char *name)
+{
+    const char *v = db_str(res, row, name);
+    return v && v[0] == 't';
+}

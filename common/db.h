@@ -1,0 +1,60 @@
+/* One PostgreSQL connection per worker thread. Every statement a service can
+ * run is listed in its sql.c table and prepared once per connection (and
+ * again after a reconnect, since prepared statements die with the session). */
+#ifndef STVS_DB_H
+#define STVS_DB_H
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+typedef struct {
+    const char *name;
+    const char *sql;
+} db_stmt;
+
+typedef enum {
+    DB_OK,
+    DB_UNAVAILABLE,  /* connection lost, cannot connect, or statement timeout */
+    DB_UNIQUE,       /* 23505 */
+    DB_FOREIGN_KEY,  /* 23503 */
+    DB_CHECK,        /* 23514 / 23502 */
+    DB_SERIALIZATION,/* 40001 / 40P01 */
+    DB_ERROR,        /* anything else: a bug */
+} db_status;
+
+typedef struct {
+    PGconn *conn;
+    const char *conninfo;
+    const char *app_name;
+    const db_stmt *stmts;
+    int nstmts;
+    bool in_tx;
+    db_status last;
+    char sqlstate[6];
+    char constraint[64];
+} db_t;
+
+void db_init(db_t *db, const char *conninfo, const char *app_name, const db_stmt *stmts, int nstmts);
+/* Connects and prepares every statement. -1 when the database is down;
+ * -2 when a statement fails to prepare (a bug: the caller should exit). */
+int db_connect(db_t *db);
+void db_close(db_t *db);
+
+/* Runs prepared statement `stmt` with text parameters (NULL = SQL NULL).
+ * Returns a result the caller PQclear()s, or NULL with db->last set.
+ * Outside a transaction, a statement that finds the connection dead is
+ * retried once on a fresh connection (the database came back). */
+PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params);
+/* A constant SQL string, no parameters (BEGIN, SELECT 1). */
+int db_simple(db_t *db, const char *sql);
+int db_begin(db_t *db);
+int db_commit(db_t *db);
+void db_rollback(db_t *db);   /* no-op outside a transaction */
+
+/* Column helpers: read by name; a NULL value reads as NULL / 0. */
+const char *db_str(const PGresult *res, int row, const char *col);
+long long db_int(const PGresult *res, int row, const char *col);
+double db_num(const PGresult *res, int row, const char *col);
+bool db_bool(const PGresult *res, int row, const char *col);
+bool db_isnull(const PGresult *res, int row, const char *col);
+
+#endif

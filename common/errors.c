@@ -1,0 +1,31 @@
+#include "errors.h"
+
+static const err_info errs[ERR__MAX] = {
+    [ERR_INVALID_JSON] = {400, "invalid_json", "Malformed JSON body"},
+    [ERR_VALIDATION] = {422, "validation_failed", "Validation failed"},
+    [ERR_UNAUTHORIZED] = {401, "unauthorized", "Authentication required"},
+    [ERR_INVALID_CODE] = {401, "invalid_code", "Invalid or expired code"},
+    [ERR_TOO_MANY_ATTEMPTS] = {401, "too_many_attempts", "Too many wrong attempts"},
+    [ERR_FORBIDDEN] = {403, "forbidden", "Forbidden"},
+    [ERR_VOLUNTEER_REQUIRED] = {403, "volunteer_required", "Volunteer registration required"},
+    [ERR_NOT_FOUND] = {404, "not_found", "Not found"},
+    [ERR_METHOD_NOT_ALLOWED] = {405, "method_not_allowed", "Method not allowed"},
+    [ERR_CONFLICT] = {409, "conflict", "Conflict"},
+    [ERR_ALREADY_EXISTS] = {409, "already_exists", "Already exists"},
+    [ERR_ALREADY_SIGNED_UP] = {409, "already_signed_up", "Already signed up"},
+    [ERR_ACTIVITY_FULL] = {409, "activity_full", "Activity is full"},
+    [ERR_SIGNUP_CLOSED] = {409, "signup_closed", "Sign-up is closed"},
+    [ERR_ORG_NOT_APPROVED] = {409, "org_not_approved", "Organization not approved"},
+    [ERR_PAYLOAD_TOO_LARGE] = {413, "payload_too_large", "Payload too large"},
+    [ERR_UNSUPPORTED_MEDIA_TYPE] = {415, "unsupported_media_type", "Unsupported media type"},
+    [ERR_RATE_LIMITED] = {429, "rate_limited", "Too many requests"},
+    [ERR_INTERNAL] = {500, "internal", "Internal server error"},
+    [ERR_UNAVAILABLE] = {503, "unavailable", "Service unavailable"},
+};
+
+const err_info *err_lookup(err_code e)
+{
+    if ((unsigned)e >= ERR__MAX)
+        e = ERR_INTERNAL;
+    return &errs[e];
+}

@@ -1,0 +1,144 @@
+#include "http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+void reply_json(req_t *r, int status, json_t *body)
+{
+    json_decref(r->resp);
+    r->resp = body;
+    r->status = status;
+    r->content_type_out = "application/json";
+    r->replied = true;
+}
+
+void reply_empty(req_t *r, int status)
+{
+    json_decref(r->resp);
+    r->resp = NULL;
+    r->status = status;
+    r->replied = true;
+}
+
+void reply_header(req_t *r, const char *name, const char *value)
+{
+    if (r->nheaders == MAX_EXTRA_HEADERS) {
+        log_msg("error", r->request_id, "too many response headers; dropped %s", name);
+        return;
+    }
+    r->headers[r->nheaders++] = (kv_t){name, arena_strndup(&r->arena, value, strlen(value))};
+}
+
+static void reply_problem(req_t *r, err_code e, const char *detail, json_t *errors)
+{
+    const err_info *info = err_lookup(e);
+    json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "about:blank", "title", info->title, "status",
+                          info->status, "code", info->code, "detail", detail ? detail : info->title);
+    if (p && errors)
+        json_object_set(p, "errors", errors);
+    reply_json(r, info->status, p);
+    r->content_type_out = "application/problem+json";
+    if (info->status == 401)
+        reply_header(r, "WWW-Authenticate", "Bearer");
+}
+
+void reply_error(req_t *r, err_code e, const char *detail) { reply_problem(r, e, detail, NULL); }
+
+void reply_db_error(req_t *r)
+{
+    if (r->db->last == DB_UNAVAILABLE) {
+        reply_header(r, "Retry-After", "5");
+        reply_error(r, ERR_UNAVAILABLE, "the database is unavailable; try again shortly");
+    } else {
+        reply_error(r, ERR_INTERNAL, NULL);
+    }
+}
+
+PGresult *db_query_or_reply(req_t *r, int stmt, int nparams, const char *const *params)
+{
+    PGresult *res = db_exec(r->db, stmt, nparams, params);
+    if (!res)
+        reply_db_error(r);
+    return res;
+}
+
+bool db_do_or_reply(req_t *r, int stmt, int nparams, const char *const *params)
+{
+    PGresult *res = db_query_or_reply(r, stmt, nparams, params);
+    PQclear(res);
+    return res != NULL;
+}
+
+bool db_begin_or_reply(req_t *r)
+{
+    if (db_begin(r->db) == 0)
+        return true;
+    reply_db_error(r);
+    return false;
+}
+
+bool db_commit_or_reply(req_t *r)
+{
+    if (db_commit(r->db) == 0)
+        return true;
+    reply_db_error(r);
+    return false;
+}
+
+void field_error(req_t *r, const char *field, const char *code, const char *message)
+{
+    if (!r->field_errors)
+        r->field_errors = json_array();
+    json_array_append_new(r->field_errors,
+                          json_pack("{s:s, s:s, s:s}", "field", field, "code", code, "message", message));
+}
+
+bool fields_failed_reply(req_t *r)
+{
+    if (!r->field_errors || !json_array_size(r->field_errors))
+        return false;
+    size_t n = json_array_size(r->field_errors);
+    reply_problem(r, ERR_VALIDATION,
+                  n == 1 ? "1 field is invalid" : arena_printf(&r->arena, "%zu fields are invalid", n),
+                  r->field_errors);
+    return true;
+}
+
+const char *query_get(const req_t *r, const char *name)
+{
+    for (int i = 0; i < r->nquery; i++)
+        if (!strcmp(r->query[i].name, name))
+            return r->query[i].value;
+    return NULL;
+}
+
+static bool parse_positive(const char *s, long long max, long long *out)
+{
+    long long v = 0;
+    if (!s || !*s || strlen(s) > 18)
+        return false;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        v = v * 10 + (*p - '0');
+    }
+    if (v < 1 || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+void query_paging(req_t *r, paging_t *p)
+{
+    const char *page = query_get(r, "page"), *size = query_get(r, "page_size");
+    p->page = 1;
+    p->page_size = 20;
+    if (page && !parse_positive(page, 1000000, &p->page))
+        field_error(r, "page", "invalid_format", "must be an integer from 1");
+    if (size && !parse_positive(size, 100, &p->page_size))
+        field_error(r, "page_size", "out_of_range", "must be an integer from 1 to 100");
+    p->offset = (p->page - 1) * p->page_size;
+}

@@ -1,0 +1,85 @@
+/* A request as a handler sees it, and the helpers that answer it. The
+ * response is buffered: nothing goes out until the handler returns, so
+ * any path can still turn into an error. */
+#ifndef STVS_HTTP_H
+#define STVS_HTTP_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arena.h"
+#include "db.h"
+#include "errors.h"
+
+#define MAX_BODY (1024 * 1024)
+#define MAX_PATH_PARAMS 4
+#define MAX_QUERY_PARAMS 32
+#define MAX_EXTRA_HEADERS 6
+
+typedef struct {
+    const char *name, *value;
+} kv_t;
+
+typedef struct req {
+    arena_t arena;      /* owns every string below */
+    db_t *db;           /* this worker's connection */
+
+    const char *method;
+    const char *path;   /* after the /api/v1 prefix, e.g. /auth/me */
+    const char *content_type;
+    const char *authorization;
+    const char *remote_addr; /* from nginx's $remote_addr, never a client header */
+    char request_id[129];
+    const char *body;
+    size_t body_len;
+    json_t *json;       /* parsed body (owned; freed at request end) */
+
+    long long path_ids[MAX_PATH_PARAMS];
+    int npath_ids;
+    kv_t query[MAX_QUERY_PARAMS];
+    int nquery;
+
+    /* set by the bearer check on ROUTE_AUTH routes */
+    long long user_id;
+    const char *session_id;
+
+    /* collected field errors, flushed by fields_failed_reply() */
+    json_t *field_errors;
+
+    /* response */
+    int status;
+    json_t *resp;       /* owned */
+    const char *content_type_out;
+    kv_t headers[MAX_EXTRA_HEADERS];
+    int nheaders;
+    bool replied;
+} req_t;
+
+/* Answers. Each marks the request replied; a handler returns right after. */
+void reply_json(req_t *r, int status, json_t *body);   /* steals body */
+void reply_empty(req_t *r, int status);
+void reply_error(req_t *r, err_code e, const char *detail);
+void reply_db_error(req_t *r);                         /* 503 when the db is down, else 500 */
+void reply_header(req_t *r, const char *name, const char *value); /* value copied */
+
+/* Database calls that answer 503 (database down) or 500 themselves when
+ * they fail, so a handler just returns. */
+PGresult *db_query_or_reply(req_t *r, int stmt, int nparams, const char *const *params); /* caller PQclear()s */
+bool db_do_or_reply(req_t *r, int stmt, int nparams, const char *const *params);         /* rows not needed */
+bool db_begin_or_reply(req_t *r);
+bool db_commit_or_reply(req_t *r);
+
+/* Field errors: collect, then one 422 naming every bad field. */
+void field_error(req_t *r, const char *field, const char *code, const char *message);
+bool fields_failed_reply(req_t *r); /* true (and replied 422) when any error was collected */
+
+const char *query_get(const req_t *r, const char *name); /* first value, decoded, or NULL */
+
+/* Paging ?page=&page_size= (defaults 1 and 20, page_size ≤ 100). Adds field
+ * errors; the caller checks fields_failed_reply(). */
+typedef struct {
+    long long page, page_size, offset;
+} paging_t;
+void query_paging(req_t *r, paging_t *p);
+
+#endif

@@ -1,0 +1,29 @@
+/* A service's route table: method, pattern, handler, flags. Patterns are
+ * literal segments and {id} (a positive integer, read into r->path_ids). */
+#ifndef STVS_ROUTE_H
+#define STVS_ROUTE_H
+#include <stddef.h>
+
+#include "http.h"
+
+typedef void (*handler_fn)(req_t *r);
+
+enum {
+    ROUTE_AUTH = 1,     /* a valid access token is required (401 otherwise) */
+};
+
+typedef struct {
+    const char *method;
+    const char *pattern;
+    handler_fn handler;
+    unsigned flags;
+} route_t;
+
+typedef enum { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_BAD_METHOD } route_result;
+
+/* On ROUTE_FOUND sets *found and fills r->path_ids; on ROUTE_BAD_METHOD
+ * writes the Allow list ("GET, POST") into allow. */
+route_result route_match(const route_t *routes, size_t n, req_t *r, const route_t **found, char *allow,
+                         size_t allowlen);
+
+#endif

@@ -1,0 +1,183 @@
+#include "token.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <jwt.h>
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+
+#define MAX_TOKEN 4096
+
+static int bn_param_b64(const EVP_PKEY *pk, const char *name, char *out, size_t outlen)
+{
+    BIGNUM *bn = NULL;
+    unsigned char buf[32];
+    if (!EVP_PKEY_get_bn_param(pk, name, &bn))
+        return -1;
+    int rc = BN_bn2binpad(bn, buf, sizeof buf) == 32 && b64url_encode(buf, 32, out, outlen) ? 0 : -1;
+    BN_free(bn);
+    return rc;
+}
+
+int jwt_keys_load(jwt_keys *k, const char *pem, size_t len, const char *issuer, const char *audience, char *err,
+                  size_t errlen)
+{
+    int rc = -1;
+    char curve[32] = "";
+    memset(k, 0, sizeof *k);
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    EVP_PKEY *pk = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+    if (!pk) {
+        snprintf(err, errlen, "not a PEM public key");
+        goto out;
+    }
+    if (!EVP_PKEY_is_a(pk, "EC") ||
+        !EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof curve, NULL) ||
+        strcmp(curve, "prime256v1")) {
+        snprintf(err, errlen, "not a P-256 (ES256) key");
+        goto out;
+    }
+    if (bn_param_b64(pk, OSSL_PKEY_PARAM_EC_PUB_X, k->x, sizeof k->x) ||
+        bn_param_b64(pk, OSSL_PKEY_PARAM_EC_PUB_Y, k->y, sizeof k->y)) {
+        snprintf(err, errlen, "cannot read the key's coordinates");
+        goto out;
+    }
+    /* RFC 7638: SHA-256 over the required members in lexicographic order. */
+    char canon[200];
+    unsigned char digest[32];
+    int n = snprintf(canon, sizeof canon, "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}", k->x, k->y);
+    crypto_sha256(canon, (size_t)n, digest);
+    b64url_encode(digest, 32, k->kid, sizeof k->kid);
+    k->public_pem = malloc(len + 1);
+    if (!k->public_pem) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    memcpy(k->public_pem, pem, len);
+    k->public_pem[len] = '\0';
+    k->public_len = len;
+    k->issuer = issuer;
+    k->audience = audience;
+    rc = 0;
+out:
+    EVP_PKEY_free(pk);
+    BIO_free(bio);
+    return rc;
+}
+
+void jwt_keys_free(jwt_keys *k)
+{
+    free(k->public_pem);
+    k->public_pem = NULL;
+}
+
+/* Decodes one base64url segment into a JSON object (duplicate keys refused). */
+static json_t *segment_json(const char *seg, size_t n)
+{
+    unsigned char buf[MAX_TOKEN];
+    long len = b64url_decode(seg, n, buf, sizeof buf);
+    if (len <= 0)
+        return NULL;
+    json_t *j = json_loadb((const char *)buf, (size_t)len, JSON_REJECT_DUPLICATES, NULL);
+    if (j && !json_is_object(j)) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+static bool str_is(const json_t *o, const char *key, const char *want)
+{
+    const json_t *v = json_object_get(o, key);
+    return json_is_string(v) && !strcmp(json_string_value(v), want);
+}
+
+static token_result check_header(const jwt_keys *k, const json_t *h)
+{
+    /* Exact, case-sensitive: libjwt would accept "es256", "none", HS*. */
+    if (!str_is(h, "alg", "ES256") || !str_is(h, "typ", "JWT") || !str_is(h, "kid", k->kid))
+        return TOKEN_BAD_HEADER;
+    if (json_object_get(h, "crit"))
+        return TOKEN_BAD_HEADER;
+    return TOKEN_OK;
+}
+
+static token_result check_claims(const jwt_keys *k, const json_t *c, time_t now, token_claims *out)
+{
+    const json_t *exp = json_object_get(c, "exp"), *iat = json_object_get(c, "iat");
+    const json_t *sub = json_object_get(c, "sub"), *sid = json_object_get(c, "sid");
+    if (!json_is_integer(exp) || !json_is_integer(iat) || !json_is_string(sub) || !json_is_string(sid))
+        return TOKEN_BAD_CLAIMS;
+    if (!str_is(c, "iss", k->issuer) || !str_is(c, "aud", k->audience) || !str_is(c, "token_use", "access"))
+        return TOKEN_BAD_CLAIMS;
+    if (json_integer_value(exp) <= (json_int_t)now)
+        return TOKEN_EXPIRED;
+    if (json_integer_value(iat) > (json_int_t)now + JWT_LEEWAY ||
+        json_integer_value(exp) - json_integer_value(iat) > ACCESS_TOKEN_TTL)
+        return TOKEN_BAD_CLAIMS;
+    const char *s = json_string_value(sub);
+    char *end;
+    errno = 0;
+    long long uid = strtoll(s, &end, 10);
+    if (errno || *end || uid <= 0 || s[0] == '0' || s[0] == '+' || strlen(json_string_value(sid)) >= sizeof out->session_id)
+        return TOKEN_BAD_CLAIMS;
+    out->user_id = uid;
+    snprintf(out->session_id, sizeof out->session_id, "%s", json_string_value(sid));
+    out->iat = json_integer_value(iat);
+    out->exp = json_integer_value(exp);
+    return TOKEN_OK;
+}
+
+token_result jwt_verify_access(const jwt_keys *k, const char *token, time_t now, token_claims *out)
+{
+    size_t len = strnlen(token, MAX_TOKEN + 1);
+    if (!k->public_pem || len == 0 || len > MAX_TOKEN)
+        return TOKEN_MALFORMED;
+    const char *dot1 = strchr(token, '.');
+    const char *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+    if (!dot1 || !dot2 || strchr(dot2 + 1, '.') || dot2[1] == '\0')
+        return TOKEN_MALFORMED;
+
+    json_t *header = segment_json(token, (size_t)(dot1 - token));
+    if (!header)
+        return TOKEN_MALFORMED;
+    token_result res = check_header(k, header);
+    json_decref(header);
+    if (res != TOKEN_OK)
+        return res;
+
+    jwt_t *jwt = NULL;
+    if (jwt_decode(&jwt, token, (const unsigned char *)k->public_pem, (int)k->public_len) != 0 || !jwt)
+        return TOKEN_BAD_SIGNATURE;
+    bool es256 = jwt_get_alg(jwt) == JWT_ALG_ES256;
+    jwt_free(jwt);
+    if (!es256)
+        return TOKEN_BAD_HEADER;
+
+    json_t *claims = segment_json(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+    if (!claims)
+        return TOKEN_MALFORMED;
+    res = check_claims(k, claims, now, out);
+    json_decref(claims);
+    return res;
+}
+
+const char *token_result_str(token_result r)
+{
+    switch (r) {
+    case TOKEN_OK: return "ok";
+    case TOKEN_MALFORMED: return "malformed";
+    case TOKEN_BAD_HEADER: return "bad header";
+    case TOKEN_BAD_SIGNATURE: return "bad signature";
+    case TOKEN_EXPIRED: return "expired";
+    case TOKEN_BAD_CLAIMS: return "bad claims";
+    }
+    return "?";
+}

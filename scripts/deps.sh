@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the stack needs, only those missing.
+# (make and a shell are taken as given: they run this script.)
+set -euo pipefail
+
+packages=(
+    gcc libc6-dev pkg-config               # build
+    libfcgi-dev libjansson-dev libjwt-dev libpq-dev libssl-dev libargon2-dev libcurl4-openssl-dev
+    postgresql postgresql-client           # database (server run from var/, not the system cluster)
+    nginx                                  # front door
+    openssl curl ca-certificates           # key generation, health checks, SMS provider TLS
+    python3                                # API tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Node.js and npm run the OpenAPI linter; any install that provides them will do.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    missing+=(nodejs npm)
+fi
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "deps: run as root (or install sudo) to install: ${missing[*]}" >&2; exit 1; }
+    sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

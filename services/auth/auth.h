@@ -1,0 +1,74 @@
+/* What the auth service's files share: its SQL table, its settings, and the
+ * token helpers. */
+#ifndef STVS_AUTH_H
+#define STVS_AUTH_H
+#include <stdbool.h>
+
+#include "app.h"
+#include "body.h"
+#include "sms.h"
+
+#define SMS_CODE_TTL 300
+#define SMS_WRONG_TRIES 5
+#define REFRESH_TTL (30 * 24 * 3600)
+#define PASSWORD_TRIES 5
+#define PASSWORD_LOCK_SECONDS 900
+
+enum auth_sql {
+    SQL_SMS_LOCK,
+    SQL_SMS_LIMITS,
+    SQL_SMS_CODE_UPSERT,
+    SQL_SMS_SEND_LOG,
+    SQL_CODE_FOR_UPDATE,
+    SQL_CODE_WRONG,
+    SQL_CODE_USE,
+    SQL_USER_UPSERT,
+    SQL_SESSION_CREATE,
+    SQL_REFRESH_INSERT,
+    SQL_REFRESH_FOR_UPDATE,
+    SQL_REFRESH_MARK_USED,
+    SQL_SESSION_REVOKE,
+    SQL_SESSIONS_REVOKE_OTHERS,
+    SQL_ME,
+    SQL_USER_FOR_PASSWORD,
+    SQL_PASSWORD_FAILED,
+    SQL_PASSWORD_OK,
+    SQL_PASSWORD_SET,
+    SQL__MAX
+};
+extern const db_stmt auth_sql[SQL__MAX];
+
+typedef struct {
+    sms_sender *sms;
+    long resend_seconds, per_phone_per_day, per_address_per_hour;
+    unsigned char code_key[32]; /* HMAC key for stored SMS codes */
+    char *private_pem;
+    size_t private_len;
+} auth_settings;
+extern auth_settings auth;
+
+/* Shared checks for request bodies. */
+const char *check_phone(const char *v, const char **message);
+/* Constant-time check of a submitted login code against its stored hash. */
+bool sms_code_matches(const char *phone, const char *code, const char *stored_hex);
+
+/* tokens.c: issues a session's token pair and answers 200 with it and the
+ * user. Runs inside the caller's transaction and commits it. */
+void reply_new_tokens(req_t *r, long long user_id, long long session_id);
+/* Hex SHA-256 of a refresh token, the only form stored. */
+void refresh_token_hash(const char *token, char out[65]);
+/* Prepares the dummy hash that equalizes password-login timing. */
+int auth_passwords_init(void);
+/* The caller as GET /auth/me shows it, or NULL after replying an error. */
+json_t *me_json_or_reply(req_t *r, long long user_id);
+
+/* handlers */
+void h_sms_codes_create(req_t *r);
+void h_sessions_create(req_t *r);
+void h_tokens_refresh(req_t *r);
+void h_sessions_delete_current(req_t *r);
+void h_me(req_t *r);
+void h_jwks(req_t *r);
+void h_password_put(req_t *r);
+
+#endif

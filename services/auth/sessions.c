@@ -1,0 +1,246 @@
+/* Logging in (code or password), refreshing, logging out, the caller's
+ * account, and setting a password. */
+#include <argon2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "log.h"
+
+/* argon2id at OWASP's minimum (19 MiB, 2 passes): slow for an attacker,
+ * bounded memory per worker thread. */
+#define ARGON2_T 2
+#define ARGON2_M_KIB 19456
+#define ARGON2_P 1
+#define ARGON2_SALT 16
+#define ARGON2_HASH 32
+
+static const char *check_code(const char *v, const char **message)
+{
+    bool ok = strlen(v) == 6;
+    for (int i = 0; ok && i < 6; i++)
+        ok = v[i] >= '0' && v[i] <= '9';
+    *message = "must be 6 digits";
+    return ok ? NULL : "invalid_format";
+}
+
+typedef struct {
+    const char *phone, *code, *password;
+} login_body;
+
+static const field_spec login_fields[] = {
+    {"phone", F_STRING, FIELD_REQUIRED, 0, 0, offsetof(login_body, phone), check_phone, NULL},
+    {"code", F_STRING, 0, 0, 0, offsetof(login_body, code), check_code, NULL},
+    {"password", F_STRING, 0, 1, 128, offsetof(login_body, password), NULL, NULL},
+};
+
+/* Creates the account on first use, a session, and answers the tokens. */
+static void start_session(req_t *r, const char *phone)
+{
+    PGresult *res = db_query_or_reply(r, SQL_USER_UPSERT, 1, (const char *[]){phone});
+    if (!res)
+        return;
+    long long user_id = db_int(res, 0, "id");
+    PQclear(res);
+    const char *uid = arena_printf(&r->arena, "%lld", user_id);
+    res = db_query_or_reply(r, SQL_SESSION_CREATE, 1, (const char *[]){uid});
+    if (!res)
+        return;
+    long long session_id = db_int(res, 0, "id");
+    PQclear(res);
+    reply_new_tokens(r, user_id, session_id);
+}
+
+/* 200 or 401 invalid_code / too_many_attempts. A wrong try is committed
+ * before answering, so it counts even though the login fails. */
+static void login_with_code(req_t *r, const login_body *b)
+{
+    if (!db_begin_or_reply(r))
+        return;
+    PGresult *res = db_query_or_reply(r, SQL_CODE_FOR_UPDATE, 1, (const char *[]){b->phone});
+    if (!res)
+        return;
+    bool usable = PQntuples(res) == 1 && db_bool(res, 0, "live") && !db_bool(res, 0, "used");
+    bool right = usable && sms_code_matches(b->phone, b->code, db_str(res, 0, "code_hash"));
+    PQclear(res);
+    if (!usable) {
+        reply_error(r, ERR_INVALID_CODE, "the code is wrong, used or expired");
+        return;
+    }
+    if (right) {
+        if (db_do_or_reply(r, SQL_CODE_USE, 1, (const char *[]){b->phone}))
+            start_session(r, b->phone);
+        return;
+    }
+    const char *tries = arena_printf(&r->arena, "%d", SMS_WRONG_TRIES);
+    res = db_query_or_reply(r, SQL_CODE_WRONG, 2, (const char *[]){b->phone, tries});
+    if (!res)
+        return;
+    bool burnt = db_int(res, 0, "attempts") >= SMS_WRONG_TRIES;
+    PQclear(res);
+    if (!db_commit_or_reply(r))
+        return;
+    if (burnt)
+        reply_error(r, ERR_TOO_MANY_ATTEMPTS, "too many wrong codes; request a new one");
+    else
+        reply_error(r, ERR_INVALID_CODE, "the code is wrong, used or expired");
+}
+
+/* A hash to verify against when the phone has no password, so that the
+ * answer takes as long whether or not the account exists. */
+static char dummy_hash[128];
+
+static int hash_password(const char *password, char *out, size_t outlen)
+{
+    unsigned char salt[ARGON2_SALT];
+    if (crypto_random(salt, sizeof salt))
+        return -1;
+    return argon2id_hash_encoded(ARGON2_T, ARGON2_M_KIB, ARGON2_P, password, strlen(password), salt, sizeof salt,
+                                 ARGON2_HASH, out, outlen) == ARGON2_OK ? 0 : -1;
+}
+
+int auth_passwords_init(void) { return hash_password("not a real password", dummy_hash, sizeof dummy_hash); }
+
+/* 200, 401 unauthorized, 429 while locked after repeated failures. */
+static void login_with_password(req_t *r, const login_body *b)
+{
+    if (!db_begin_or_reply(r))
+        return;
+    PGresult *res = db_query_or_reply(r, SQL_USER_FOR_PASSWORD, 1, (const char *[]){b->phone});
+    if (!res)
+        return;
+    bool exists = PQntuples(res) == 1;
+    long long user_id = exists ? db_int(res, 0, "id") : 0;
+    long long locked_for = exists ? db_int(res, 0, "locked_for") : 0;
+    const char *stored = exists ? db_str(res, 0, "password_hash") : NULL;
+    if (locked_for > 0) {
+        PQclear(res);
+        reply_header(r, "Retry-After", arena_printf(&r->arena, "%lld", locked_for));
+        reply_error(r, ERR_RATE_LIMITED, "too many wrong passwords; try again later");
+        return;
+    }
+    bool ok = argon2id_verify(stored ? stored : dummy_hash, b->password, strlen(b->password)) == ARGON2_OK && stored;
+    PQclear(res);
+    if (ok) {
+        const char *uid = arena_printf(&r->arena, "%lld", user_id);
+        if (db_do_or_reply(r, SQL_PASSWORD_OK, 1, (const char *[]){uid}))
+            start_session(r, b->phone);
+        return;
+    }
+    if (exists) {
+        const char *uid = arena_printf(&r->arena, "%lld", user_id);
+        const char *tries = arena_printf(&r->arena, "%d", PASSWORD_TRIES);
+        const char *lock = arena_printf(&r->arena, "%d", PASSWORD_LOCK_SECONDS);
+        if (!db_do_or_reply(r, SQL_PASSWORD_FAILED, 3, (const char *[]){uid, tries, lock}) || !db_commit_or_reply(r))
+            return;
+    }
+    reply_error(r, ERR_UNAUTHORIZED, "wrong phone or password");
+}
+
+/* POST /auth/sessions: 200, 400, 401, 413, 415, 422, 429, 503. */
+void h_sessions_create(req_t *r)
+{
+    login_body b = {0};
+    if (!body_object_or_reply(r))
+        return;
+    body_fields(r, login_fields, sizeof login_fields / sizeof *login_fields, &b);
+    bool has_code = json_object_get(r->json, "code"), has_password = json_object_get(r->json, "password");
+    if (has_code && has_password)
+        field_error(r, "password", "exclusive", "send either code or password, not both");
+    else if (!has_code && !has_password)
+        field_error(r, "code", "required", "code (or password) is required");
+    if (fields_failed_reply(r))
+        return;
+    if (b.code)
+        login_with_code(r, &b);
+    else
+        login_with_password(r, &b);
+}
+
+typedef struct {
+    const char *refresh_token;
+} refresh_body;
+
+static const field_spec refresh_fields[] = {
+    {"refresh_token", F_STRING, FIELD_REQUIRED, 1, 4096, offsetof(refresh_body, refresh_token), NULL, NULL},
+};
+
+/* POST /auth/tokens/refresh: 200 with a new pair, 401. Each refresh token
+ * works once; presenting a rotated one again means it was stolen (or the
+ * client is confused), so the whole session is revoked. */
+void h_tokens_refresh(req_t *r)
+{
+    refresh_body b = {0};
+    char hash[65];
+    if (!body_parse_or_reply(r, refresh_fields, 1, &b))
+        return;
+    refresh_token_hash(b.refresh_token, hash);
+    if (!db_begin_or_reply(r))
+        return;
+    PGresult *res = db_query_or_reply(r, SQL_REFRESH_FOR_UPDATE, 1, (const char *[]){hash});
+    if (!res)
+        return;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        reply_error(r, ERR_UNAUTHORIZED, "unknown refresh token");
+        return;
+    }
+    const char *session = arena_printf(&r->arena, "%s", db_str(res, 0, "session_id"));
+    long long session_id = db_int(res, 0, "session_id"), user_id = db_int(res, 0, "user_id");
+    bool used = db_bool(res, 0, "used"), expired = db_bool(res, 0, "expired"), revoked = db_bool(res, 0, "revoked");
+    PQclear(res);
+    if (used && !revoked) {
+        log_msg("warn", r->request_id, "rotated refresh token reused; revoking session %lld", session_id);
+        if (!db_do_or_reply(r, SQL_SESSION_REVOKE, 1, (const char *[]){session}) || !db_commit_or_reply(r))
+            return;
+    }
+    if (used || expired || revoked) {
+        reply_error(r, ERR_UNAUTHORIZED, "the refresh token is no longer valid");
+        return;
+    }
+    if (db_do_or_reply(r, SQL_REFRESH_MARK_USED, 1, (const char *[]){hash}))
+        reply_new_tokens(r, user_id, session_id);
+}
+
+/* DELETE /auth/sessions/current: 204, 401. Ends the session of the access
+ * token; its refresh tokens stop working at once. */
+void h_sessions_delete_current(req_t *r)
+{
+    if (db_do_or_reply(r, SQL_SESSION_REVOKE, 1, (const char *[]){r->session_id}))
+        reply_empty(r, 204);
+}
+
+/* GET /auth/me: 200, 401. */
+void h_me(req_t *r)
+{
+    json_t *me = me_json_or_reply(r, r->user_id);
+    if (me)
+        reply_json(r, 200, me);
+}
+
+typedef struct {
+    const char *password;
+} password_body;
+
+static const field_spec password_fields[] = {
+    {"password", F_STRING, FIELD_REQUIRED, 8, 128, offsetof(password_body, password), NULL, NULL},
+};
+
+/* PUT /auth/password: 204, 401, 422. Every other session of the user ends. */
+void h_password_put(req_t *r)
+{
+    password_body b = {0};
+    char encoded[128];
+    if (!body_parse_or_reply(r, password_fields, 1, &b))
+        return;
+    if (hash_password(b.password, encoded, sizeof encoded)) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
+    const char *uid = arena_printf(&r->arena, "%lld", r->user_id);
+    if (!db_begin_or_reply(r) || !db_do_or_reply(r, SQL_PASSWORD_SET, 2, (const char *[]){uid, encoded}) ||
+        !db_do_or_reply(r, SQL_SESSIONS_REVOKE_OTHERS, 2, (const char *[]){uid, r->session_id}) ||
+        !db_commit_or_reply(r))
+        return;
+    reply_empty(r, 204);
+}

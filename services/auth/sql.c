@@ -1,0 +1,104 @@
+/* Every statement the auth service runs, prepared once per connection. */
+#include "auth.h"
+
+const db_stmt auth_sql[SQL__MAX] = {
+    /* Serializes concurrent sends for one phone and one client address, so
+     * the limits below cannot be raced past. */
+    [SQL_SMS_LOCK] = {"sms_lock",
+        "SELECT pg_advisory_xact_lock(1, hashtext($1)), pg_advisory_xact_lock(2, hashtext(coalesce($2, '')))"},
+
+    /* Seconds to wait for each limit, NULL when not reached: the cooldown
+     * since the newest send, and the time until the N-th newest send of the
+     * window ages out (it exists only when N sends are in the window). */
+    [SQL_SMS_LIMITS] = {"sms_limits",
+        "WITH p AS (SELECT sent_at FROM auth.sms_sends WHERE phone = $1 AND sent_at > now() - interval '1 day'),"
+        "     a AS (SELECT sent_at FROM auth.sms_sends WHERE client_addr = $2::inet"
+        "           AND sent_at > now() - interval '1 hour')"
+        " SELECT (SELECT ceil(extract(epoch FROM max(sent_at) + make_interval(secs => $3::int) - now()))::int"
+        "           FROM p) AS cooldown_wait,"
+        "        (SELECT ceil(extract(epoch FROM sent_at + interval '1 day' - now()))::int"
+        "           FROM p ORDER BY sent_at DESC OFFSET $4::int - 1 LIMIT 1) AS phone_wait,"
+        "        (SELECT ceil(extract(epoch FROM sent_at + interval '1 hour' - now()))::int"
+        "           FROM a ORDER BY sent_at DESC OFFSET $5::int - 1 LIMIT 1) AS address_wait"},
+
+    /* A new code replaces the old one and resets its tries. */
+    [SQL_SMS_CODE_UPSERT] = {"sms_code_upsert",
+        "INSERT INTO auth.sms_codes (phone, purpose, code_hash, expires_at)"
+        " VALUES ($1, $2, decode($3, 'hex'), now() + make_interval(secs => $4::int))"
+        " ON CONFLICT (phone, purpose) DO UPDATE SET code_hash = EXCLUDED.code_hash,"
+        "   expires_at = EXCLUDED.expires_at, attempts = 0, used_at = NULL, created_at = now()"},
+
+    /* Logs the send and drops rows older than every window (amortized). */
+    [SQL_SMS_SEND_LOG] = {"sms_send_log",
+        "WITH gone AS (DELETE FROM auth.sms_sends WHERE sent_at < now() - interval '25 hours')"
+        " INSERT INTO auth.sms_sends (phone, client_addr) VALUES ($1, $2::inet)"},
+
+    [SQL_CODE_FOR_UPDATE] = {"code_for_update",
+        "SELECT encode(code_hash, 'hex') AS code_hash, expires_at > now() AS live, used_at IS NOT NULL AS used"
+        " FROM auth.sms_codes WHERE phone = $1 AND purpose = 'login' FOR UPDATE"},
+
+    /* A wrong try; the last allowed one burns the code. */
+    [SQL_CODE_WRONG] = {"code_wrong",
+        "UPDATE auth.sms_codes SET attempts = attempts + 1,"
+        "   used_at = CASE WHEN attempts + 1 >= $2::int THEN now() ELSE used_at END"
+        " WHERE phone = $1 AND purpose = 'login' RETURNING attempts"},
+
+    [SQL_CODE_USE] = {"code_use",
+        "UPDATE auth.sms_codes SET used_at = now() WHERE phone = $1 AND purpose = 'login'"},
+
+    /* The first login creates the account. */
+    [SQL_USER_UPSERT] = {"user_upsert",
+        "INSERT INTO auth.users (phone) VALUES ($1)"
+        " ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone RETURNING id"},
+
+    [SQL_SESSION_CREATE] = {"session_create",
+        "INSERT INTO auth.sessions (user_id) VALUES ($1) RETURNING id"},
+
+    [SQL_REFRESH_INSERT] = {"refresh_insert",
+        "INSERT INTO auth.refresh_tokens (token_hash, session_id, expires_at)"
+        " VALUES (decode($1, 'hex'), $2, now() + make_interval(secs => $3::int))"},
+
+    [SQL_REFRESH_FOR_UPDATE] = {"refresh_for_update",
+        "SELECT t.session_id, s.user_id, t.used_at IS NOT NULL AS used, t.expires_at <= now() AS expired,"
+        "       s.revoked_at IS NOT NULL AS revoked"
+        " FROM auth.refresh_tokens t JOIN auth.sessions s ON s.id = t.session_id"
+        " WHERE t.token_hash = decode($1, 'hex') FOR UPDATE OF t, s"},
+
+    [SQL_REFRESH_MARK_USED] = {"refresh_mark_used",
+        "UPDATE auth.refresh_tokens SET used_at = now() WHERE token_hash = decode($1, 'hex')"},
+
+    /* Revoking a session kills every refresh token of its family. */
+    [SQL_SESSION_REVOKE] = {"session_revoke",
+        "UPDATE auth.sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL"},
+
+    [SQL_SESSIONS_REVOKE_OTHERS] = {"sessions_revoke_others",
+        "UPDATE auth.sessions SET revoked_at = now()"
+        " WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL"},
+
+    [SQL_ME] = {"me",
+        "SELECT u.id, u.phone, NULL::bigint AS volunteer_id,"
+        "       coalesce((SELECT json_agg(json_build_object('role', 'platform_admin', 'region_code', a.region_code)"
+        "                                 ORDER BY a.region_code)"
+        "                 FROM auth.platform_admins a WHERE a.user_id = u.id), '[]') AS roles"
+        " FROM auth.users u WHERE u.id = $1"},
+
+    [SQL_USER_FOR_PASSWORD] = {"user_for_password",
+        "SELECT id, password_hash,"
+        "       ceil(extract(epoch FROM locked_until - now()))::int AS locked_for"
+        " FROM auth.users WHERE phone = $1 FOR UPDATE"},
+
+    /* The PASSWORD_TRIES-th consecutive failure locks the account and starts
+     * counting again. */
+    [SQL_PASSWORD_FAILED] = {"password_failed",
+        "UPDATE auth.users SET"
+        "   locked_until = CASE WHEN failed_logins + 1 >= $2::int"
+        "                  THEN now() + make_interval(secs => $3::int) ELSE locked_until END,"
+        "   failed_logins = CASE WHEN failed_logins + 1 >= $2::int THEN 0 ELSE failed_logins + 1 END"
+        " WHERE id = $1"},
+
+    [SQL_PASSWORD_OK] = {"password_ok",
+        "UPDATE auth.users SET failed_logins = 0, locked_until = NULL WHERE id = $1"},
+
+    [SQL_PASSWORD_SET] = {"password_set",
+        "UPDATE auth.users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1"},
+};

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# make test: builds with -Werror and ASan/UBSan, runs the C unit tests, lints
+# docs/openapi.yaml, starts a stack of its own (fresh PostgreSQL cluster in
+# var/test, its own ports, real nginx and FastCGI services), runs the
+# black-box API tests through nginx, stops everything it started (even on
+# failure), checks the service logs for sanitizer reports, and ends with one
+# line: N passed, N failed.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+export MODE=asan
+export STVS_VAR=$ROOT/var/test
+export HTTP_PORT=${TEST_HTTP_PORT:-18080}
+export STVS_PG_PORT=${TEST_PG_PORT:-55433}
+export STVS_PG_FAST=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp:print_suppressions=0
+export SMS_OUTBOX=$STVS_VAR/sms-outbox.jsonl
+
+passed=0 failed=0
+result() { # name ok?
+    if [ "$2" = 0 ]; then passed=$((passed + 1)); echo "PASS $1"; else failed=$((failed + 1)); echo "FAIL $1"; fi
+}
+# Adds the counts of a runner's closing "N passed, N failed" line.
+add_counts() { # output-file name
+    local line
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$1" | tail -n 1)
+    if [ -z "$line" ]; then result "$2 (no result line)" 1; return; fi
+    passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
+    failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+}
+finish() {
+    scripts/stack.sh stop >/dev/null 2>&1
+    echo "$passed passed, $failed failed"
+    [ "$failed" = 0 ]
+}
+
+# A test stack left over from an interrupted run is stopped by its pid files.
+scripts/stack.sh stop >/dev/null 2>&1
+rm -rf "$STVS_VAR"
+mkdir -p "$STVS_VAR"
+trap 'finish; exit $?' EXIT
+trap 'exit 130' INT TERM
+
+echo "== build (MODE=asan, -Werror)"
+if ! make -s MODE=asan build unit; then
+    result "build with -Werror and sanitizers" 1
+    exit
+fi
+
+echo "== unit tests"
+for t in build/asan/tests/test_*; do
+    [[ $t == *.d ]] && continue
+    out=$STVS_VAR/$(basename "$t").out
+    "$t" >"$out" 2>&1
+    grep -E '^(FAIL|PASS)' "$out" | grep -v '^PASS' || true
+    add_counts "$out" "$(basename "$t")"
+done
+
+echo "== openapi lint"
+bash tests/lint-openapi.sh >"$STVS_VAR/lint.out" 2>&1
+rc=$?
+[ $rc = 0 ] || cat "$STVS_VAR/lint.out"
+result "docs/openapi.yaml passes redocly lint" $rc
+
+echo "== stack"
+if ! scripts/stack.sh run; then
+    result "test stack starts and answers health" 1
+    tail -n 30 "$STVS_VAR"/log/*.log
+    exit
+fi
+PG_CTL="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/pg_ctl -D $STVS_VAR/pg -w"
+[ "$(id -u)" = 0 ] && PG_CTL="runuser -u postgres -- $PG_CTL"
+
+echo "== API tests"
+STVS_TEST_BASE="http://127.0.0.1:$HTTP_PORT/api/v1" \
+STVS_TEST_OUTBOX="$SMS_OUTBOX" \
+STVS_TEST_PSQL="psql -h $STVS_VAR/run/pg -p $STVS_PG_PORT -U stvs -d stvs -X -q -At -v ON_ERROR_STOP=1" \
+STVS_TEST_PG_STOP="$PG_CTL -m fast stop" \
+STVS_TEST_PG_START="$PG_CTL -l $STVS_VAR/log/postgres/postgres.log start" \
+STVS_TEST_JWT_PRIVATE_KEY="$STVS_VAR/keys/jwt-es256.key" \
+    python3 tests/api/run.py "$@" | tee "$STVS_VAR/api.out"
+add_counts "$STVS_VAR/api.out" "API tests"
+
+echo "== sanitizer reports in service logs"
+scripts/stack.sh stop >/dev/null 2>&1
+for log in "$STVS_VAR"/log/*.log; do
+    name=$(basename "$log" .log)
+    [ "$name" = nginx-access ] || [ "$name" = nginx-error ] && continue
+    if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
+        grep -E -A30 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log" | head -n 60
+        result "$name ran clean under ASan/UBSan/LSan" 1
+    else
+        result "$name ran clean under ASan/UBSan/LSan" 0
+    fi
+done
