@@ -24,7 +24,7 @@ COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIBSTVS := $(BUILD)/libstvs.a
 
-.PHONY: all build run stop test admin bench deps clean unit
+.PHONY: all build run stop test test-valgrind admin bench deps clean unit
 all: build
 
 build: $(SERVICES:%=$(BUILD)/bin/stvs-%)
@@ -71,8 +71,14 @@ test:
 	@scripts/deps.sh
 	@tests/run.sh
 
+# The API suite with every service under valgrind (slower; not part of make test).
+test-valgrind:
+	@scripts/deps.sh
+	@command -v valgrind >/dev/null || apt-get install -y -qq valgrind
+	@STVS_VALGRIND=1 tests/run.sh
+
 admin:
-	@scripts/admin.sh "$(PHONE)" "$(REGION)"
+	@scripts/stack.sh admin "$(PHONE)" "$(REGION)"
 
 clean:
 	rm -rf build

@@ -216,6 +216,29 @@ static void dispatch(worker_t *w, req_t *r)
     }
 }
 
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    }
+    return "Status";
+}
+
 /* libfcgi's own printf knows no %zu and is slow: headers are formatted here
  * and written in one piece. */
 static void send_response(worker_t *w, req_t *r)
@@ -231,7 +254,7 @@ static void send_response(worker_t *w, req_t *r)
                       "\"code\":\"internal\",\"detail\":\"Internal server error\"}");
     }
 #define HEAD(...) (n += (size_t)snprintf(head + n, n < sizeof head ? sizeof head - n : 0, __VA_ARGS__))
-    HEAD("Status: %d\r\nX-Request-Id: %s\r\n", r->status, r->request_id);
+    HEAD("Status: %d %s\r\nX-Request-Id: %s\r\n", r->status, reason(r->status), r->request_id);
     for (int i = 0; i < r->nheaders; i++) {
         HEAD("%s: %s\r\n", r->headers[i].name, r->headers[i].value);
         cache_set |= !strcasecmp(r->headers[i].name, "Cache-Control");

@@ -4,6 +4,7 @@
 # Also the one-shot migration step of docker/compose.yaml.
 set -eu
 dir=$(cd "$(dirname "$0")" && pwd)/migrations
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 psql_() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 psql_ "$@" -c "CREATE TABLE IF NOT EXISTS public.schema_migrations (

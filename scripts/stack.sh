@@ -122,7 +122,7 @@ start_services() {
             STVS_JWT_PUBLIC_KEY_FILE="$KEYS/jwt-es256.pub" \
             STVS_DATA_KEY_FILE="$KEYS/data.key" \
             "${extra[@]}" \
-            "$ROOT/build/$MODE/bin/stvs-$s" >>"$LOG/$s.log" 2>&1 &
+            ${STVS_WRAPPER:-} "$ROOT/build/$MODE/bin/stvs-$s" >>"$LOG/$s.log" 2>&1 &
         echo $! >"$RUN/$s.pid"
     done
 }
@@ -148,7 +148,7 @@ start_nginx() {
 wait_healthy() {
     for s in "${SERVICES[@]}"; do
         local url="http://127.0.0.1:$HTTP_PORT/api/v1/$(health_path "$s")/health" ok=""
-        for _ in $(seq 1 150); do
+        for _ in $(seq 1 300); do
             if [ "$(curl -s -o /dev/null -w '%{http_code}' "$url")" = 200 ]; then ok=1; break; fi
             kill -0 "$(cat "$RUN/$s.pid")" 2>/dev/null || break
             sleep 0.2
@@ -179,9 +179,29 @@ stop() {
     say "stopped"
 }
 
+# Platform admins (科协 staff) are granted here, never over HTTP. The
+# account is created if the phone has never logged in.
+admin() { # phone region
+    local phone=$1 region=$2
+    [[ $phone =~ ^1[3-9][0-9]{9}$ ]] || die "PHONE must be a mainland mobile number (1[3-9] + 9 digits)"
+    [[ $region =~ ^[0-9]{6}$ ]] || die "REGION must be a six-digit GB/T 2260 code (000000 = whole country)"
+    start_pg
+    migrate >/dev/null
+    psql_admin -d stvs -v phone="$phone" -v region="$region" <<'SQL'
+WITH u AS (
+    INSERT INTO auth.users (phone) VALUES (:'phone')
+    ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone RETURNING id
+)
+INSERT INTO auth.platform_admins (user_id, region_code) SELECT id, :'region' FROM u
+ON CONFLICT DO NOTHING;
+SQL
+    say "platform admin granted over region $region"
+}
+
 case "${1:-}" in
     run) run ;;
     stop) stop ;;
     migrate) start_pg && migrate ;;
-    *) die "usage: $0 run|stop|migrate" ;;
+    admin) admin "${2:-}" "${3:-}" ;;
+    *) die "usage: $0 run|stop|migrate|admin PHONE REGION" ;;
 esac

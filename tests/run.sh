@@ -9,7 +9,14 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 
-export MODE=asan
+# STVS_VALGRIND=1 (make test-valgrind): a release build with every service
+# under valgrind instead of the sanitizers.
+if [ -n "${STVS_VALGRIND:-}" ]; then
+    export MODE=release
+    export STVS_WRAPPER="valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --num-callers=30"
+else
+    export MODE=asan
+fi
 export STVS_VAR=$ROOT/var/test
 export HTTP_PORT=${TEST_HTTP_PORT:-18080}
 export STVS_PG_PORT=${TEST_PG_PORT:-55433}
@@ -44,14 +51,14 @@ mkdir -p "$STVS_VAR"
 trap 'finish; exit $?' EXIT
 trap 'exit 130' INT TERM
 
-echo "== build (MODE=asan, -Werror)"
-if ! make -s MODE=asan build unit; then
+echo "== build (MODE=$MODE, -Werror)"
+if ! make -s MODE=$MODE build unit; then
     result "build with -Werror and sanitizers" 1
     exit
 fi
 
 echo "== unit tests"
-for t in build/asan/tests/test_*; do
+for t in build/$MODE/tests/test_*; do
     [[ $t == *.d ]] && continue
     out=$STVS_VAR/$(basename "$t").out
     "$t" >"$out" 2>&1
@@ -84,15 +91,17 @@ STVS_TEST_JWT_PRIVATE_KEY="$STVS_VAR/keys/jwt-es256.key" \
     python3 tests/api/run.py "$@" | tee "$STVS_VAR/api.out"
 add_counts "$STVS_VAR/api.out" "API tests"
 
-echo "== sanitizer reports in service logs"
+echo "== memory-error and leak reports in service logs"
 scripts/stack.sh stop >/dev/null 2>&1
+checker="ASan/UBSan/LSan" pattern='ERROR: (Address|Leak)Sanitizer|runtime error:'
+[ -n "${STVS_VALGRIND:-}" ] && checker=valgrind pattern='definitely lost|indirectly lost|Invalid (read|write)|uninitialised|Mismatched free'
 for log in "$STVS_VAR"/log/*.log; do
     name=$(basename "$log" .log)
-    [ "$name" = nginx-access ] || [ "$name" = nginx-error ] && continue
-    if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
-        grep -E -A30 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log" | head -n 60
-        result "$name ran clean under ASan/UBSan/LSan" 1
+    case $name in nginx-*) continue ;; esac
+    if grep -qE "$pattern" "$log"; then
+        grep -E -B2 -A30 "$pattern" "$log" | head -n 80
+        result "$name ran clean under $checker" 1
     else
-        result "$name ran clean under ASan/UBSan/LSan" 0
+        result "$name ran clean under $checker" 0
     fi
 done

@@ -406,8 +406,11 @@ def test_expired_refresh_token_is_401():
 
 def test_unknown_refresh_tokens_are_401():
     c = Client()
-    for bad in ("x", "A" * 43, "not-a-token-at-all", login(c)["access_token"]):
+    real = login(c)["refresh_token"]
+    altered = real[:-1] + ("A" if real[-1] != "A" else "B")
+    for bad in ("x", "A" * 43, "not-a-token-at-all", altered, real.upper() if real.upper() != real else real.lower()):
         problem(refresh(c, bad), 401, "unauthorized", "refresh_token %r" % bad[:20])
+    json_ok(refresh(c, real), 200, "the real token still works after the failed guesses")
 
 
 def test_refresh_request_is_validated():

@@ -181,6 +181,17 @@ def test_invalid_request_id_is_replaced_by_a_generated_one():
            "bad X-Request-Id %r should be replaced, got %r" % (bad[:40], got[:80]))
 
 
+def test_request_id_rules_hold_on_answers_nginx_makes_itself():
+    c = Client()
+    r = c.get("/no-such-service/x", headers={"X-Request-Id": "abc-125"})
+    eq(r.header("X-Request-Id"), "abc-125", "X-Request-Id echoed on nginx's 404")
+    for bad in ("a" * 300, "abc def"):
+        r = c.get("/no-such-service/x", headers={"X-Request-Id": bad})
+        got = r.header("X-Request-Id") or ""
+        ok(got and got != bad and not any(ch.isspace() for ch in got),
+           "nginx's 404 should replace bad X-Request-Id %r too, got %r" % (bad[:40], got[:80]))
+
+
 def test_error_responses_carry_request_id_and_problem_shape():
     c = Client()
     r = c.post("/auth/sms-codes", {"phone": "123"}, headers={"X-Request-Id": "req-422-check"})
