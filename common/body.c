@@ -243,3 +243,14 @@ bool body_parse_or_reply(req_t *r, const field_spec *specs, size_t n, void *out)
     body_fields(r, specs, n, out);
     return !fields_failed_reply(r);
 }
+
+void fields_for_patch(const field_spec *in, size_t n, const char *const *immutable, field_spec *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[i] = in[i];
+        out[i].flags &= ~(unsigned)FIELD_REQUIRED;
+        for (const char *const *name = immutable; *name; name++)
+            if (!strcmp(*name, in[i].name))
+                out[i].flags |= FIELD_IMMUTABLE;
+    }
+}

@@ -63,6 +63,10 @@ void body_fields(req_t *r, const field_spec *specs, size_t n, void *out);
 /* body_object_or_reply + body_fields + fields_failed_reply. */
 bool body_parse_or_reply(req_t *r, const field_spec *specs, size_t n, void *out);
 
+/* The table of a PATCH from the table of a POST: nothing required, and the
+ * named fields immutable (sending them is a 422 "immutable"). out has n slots. */
+void fields_for_patch(const field_spec *in, size_t n, const char *const *immutable, field_spec *out);
+
 /* Text rules shared by every string field. */
 long utf8_chars(const char *s);                /* -1 when not valid UTF-8 */
 bool has_control_chars(const char *s, bool allow_newlines);

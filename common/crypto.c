@@ -60,6 +60,44 @@ int crypto_derive_key(const unsigned char master[DATA_KEY_LEN], const char *labe
     return crypto_hmac_sha256(master, DATA_KEY_LEN, label, strlen(label), out);
 }
 
+int crypto_seal(const unsigned char key[32], const void *plain, size_t n, const char *aad, unsigned char *out)
+{
+    int len, rc = -1;
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    if (!ctx || n > 0x7fffffff || crypto_random(out, 12) ||
+        EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, out) != 1 ||
+        EVP_EncryptUpdate(ctx, NULL, &len, (const unsigned char *)aad, (int)strlen(aad)) != 1 ||
+        EVP_EncryptUpdate(ctx, out + 12, &len, plain, (int)n) != 1 ||
+        EVP_EncryptFinal_ex(ctx, out + 12 + len, &len) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, out + 12 + n) != 1)
+        goto out;
+    rc = 0;
+out:
+    EVP_CIPHER_CTX_free(ctx);
+    return rc;
+}
+
+long crypto_open(const unsigned char key[32], const unsigned char *sealed, size_t n, const char *aad,
+                 unsigned char *out)
+{
+    int len, fin;
+    long rc = -1;
+    if (n < GCM_OVERHEAD || n > 0x7fffffff)
+        return -1;
+    size_t clen = n - GCM_OVERHEAD;
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    if (!ctx || EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, sealed) != 1 ||
+        EVP_DecryptUpdate(ctx, NULL, &len, (const unsigned char *)aad, (int)strlen(aad)) != 1 ||
+        EVP_DecryptUpdate(ctx, out, &len, sealed + 12, (int)clen) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, (void *)(sealed + 12 + clen)) != 1 ||
+        EVP_DecryptFinal_ex(ctx, out + len, &fin) != 1)
+        goto out;
+    rc = (long)len + fin;
+out:
+    EVP_CIPHER_CTX_free(ctx);
+    return rc;
+}
+
 void hex_encode(const unsigned char *in, size_t n, char *out)
 {
     static const char digits[] = "0123456789abcdef";

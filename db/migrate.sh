@@ -4,6 +4,8 @@
 # Also the one-shot migration step of docker/compose.yaml.
 set -eu
 dir=$(cd "$(dirname "$0")" && pwd)/migrations
+# psql runs in db/: migrations \copy their data from paths relative to it (data/...).
+cd "$dir/.."
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 psql_() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 

@@ -84,6 +84,7 @@ PG_CTL="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/pg_ctl -D $STVS
 echo "== API tests"
 STVS_TEST_BASE="http://127.0.0.1:$HTTP_PORT/api/v1" \
 STVS_TEST_OUTBOX="$SMS_OUTBOX" \
+STVS_TEST_LOG_DIR="$STVS_VAR/log" \
 STVS_TEST_PSQL="psql -h $STVS_VAR/run/pg -p $STVS_PG_PORT -U stvs -d stvs -X -q -At -v ON_ERROR_STOP=1" \
 STVS_TEST_PG_STOP="$PG_CTL -m fast stop" \
 STVS_TEST_PG_START="$PG_CTL -l $STVS_VAR/log/postgres/postgres.log start" \

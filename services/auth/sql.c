@@ -76,7 +76,7 @@ const db_stmt auth_sql[SQL__MAX] = {
         " WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL"},
 
     [SQL_ME] = {"me",
-        "SELECT u.id, u.phone, NULL::bigint AS volunteer_id,"
+        "SELECT u.id, u.phone, (SELECT v.id FROM volunteer.volunteers v WHERE v.user_id = u.id) AS volunteer_id,"
         "       coalesce((SELECT json_agg(json_build_object('role', 'platform_admin', 'region_code', a.region_code)"
         "                                 ORDER BY a.region_code)"
         "                 FROM auth.platform_admins a WHERE a.user_id = u.id), '[]') AS roles"

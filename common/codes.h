@@ -1,0 +1,16 @@
+/* The code tables of API.md ("Code tables"): requests and responses carry
+ * codes, clients show the labels. Shared by every service. */
+#ifndef STVS_CODES_H
+#define STVS_CODES_H
+#include <jansson.h>
+
+#include "body.h"
+
+extern const code_table CODES_SERVICE_CATEGORY, CODES_SERVICE_FIELD, CODES_POLITICAL_STATUS, CODES_ETHNICITY,
+    CODES_EDUCATION, CODES_TITLE, CODES_OCCUPATION, CODES_GRASSROOTS_ROLE, CODES_SUPERVISOR_TYPE, CODES_ORG_LEVEL,
+    CODES_ACTIVITY_THEME;
+
+/* {"service_category": [{"code": "training", "label": "科技培训"}, ...], ...} */
+json_t *codes_json(void);
+
+#endif

@@ -1,0 +1,23 @@
+/* A volunteer as every service shows it (API.md, Volunteers). The SQL
+ * columns and the JSON built from them live here together, so the org and
+ * activity services show volunteers exactly as the volunteer service does.
+ * Use VOLUNTEER_COLUMNS with "volunteer.volunteers v JOIN auth.users u ON
+ * u.id = v.user_id". */
+#ifndef STVS_VOLUNTEER_VIEW_H
+#define STVS_VOLUNTEER_VIEW_H
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#define VOLUNTEER_COLUMNS                                                                                      \
+    "v.id, v.real_name, u.phone, v.id_masked, v.gender, v.political_status, v.ethnicity, v.employer,"         \
+    " v.title, v.education, v.occupation, ref.region_json(v.region_code) AS region,"                          \
+    " to_json(v.service_categories) AS service_categories, to_json(v.service_fields) AS service_fields,"      \
+    " v.grassroots_role, v.skills, v.availability, 0::numeric AS service_hours,"                              \
+    " ref.rfc3339(v.created_at) AS created_at, ref.rfc3339(v.updated_at) AS updated_at"
+
+/* The phone is shown in full only when full_phone (the volunteer itself,
+ * admins of its orgs); masked otherwise. The ID number is always masked. */
+json_t *volunteer_json(const PGresult *res, int row, bool full_phone);
+
+#endif

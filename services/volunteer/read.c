@@ -1,0 +1,193 @@
+/* Reading volunteers: one by id (with its visibility rules), the platform
+ * admins' list, and the caller's own orgs, activities and service records. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "volunteer.h"
+
+/* GET /volunteers/{id}: 200 to the volunteer and to platform admins whose
+ * region covers it (phone masked for them); 404 to anyone else. */
+void h_volunteer_get(req_t *r)
+{
+    const char *id = arena_printf(&r->arena, "%lld", r->path_ids[0]);
+    const char *caller = arena_printf(&r->arena, "%lld", r->user_id);
+    PGresult *res = db_query_or_reply(r, SQL_VOLUNTEER_BY_ID, 2, (const char *[]){id, caller});
+    if (!res)
+        return;
+    bool self = PQntuples(res) == 1 && db_bool(res, 0, "is_self");
+    bool visible = self || (PQntuples(res) == 1 && db_bool(res, 0, "admin_in_scope"));
+    json_t *v = visible ? volunteer_json(res, 0, self) : NULL;
+    PQclear(res);
+    if (!v) {
+        reply_error(r, ERR_NOT_FOUND, "no such volunteer");
+        return;
+    }
+    reply_json(r, 200, v);
+}
+
+typedef struct {
+    char lo[7], hi[7];
+} code_range;
+
+/* The code ranges to search: the requested region cut down to the admin's
+ * scope, as disjoint ranges (each one index range scan). */
+static int effective_ranges(const code_range *scope, int nscope, const code_range *want, code_range *out)
+{
+    int n = 0;
+    for (int i = 0; i < nscope; i++) {
+        const code_range *s = &scope[i];
+        if (n && strcmp(s->hi, out[n - 1].hi) <= 0)
+            continue; /* inside the previous range (scope is sorted by lo, widest first) */
+        if (!want) {
+            out[n++] = *s;
+        } else if (strcmp(s->lo, want->lo) <= 0 && strcmp(want->hi, s->hi) <= 0) {
+            out[0] = *want; /* the request lies inside this scope */
+            return 1;
+        } else if (strcmp(want->lo, s->lo) <= 0 && strcmp(s->hi, want->hi) <= 0) {
+            out[n++] = *s; /* this scope lies inside the request */
+        }
+    }
+    return n;
+}
+
+/* "{a,b,c}": codes are digits only, so no quoting is needed. */
+static const char *pg_array(req_t *r, const code_range *ranges, int n, bool hi)
+{
+    char *buf = arena_alloc(&r->arena, (size_t)n * 7 + 3);
+    size_t o = 0;
+    buf[o++] = '{';
+    for (int i = 0; i < n; i++) {
+        if (i)
+            buf[o++] = ',';
+        memcpy(buf + o, hi ? ranges[i].hi : ranges[i].lo, 6);
+        o += 6;
+    }
+    buf[o++] = '}';
+    buf[o] = '\0';
+    return buf;
+}
+
+#define MAX_SCOPES 64
+
+/* GET /volunteers?region=&q=&service_category=&page=&page_size=: 200 paged,
+ * 401, 403 for callers who are not platform admins, 422. */
+void h_volunteer_list(req_t *r)
+{
+    paging_t pg;
+    const char *region = query_get(r, "region"), *q = query_get(r, "q");
+    const char *category = query_get(r, "service_category"), *msg;
+    query_paging(r, &pg);
+    if (region && check_region_code(region, &msg))
+        field_error(r, "region", "invalid_format", msg);
+    if (q && (utf8_chars(q) < 0 || utf8_chars(q) > 50 || has_control_chars(q, false)))
+        field_error(r, "q", "invalid_format", "must be at most 50 characters of text");
+    if (category && !code_table_has(&CODES_SERVICE_CATEGORY, category))
+        field_error(r, "service_category", "invalid_choice", "must be a code of table service_category");
+    if (q && !*q)
+        q = NULL;
+
+    code_range want, scope[MAX_SCOPES], ranges[MAX_SCOPES];
+    if (region && !r->field_errors) {
+        PGresult *res = region_or_reply(r, region);
+        if (!res)
+            return;
+        if (PQntuples(res) == 0)
+            field_error(r, "region", "invalid_choice", "no such region");
+        else {
+            snprintf(want.lo, sizeof want.lo, "%s", db_str(res, 0, "lo"));
+            snprintf(want.hi, sizeof want.hi, "%s", db_str(res, 0, "hi"));
+        }
+        PQclear(res);
+    }
+    if (fields_failed_reply(r))
+        return;
+
+    const char *caller = arena_printf(&r->arena, "%lld", r->user_id);
+    PGresult *res = db_query_or_reply(r, SQL_ADMIN_SCOPE, 1, (const char *[]){caller});
+    if (!res)
+        return;
+    int nscope = PQntuples(res) < MAX_SCOPES ? PQntuples(res) : MAX_SCOPES;
+    for (int i = 0; i < nscope; i++) {
+        snprintf(scope[i].lo, sizeof scope[i].lo, "%s", db_str(res, i, "lo"));
+        snprintf(scope[i].hi, sizeof scope[i].hi, "%s", db_str(res, i, "hi"));
+    }
+    PQclear(res);
+    if (!nscope) {
+        reply_error(r, ERR_FORBIDDEN, "only platform admins list volunteers");
+        return;
+    }
+    int n = effective_ranges(scope, nscope, region ? &want : NULL, ranges);
+    const char *limit = arena_printf(&r->arena, "%lld", pg.page_size);
+    const char *offset = arena_printf(&r->arena, "%lld", pg.offset);
+    const char *params[6] = {pg_array(r, ranges, n, false), pg_array(r, ranges, n, true), q, category, limit, offset};
+    json_t *items = json_array();
+    long long total = 0;
+    if (n) {
+        res = db_query_or_reply(r, SQL_VOLUNTEER_COUNT, 4, params);
+        if (!res) {
+            json_decref(items);
+            return;
+        }
+        total = db_int(res, 0, "total");
+        PQclear(res);
+    }
+    if (total > pg.offset) {
+        res = db_query_or_reply(r, SQL_VOLUNTEER_PAGE, 6, params);
+        if (!res) {
+            json_decref(items);
+            return;
+        }
+        for (int i = 0; i < PQntuples(res); i++)
+            json_array_append_new(items, volunteer_json(res, i, false));
+        PQclear(res);
+    }
+    reply_json(r, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total", (json_int_t)total, "page",
+                                 (json_int_t)pg.page, "page_size", (json_int_t)pg.page_size));
+}
+
+/* The caller must be a volunteer for its own lists: 403 volunteer_required. */
+static bool is_volunteer_or_reply(req_t *r)
+{
+    const char *uid = arena_printf(&r->arena, "%lld", r->user_id);
+    PGresult *res = db_query_or_reply(r, SQL_VOLUNTEER_BY_USER, 1, (const char *[]){uid});
+    if (!res)
+        return false;
+    bool found = PQntuples(res) == 1;
+    PQclear(res);
+    if (!found)
+        reply_error(r, ERR_VOLUNTEER_REQUIRED, "the caller has not registered as a volunteer");
+    return found;
+}
+
+/* GET /volunteers/me/orgs: 200 {"items": [...]}, 401, 403. Organizations
+ * arrive with the org service; until then the list is empty. */
+void h_me_orgs(req_t *r)
+{
+    if (is_volunteer_or_reply(r))
+        reply_json(r, 200, json_pack("{s:[]}", "items"));
+}
+
+/* GET /volunteers/me/activities?filter=all|upcoming|ended&q=: 200 paged,
+ * 401, 403, 422. Empty until the activity service lands. */
+void h_me_activities(req_t *r)
+{
+    paging_t pg;
+    const char *filter = query_get(r, "filter"), *q = query_get(r, "q");
+    query_paging(r, &pg);
+    if (filter && strcmp(filter, "all") && strcmp(filter, "upcoming") && strcmp(filter, "ended"))
+        field_error(r, "filter", "invalid_choice", "must be all, upcoming or ended");
+    if (q && (utf8_chars(q) < 0 || utf8_chars(q) > 50 || has_control_chars(q, false)))
+        field_error(r, "q", "invalid_format", "must be at most 50 characters of text");
+    if (fields_failed_reply(r) || !is_volunteer_or_reply(r))
+        return;
+    reply_json(r, 200, json_pack("{s:[], s:i, s:I, s:I}", "items", "total", 0, "page", (json_int_t)pg.page,
+                                 "page_size", (json_int_t)pg.page_size));
+}
+
+/* GET /volunteers/me/service-records: 200 {"total_hours", "items"}, 401,
+ * 403. Empty until the activity service records hours. */
+void h_me_service_records(req_t *r)
+{
+    if (is_volunteer_or_reply(r))
+        reply_json(r, 200, json_pack("{s:f, s:[]}", "total_hours", 0.0, "items"));
+}

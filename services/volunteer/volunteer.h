@@ -1,0 +1,45 @@
+/* What the volunteer service's files share. */
+#ifndef STVS_VOLUNTEER_H
+#define STVS_VOLUNTEER_H
+#include "app.h"
+#include "body.h"
+#include "codes.h"
+#include "volunteer_view.h"
+
+enum volunteer_sql {
+    SQL_REGION,
+    SQL_REGIONS_TOP,
+    SQL_REGIONS_CHILDREN,
+    SQL_VOLUNTEER_INSERT,
+    SQL_VOLUNTEER_UPDATE,
+    SQL_VOLUNTEER_BY_USER,
+    SQL_VOLUNTEER_BY_ID,
+    SQL_ADMIN_SCOPE,
+    SQL_VOLUNTEER_COUNT,
+    SQL_VOLUNTEER_PAGE,
+    SQL__MAX
+};
+extern const db_stmt volunteer_sql[SQL__MAX];
+
+/* Keys derived from STVS_DATA_KEY_FILE at start-up. */
+extern unsigned char id_seal_key[32], id_index_key[32];
+
+/* A region row: level, also_county and its code range, or NULL after
+ * answering (503) — an unknown code gives a result with no rows. */
+PGresult *region_or_reply(req_t *r, const char *code);
+const char *check_region_code(const char *v, const char **message);
+
+void profile_init(void); /* builds the PATCH field table; call once at start-up */
+
+void h_meta_codes(req_t *r);
+void h_meta_regions(req_t *r);
+void h_volunteer_create(req_t *r);
+void h_me_get(req_t *r);
+void h_me_patch(req_t *r);
+void h_volunteer_get(req_t *r);
+void h_volunteer_list(req_t *r);
+void h_me_orgs(req_t *r);
+void h_me_activities(req_t *r);
+void h_me_service_records(req_t *r);
+
+#endif
