@@ -207,7 +207,8 @@ static void dispatch(worker_t *w, req_t *r)
         reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, "send the body as application/json");
         return;
     }
-    if ((route->flags & ROUTE_AUTH) && !bearer_ok(r))
+    bool wants_token = (route->flags & ROUTE_AUTH) || ((route->flags & ROUTE_AUTH_OPTIONAL) && r->authorization);
+    if (wants_token && !bearer_ok(r))
         return;
     route->handler(r);
     if (!r->replied) {

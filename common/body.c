@@ -206,34 +206,42 @@ static bool type_ok(field_type t, const json_t *v)
     return false;
 }
 
-void body_fields(req_t *r, const field_spec *specs, size_t n, void *out)
+void body_fields_of(req_t *r, const json_t *obj, const char *prefix, const field_spec *specs, size_t n, void *out)
 {
     const char *key;
     json_t *v;
-    json_object_foreach(r->json, key, v) {
+    json_object_foreach((json_t *)obj, key, v) {
         if (!spec_find(specs, n, key))
-            field_error(r, key, "unknown_field", "is not a field of this request");
+            field_error(r, arena_printf(&r->arena, "%s%s", prefix, key), "unknown_field",
+                        "is not a field of this request");
     }
     for (size_t i = 0; i < n; i++) {
-        const field_spec *s = &specs[i];
-        v = json_object_get(r->json, s->name);
+        field_spec s = specs[i];
+        if (*prefix) /* errors name the nested field: "leader.phone" */
+            s.name = arena_printf(&r->arena, "%s%s", prefix, specs[i].name);
+        v = json_object_get(obj, specs[i].name);
         if (!v) {
-            if (s->flags & FIELD_REQUIRED)
-                field_error(r, s->name, "required", "is required");
+            if (s.flags & FIELD_REQUIRED)
+                field_error(r, s.name, "required", "is required");
             continue;
         }
-        if (s->flags & FIELD_IMMUTABLE) {
-            field_error(r, s->name, "immutable", "cannot be changed");
+        if (s.flags & FIELD_IMMUTABLE) {
+            field_error(r, s.name, "immutable", "cannot be changed");
             continue;
         }
-        if (json_is_null(v) && (s->flags & FIELD_NULLABLE))
+        if (json_is_null(v) && (s.flags & FIELD_NULLABLE))
             continue;
-        if (!type_ok(s->type, v)) {
-            field_error(r, s->name, "invalid_type", arena_printf(&r->arena, "must be %s", type_name(s->type)));
+        if (!type_ok(s.type, v)) {
+            field_error(r, s.name, "invalid_type", arena_printf(&r->arena, "must be %s", type_name(s.type)));
             continue;
         }
-        store(r, s, v, out);
+        store(r, &s, v, out);
     }
+}
+
+void body_fields(req_t *r, const field_spec *specs, size_t n, void *out)
+{
+    body_fields_of(r, r->json, "", specs, n, out);
 }
 
 bool body_parse_or_reply(req_t *r, const field_spec *specs, size_t n, void *out)

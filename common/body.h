@@ -60,6 +60,8 @@ bool body_object_or_reply(req_t *r);
 /* Validates r->json against the table into out; errors go to r->field_errors.
  * Call fields_failed_reply() after any cross-field checks. */
 void body_fields(req_t *r, const field_spec *specs, size_t n, void *out);
+/* The same for a nested object; errors are named prefix + field ("leader."). */
+void body_fields_of(req_t *r, const json_t *obj, const char *prefix, const field_spec *specs, size_t n, void *out);
 /* body_object_or_reply + body_fields + fields_failed_reply. */
 bool body_parse_or_reply(req_t *r, const field_spec *specs, size_t n, void *out);
 

@@ -142,3 +142,28 @@ void query_paging(req_t *r, paging_t *p)
         field_error(r, "page_size", "out_of_range", "must be an integer from 1 to 100");
     p->offset = (p->page - 1) * p->page_size;
 }
+
+void reply_page(req_t *r, int count_stmt, int page_stmt, int nfilter, const char **params, const paging_t *pg,
+                row_json_fn row_json)
+{
+    params[nfilter] = arena_printf(&r->arena, "%lld", pg->page_size);
+    params[nfilter + 1] = arena_printf(&r->arena, "%lld", pg->offset);
+    PGresult *res = db_query_or_reply(r, count_stmt, nfilter, params);
+    if (!res)
+        return;
+    long long total = db_int(res, 0, "total");
+    PQclear(res);
+    json_t *items = json_array();
+    if (total > pg->offset) { /* past the end: no second query */
+        res = db_query_or_reply(r, page_stmt, nfilter + 2, params);
+        if (!res) {
+            json_decref(items);
+            return;
+        }
+        for (int i = 0; i < PQntuples(res); i++)
+            json_array_append_new(items, row_json(r, res, i));
+        PQclear(res);
+    }
+    reply_json(r, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total", (json_int_t)total, "page",
+                                 (json_int_t)pg->page, "page_size", (json_int_t)pg->page_size));
+}

@@ -82,4 +82,12 @@ typedef struct {
 } paging_t;
 void query_paging(req_t *r, paging_t *p);
 
+/* Answers 200 {"items", "total", "page", "page_size"}: count_stmt counts the
+ * rows its nfilter parameters select, page_stmt takes the same parameters
+ * plus LIMIT and OFFSET (params needs room for them) and each row becomes
+ * row_json(r, res, row). */
+typedef json_t *(*row_json_fn)(req_t *r, const PGresult *res, int row);
+void reply_page(req_t *r, int count_stmt, int page_stmt, int nfilter, const char **params, const paging_t *pg,
+                row_json_fn row_json);
+
 #endif

@@ -85,3 +85,20 @@ const char *idcard_parse(const char *in, ymd today, int min_age, idcard *out, co
     out->male = (in[16] - '0') % 2 == 1;
     return NULL;
 }
+
+const char *check_past_date(const char *v, const char **message)
+{
+    bool shape = strlen(v) == 10 && v[4] == '-' && v[7] == '-';
+    for (int i = 0; shape && i < 10; i++)
+        shape = i == 4 || i == 7 || (v[i] >= '0' && v[i] <= '9');
+    if (!shape) {
+        *message = "must be a date YYYY-MM-DD";
+        return "invalid_format";
+    }
+    ymd d = {digits(v, 4), digits(v + 5, 2), digits(v + 8, 2)};
+    if (d.year < 1900 || !ymd_is_real(d.year, d.month, d.day) || cmp_ymd(d, today_in_china()) > 0) {
+        *message = "must be a real date, not in the future";
+        return "invalid_date";
+    }
+    return NULL;
+}

@@ -22,4 +22,8 @@ const char *idcard_parse(const char *in, ymd today, int min_age, idcard *out, co
 ymd today_in_china(void);
 bool ymd_is_real(int year, int month, int day);
 
+/* A field check for "YYYY-MM-DD" dates that must be real and not after
+ * today in China: NULL, "invalid_format" or "invalid_date". */
+const char *check_past_date(const char *v, const char **message);
+
 #endif

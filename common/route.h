@@ -9,7 +9,8 @@
 typedef void (*handler_fn)(req_t *r);
 
 enum {
-    ROUTE_AUTH = 1,     /* a valid access token is required (401 otherwise) */
+    ROUTE_AUTH = 1,          /* a valid access token is required (401 otherwise) */
+    ROUTE_AUTH_OPTIONAL = 2, /* public, but a token (if sent, it must be valid) may show more */
 };
 
 typedef struct {

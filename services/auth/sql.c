@@ -75,11 +75,15 @@ const db_stmt auth_sql[SQL__MAX] = {
         "UPDATE auth.sessions SET revoked_at = now()"
         " WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL"},
 
+    /* Roles: org admin rights (org.admins) and platform admin scopes. */
     [SQL_ME] = {"me",
         "SELECT u.id, u.phone, (SELECT v.id FROM volunteer.volunteers v WHERE v.user_id = u.id) AS volunteer_id,"
-        "       coalesce((SELECT json_agg(json_build_object('role', 'platform_admin', 'region_code', a.region_code)"
-        "                                 ORDER BY a.region_code)"
-        "                 FROM auth.platform_admins a WHERE a.user_id = u.id), '[]') AS roles"
+        "       coalesce((SELECT json_agg(role ORDER BY kind, key) FROM ("
+        "           SELECT 1 AS kind, a.org_id::text AS key, json_build_object('role', 'org_admin', 'org_id', a.org_id) AS role"
+        "             FROM org.admins a WHERE a.user_id = u.id"
+        "           UNION ALL"
+        "           SELECT 2, p.region_code, json_build_object('role', 'platform_admin', 'region_code', p.region_code)"
+        "             FROM auth.platform_admins p WHERE p.user_id = u.id) roles), '[]') AS roles"
         " FROM auth.users u WHERE u.id = $1"},
 
     [SQL_USER_FOR_PASSWORD] = {"user_for_password",

@@ -10,20 +10,6 @@ void h_meta_codes(req_t *r)
     reply_header(r, "Cache-Control", "public, max-age=3600");
 }
 
-const char *check_region_code(const char *v, const char **message)
-{
-    bool ok = strlen(v) == 6;
-    for (int i = 0; ok && i < 6; i++)
-        ok = v[i] >= '0' && v[i] <= '9';
-    *message = "must be a six-digit GB/T 2260 region code";
-    return ok ? NULL : "invalid_format";
-}
-
-PGresult *region_or_reply(req_t *r, const char *code)
-{
-    return db_query_or_reply(r, SQL_REGION, 1, (const char *[]){code});
-}
-
 /* GET /meta/regions: 200 with the provinces, or with the children of
  * ?parent= (an empty list under a county); 404 for an unknown parent, 422
  * for a malformed one. */
@@ -31,17 +17,15 @@ void h_meta_regions(req_t *r)
 {
     const char *parent = query_get(r, "parent"), *msg;
     PGresult *res;
+    region_info info;
     if (parent && check_region_code(parent, &msg))
         field_error(r, "parent", "invalid_format", msg);
     if (fields_failed_reply(r))
         return;
     if (parent) {
-        res = region_or_reply(r, parent);
-        if (!res)
+        if (!region_lookup_or_reply(r, SQL_REGION, parent, &info))
             return;
-        int found = PQntuples(res);
-        PQclear(res);
-        if (!found) {
+        if (!info.found) {
             reply_error(r, ERR_NOT_FOUND, "no such region");
             return;
         }

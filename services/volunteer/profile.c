@@ -50,16 +50,13 @@ void profile_init(void)
 /* A region must exist and be county level (or a city without counties). */
 static void check_region_exists(req_t *r, const char *code, bool *db_failed)
 {
-    PGresult *res = region_or_reply(r, code);
-    if (!res) {
+    region_info info;
+    if (!region_lookup_or_reply(r, SQL_REGION, code, &info))
         *db_failed = true;
-        return;
-    }
-    if (PQntuples(res) == 0)
+    else if (!info.found)
         field_error(r, "region_code", "invalid_choice", "no such region");
-    else if (strcmp(db_str(res, 0, "level"), "county") && !db_bool(res, 0, "also_county"))
+    else if (!info.county_level)
         field_error(r, "region_code", "wrong_level", "must be a county-level region (区/县)");
-    PQclear(res);
 }
 
 static json_t *own_profile_or_reply(req_t *r, int status_if_missing)

@@ -5,8 +5,9 @@
 
 #include "volunteer.h"
 
-/* GET /volunteers/{id}: 200 to the volunteer and to platform admins whose
- * region covers it (phone masked for them); 404 to anyone else. */
+/* GET /volunteers/{id}: 200 to the volunteer, to admins of an org (or an
+ * ancestor org) it has joined or applied to (full phone), and to platform
+ * admins whose region covers it (phone masked); 404 to anyone else. */
 void h_volunteer_get(req_t *r)
 {
     const char *id = arena_printf(&r->arena, "%lld", r->path_ids[0]);
@@ -14,9 +15,10 @@ void h_volunteer_get(req_t *r)
     PGresult *res = db_query_or_reply(r, SQL_VOLUNTEER_BY_ID, 2, (const char *[]){id, caller});
     if (!res)
         return;
-    bool self = PQntuples(res) == 1 && db_bool(res, 0, "is_self");
-    bool visible = self || (PQntuples(res) == 1 && db_bool(res, 0, "admin_in_scope"));
-    json_t *v = visible ? volunteer_json(res, 0, self) : NULL;
+    bool found = PQntuples(res) == 1;
+    bool full_phone = found && (db_bool(res, 0, "is_self") || db_bool(res, 0, "org_admin"));
+    bool visible = full_phone || (found && db_bool(res, 0, "admin_in_scope"));
+    json_t *v = visible ? volunteer_json(res, 0, full_phone) : NULL;
     PQclear(res);
     if (!v) {
         reply_error(r, ERR_NOT_FOUND, "no such volunteer");
@@ -69,16 +71,22 @@ static const char *pg_array(req_t *r, const code_range *ranges, int n, bool hi)
 
 #define MAX_SCOPES 64
 
+/* Platform admins see phones masked (API.md, Volunteers). */
+static json_t *masked_volunteer_row(req_t *r, const PGresult *res, int row)
+{
+    (void)r;
+    return volunteer_json(res, row, false);
+}
+
 /* GET /volunteers?region=&q=&service_category=&page=&page_size=: 200 paged,
  * 401, 403 for callers who are not platform admins, 422. */
 void h_volunteer_list(req_t *r)
 {
     paging_t pg;
     const char *region = query_get(r, "region"), *q = query_get(r, "q");
-    const char *category = query_get(r, "service_category"), *msg;
+    const char *category = query_get(r, "service_category");
+    region_info want_region;
     query_paging(r, &pg);
-    if (region && check_region_code(region, &msg))
-        field_error(r, "region", "invalid_format", msg);
     if (q && (utf8_chars(q) < 0 || utf8_chars(q) > 50 || has_control_chars(q, false)))
         field_error(r, "q", "invalid_format", "must be at most 50 characters of text");
     if (category && !code_table_has(&CODES_SERVICE_CATEGORY, category))
@@ -87,20 +95,10 @@ void h_volunteer_list(req_t *r)
         q = NULL;
 
     code_range want, scope[MAX_SCOPES], ranges[MAX_SCOPES];
-    if (region && !r->field_errors) {
-        PGresult *res = region_or_reply(r, region);
-        if (!res)
-            return;
-        if (PQntuples(res) == 0)
-            field_error(r, "region", "invalid_choice", "no such region");
-        else {
-            snprintf(want.lo, sizeof want.lo, "%s", db_str(res, 0, "lo"));
-            snprintf(want.hi, sizeof want.hi, "%s", db_str(res, 0, "hi"));
-        }
-        PQclear(res);
-    }
-    if (fields_failed_reply(r))
+    if (!region_param_or_reply(r, SQL_REGION, "region", region, &want_region) || fields_failed_reply(r))
         return;
+    memcpy(want.lo, want_region.lo, sizeof want.lo);
+    memcpy(want.hi, want_region.hi, sizeof want.hi);
 
     const char *caller = arena_printf(&r->arena, "%lld", r->user_id);
     PGresult *res = db_query_or_reply(r, SQL_ADMIN_SCOPE, 1, (const char *[]){caller});
@@ -117,32 +115,9 @@ void h_volunteer_list(req_t *r)
         return;
     }
     int n = effective_ranges(scope, nscope, region ? &want : NULL, ranges);
-    const char *limit = arena_printf(&r->arena, "%lld", pg.page_size);
-    const char *offset = arena_printf(&r->arena, "%lld", pg.offset);
-    const char *params[6] = {pg_array(r, ranges, n, false), pg_array(r, ranges, n, true), q, category, limit, offset};
-    json_t *items = json_array();
-    long long total = 0;
-    if (n) {
-        res = db_query_or_reply(r, SQL_VOLUNTEER_COUNT, 4, params);
-        if (!res) {
-            json_decref(items);
-            return;
-        }
-        total = db_int(res, 0, "total");
-        PQclear(res);
-    }
-    if (total > pg.offset) {
-        res = db_query_or_reply(r, SQL_VOLUNTEER_PAGE, 6, params);
-        if (!res) {
-            json_decref(items);
-            return;
-        }
-        for (int i = 0; i < PQntuples(res); i++)
-            json_array_append_new(items, volunteer_json(res, i, false));
-        PQclear(res);
-    }
-    reply_json(r, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total", (json_int_t)total, "page",
-                                 (json_int_t)pg.page, "page_size", (json_int_t)pg.page_size));
+    /* n == 0 (the request lies outside the scope) selects nothing: an empty page */
+    const char *params[6] = {pg_array(r, ranges, n, false), pg_array(r, ranges, n, true), q, category};
+    reply_page(r, SQL_VOLUNTEER_COUNT, SQL_VOLUNTEER_PAGE, 4, params, &pg, masked_volunteer_row);
 }
 
 /* The caller must be a volunteer for its own lists: 403 volunteer_required. */
@@ -159,12 +134,23 @@ static bool is_volunteer_or_reply(req_t *r)
     return found;
 }
 
-/* GET /volunteers/me/orgs: 200 {"items": [...]}, 401, 403. Organizations
- * arrive with the org service; until then the list is empty. */
+/* GET /volunteers/me/orgs: 200 {"items": [{org, status, joined_at}]}, 401, 403. */
 void h_me_orgs(req_t *r)
 {
-    if (is_volunteer_or_reply(r))
-        reply_json(r, 200, json_pack("{s:[]}", "items"));
+    const char *uid = arena_printf(&r->arena, "%lld", r->user_id);
+    if (!is_volunteer_or_reply(r))
+        return;
+    PGresult *res = db_query_or_reply(r, SQL_MY_ORGS, 1, (const char *[]){uid});
+    if (!res)
+        return;
+    json_t *items = json_array();
+    for (int i = 0; i < PQntuples(res); i++)
+        json_array_append_new(items, json_pack("{s:{s:I, s:s}, s:s, s:s?, s:s}", "org", "id",
+                                               (json_int_t)db_int(res, i, "org_id"), "name", db_str(res, i, "name"),
+                                               "status", db_str(res, i, "status"), "joined_at",
+                                               db_str(res, i, "joined_at"), "applied_at", db_str(res, i, "applied_at")));
+    PQclear(res);
+    reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
 /* GET /volunteers/me/activities?filter=all|upcoming|ended&q=: 200 paged,

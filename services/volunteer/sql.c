@@ -7,9 +7,13 @@
 #define ARRAY_OF(n) "ARRAY(SELECT json_array_elements_text($" #n "::json))"
 
 const db_stmt volunteer_sql[SQL__MAX] = {
-    [SQL_REGION] = {"region",
-        "SELECT g.code, g.level, g.also_county, r.lo, r.hi"
-        " FROM ref.regions g CROSS JOIN LATERAL ref.region_range(g.code) r WHERE g.code = $1"},
+    [SQL_MY_ORGS] = {"my_orgs",
+        "SELECT o.id AS org_id, o.name, m.status, ref.rfc3339(m.joined_at) AS joined_at,"
+        "       ref.rfc3339(m.applied_at) AS applied_at"
+        " FROM volunteer.volunteers v JOIN org.members m ON m.volunteer_id = v.id JOIN org.orgs o ON o.id = m.org_id"
+        " WHERE v.user_id = $1 ORDER BY m.applied_at DESC, o.id"},
+
+    [SQL_REGION] = {"region", SQL_TEXT_REGION},
 
     [SQL_REGIONS_TOP] = {"regions_top",
         "SELECT code, name, level, dev_zone FROM ref.regions WHERE parent_code IS NULL ORDER BY code"},
@@ -43,10 +47,10 @@ const db_stmt volunteer_sql[SQL__MAX] = {
     [SQL_VOLUNTEER_BY_USER] = {"volunteer_by_user",
         "SELECT " VOLUNTEER_COLUMNS FROM_VOLUNTEERS " WHERE v.user_id = $1"},
 
-    /* $2 is the caller: is it the volunteer, or a platform admin whose
-     * region covers the volunteer's? */
+    /* $2 is the caller: is it the volunteer, an admin of one of its orgs
+     * (or their ancestors), or a platform admin whose region covers it? */
     [SQL_VOLUNTEER_BY_ID] = {"volunteer_by_id",
-        "SELECT " VOLUNTEER_COLUMNS ", v.user_id = $2 AS is_self,"
+        "SELECT " VOLUNTEER_COLUMNS ", v.user_id = $2 AS is_self, org.admin_of_volunteer($2, v.id) AS org_admin,"
         "   EXISTS (SELECT 1 FROM auth.platform_admins a CROSS JOIN LATERAL ref.region_range(a.region_code) s"
         "           WHERE a.user_id = $2 AND v.region_code BETWEEN s.lo AND s.hi) AS admin_in_scope"
         FROM_VOLUNTEERS " WHERE v.id = $1"},

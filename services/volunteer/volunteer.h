@@ -4,6 +4,7 @@
 #include "app.h"
 #include "body.h"
 #include "codes.h"
+#include "region.h"
 #include "volunteer_view.h"
 
 enum volunteer_sql {
@@ -17,6 +18,7 @@ enum volunteer_sql {
     SQL_ADMIN_SCOPE,
     SQL_VOLUNTEER_COUNT,
     SQL_VOLUNTEER_PAGE,
+    SQL_MY_ORGS,
     SQL__MAX
 };
 extern const db_stmt volunteer_sql[SQL__MAX];
@@ -24,10 +26,6 @@ extern const db_stmt volunteer_sql[SQL__MAX];
 /* Keys derived from STVS_DATA_KEY_FILE at start-up. */
 extern unsigned char id_seal_key[32], id_index_key[32];
 
-/* A region row: level, also_county and its code range, or NULL after
- * answering (503) — an unknown code gives a result with no rows. */
-PGresult *region_or_reply(req_t *r, const char *code);
-const char *check_region_code(const char *v, const char **message);
 
 void profile_init(void); /* builds the PATCH field table; call once at start-up */
 

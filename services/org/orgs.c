@@ -1,0 +1,372 @@
+/* Orgs: registration, the public list and detail, children, edits and
+ * approval. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "idcard.h"
+#include "org.h"
+
+const char *id_str(req_t *r, long long id) { return arena_printf(&r->arena, "%lld", id); }
+
+bool can_manage(const org_access *a) { return a->own_admin || a->ancestor_admin || a->platform_admin; }
+
+int org_access_load(req_t *r, long long org_id, org_access *a)
+{
+    memset(a, 0, sizeof *a);
+    PGresult *res = db_query_or_reply(r, SQL_ORG_ACCESS, 2, (const char *[]){id_str(r, org_id), id_str(r, r->user_id)});
+    if (!res)
+        return -1;
+    bool found = PQntuples(res) == 1;
+    if (found) {
+        a->id = org_id;
+        snprintf(a->status, sizeof a->status, "%s", db_str(res, 0, "status"));
+        snprintf(a->level, sizeof a->level, "%s", db_str(res, 0, "level"));
+        a->own_admin = db_bool(res, 0, "own_admin");
+        a->ancestor_admin = db_bool(res, 0, "ancestor_admin");
+        a->platform_admin = db_bool(res, 0, "platform_admin");
+    }
+    PQclear(res);
+    return found && (!strcmp(a->status, "approved") || can_manage(a));
+}
+
+bool org_access_or_reply(req_t *r, long long org_id, org_access *a)
+{
+    int visible = org_access_load(r, org_id, a);
+    if (visible == 0)
+        reply_error(r, ERR_NOT_FOUND, "no such organization");
+    return visible == 1;
+}
+
+long long caller_volunteer_id(req_t *r)
+{
+    PGresult *res = db_query_or_reply(r, SQL_VOLUNTEER_OF_USER, 1, (const char *[]){id_str(r, r->user_id)});
+    if (!res)
+        return -1;
+    long long id = PQntuples(res) == 1 ? db_int(res, 0, "id") : 0;
+    PQclear(res);
+    return id;
+}
+
+json_t *org_json(const PGresult *res, int row)
+{
+    json_t *parent = db_isnull(res, row, "parent_id")
+                         ? json_null()
+                         : json_pack("{s:I, s:s}", "id", (json_int_t)db_int(res, row, "parent_id"), "name",
+                                     db_str(res, row, "parent_name"));
+    json_t *leader = db_isnull(res, row, "leader_name")
+                         ? json_null()
+                         : json_pack("{s:s, s:s?}", "name", db_str(res, row, "leader_name"), "title",
+                                     db_str(res, row, "leader_title"));
+    json_t *region = json_loads(db_str(res, row, "region"), 0, NULL);
+    json_t *categories = json_loads(db_str(res, row, "service_categories"), 0, NULL);
+    return json_pack("{s:I, s:s, s:s, s:o, s:s, s:s?, s:b, s:s, s:s, s:s, s:o, s:o, s:o, s:s?, s:I, s:I, s:s}",
+                     "id", (json_int_t)db_int(res, row, "id"), "name", db_str(res, row, "name"), "level",
+                     db_str(res, row, "level"), "parent", parent, "status", db_str(res, row, "status"),
+                     "reject_reason", db_str(res, row, "reject_reason"), "registered_with_civil_affairs",
+                     db_bool(res, row, "registered_with_civil_affairs"), "supervisor_type",
+                     db_str(res, row, "supervisor_type"), "supervisor_name", db_str(res, row, "supervisor_name"),
+                     "founded_on", db_str(res, row, "founded_on"), "service_categories",
+                     categories ? categories : json_array(), "region", region ? region : json_null(), "leader",
+                     leader, "description", db_str(res, row, "description"), "member_count",
+                     (json_int_t)db_int(res, row, "member_count"), "activity_count",
+                     (json_int_t)db_int(res, row, "activity_count"), "created_at", db_str(res, row, "created_at"));
+}
+
+json_t *org_json_or_reply(req_t *r, long long org_id)
+{
+    PGresult *res = db_query_or_reply(r, SQL_ORG_GET, 1, (const char *[]){id_str(r, org_id)});
+    if (!res)
+        return NULL;
+    json_t *o = PQntuples(res) == 1 ? org_json(res, 0) : NULL;
+    PQclear(res);
+    if (!o)
+        reply_error(r, ERR_NOT_FOUND, "no such organization");
+    return o;
+}
+
+static json_t *org_row(req_t *r, const PGresult *res, int row)
+{
+    (void)r;
+    return org_json(res, row);
+}
+
+/* --- registration and edits ---------------------------------------------- */
+
+typedef struct {
+    const char *name, *level, *supervisor_type, *supervisor_name, *founded_on, *region_code, *description;
+    opt_int parent_id;
+    opt_bool registered_with_civil_affairs;
+    const json_t *service_categories, *leader;
+} org_body;
+
+typedef struct {
+    const char *name, *title, *employer, *phone;
+} leader_body;
+
+static const char *check_phone(const char *v, const char **message)
+{
+    bool ok = strlen(v) == 11 && v[0] == '1' && v[1] >= '3' && v[1] <= '9';
+    for (int i = 2; ok && i < 11; i++)
+        ok = v[i] >= '0' && v[i] <= '9';
+    *message = "must be a mainland mobile number (11 digits, 1[3-9]…)";
+    return ok ? NULL : "invalid_format";
+}
+
+#define F(name, type, flags, min, max, check, table) {#name, type, flags, min, max, offsetof(org_body, name), check, table}
+static const field_spec org_fields[] = {
+    F(name, F_STRING, FIELD_REQUIRED, 2, 100, NULL, NULL),
+    F(level, F_STRING, FIELD_REQUIRED, 0, 0, NULL, &CODES_ORG_LEVEL),
+    F(parent_id, F_INT, FIELD_NULLABLE, 1, 999999999999999999, NULL, NULL),
+    F(registered_with_civil_affairs, F_BOOL, FIELD_REQUIRED, 0, 0, NULL, NULL),
+    F(supervisor_type, F_STRING, FIELD_REQUIRED, 0, 0, NULL, &CODES_SUPERVISOR_TYPE),
+    F(supervisor_name, F_STRING, FIELD_REQUIRED, 1, 100, NULL, NULL),
+    F(founded_on, F_STRING, FIELD_REQUIRED, 0, 0, check_past_date, NULL),
+    F(service_categories, F_ARRAY, FIELD_REQUIRED, 1, 8, NULL, &CODES_SERVICE_CATEGORY),
+    F(region_code, F_STRING, FIELD_REQUIRED, 0, 0, check_region_code, NULL),
+    F(leader, F_OBJECT, FIELD_NULLABLE, 0, 0, NULL, NULL),
+    F(description, F_STRING, FIELD_NULLABLE | FIELD_MULTILINE, 0, 2000, NULL, NULL),
+};
+#undef F
+#define NFIELDS (sizeof org_fields / sizeof *org_fields)
+#define L(name, flags, min, max, check) {#name, F_STRING, flags, min, max, offsetof(leader_body, name), check, NULL}
+static const field_spec leader_fields[] = {
+    L(name, FIELD_REQUIRED, 1, 50, NULL),
+    L(title, FIELD_NULLABLE, 0, 50, NULL),
+    L(employer, FIELD_NULLABLE, 0, 100, NULL),
+    L(phone, FIELD_NULLABLE, 0, 0, check_phone),
+};
+#undef L
+
+static field_spec patch_fields[NFIELDS];
+
+void orgs_init(void)
+{
+    static const char *const immutable[] = {"parent_id", NULL};
+    fields_for_patch(org_fields, NFIELDS, immutable, patch_fields);
+}
+
+/* Checks the body against a field table, the leader object and the region
+ * (any level). False after replying 503. */
+static bool org_body_check(req_t *r, const field_spec *fields, org_body *b, leader_body *l)
+{
+    region_info region;
+    body_fields(r, fields, NFIELDS, b);
+    if (b->leader)
+        body_fields_of(r, b->leader, "leader.", leader_fields, sizeof leader_fields / sizeof *leader_fields, l);
+    if (b->region_code) {
+        if (!region_lookup_or_reply(r, SQL_REGION, b->region_code, &region))
+            return false;
+        if (!region.found)
+            field_error(r, "region_code", "invalid_choice", "no such region");
+    }
+    return true;
+}
+
+/* Levels go down the tree: 总队 → 支队/大队 → 队 → 分队. */
+static int level_rank(const char *level)
+{
+    static const char *const order[] = {"corps", "detachment", "brigade", "team", "squad"};
+    static const int rank[] = {0, 1, 1, 2, 3};
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(level, order[i]))
+            return rank[i];
+    return -1;
+}
+
+static void reply_name_taken_or_db(req_t *r)
+{
+    if (r->db->last == DB_UNIQUE && !strcmp(r->db->constraint, "orgs_name_unique"))
+        reply_error(r, ERR_ALREADY_EXISTS, "an organization with this name exists");
+    else
+        reply_db_error(r);
+}
+
+/* POST /orgs: 201 pending with Location; 400, 401, 403 volunteer_required,
+ * 409 already_exists / org_not_approved (the parent), 413, 415, 422 (a
+ * parent the caller cannot see is an unknown parent_id). The caller becomes
+ * its first admin. */
+void h_org_create(req_t *r)
+{
+    org_body b = {0};
+    leader_body l = {0};
+    org_access parent = {0};
+    if (!body_object_or_reply(r) || !org_body_check(r, org_fields, &b, &l) || fields_failed_reply(r))
+        return;
+    long long vid = caller_volunteer_id(r);
+    if (vid < 0)
+        return;
+    if (!vid) {
+        reply_error(r, ERR_VOLUNTEER_REQUIRED, "only volunteers register organizations");
+        return;
+    }
+    if (b.parent_id.set) {
+        int visible = org_access_load(r, b.parent_id.v, &parent);
+        if (visible < 0)
+            return;
+        if (!visible) {
+            field_error(r, "parent_id", "invalid_choice", "no such organization");
+            fields_failed_reply(r);
+            return;
+        }
+        if (strcmp(parent.status, "approved")) {
+            reply_error(r, ERR_ORG_NOT_APPROVED, "the parent organization is not approved");
+            return;
+        }
+        if (level_rank(b.level) <= level_rank(parent.level)) {
+            field_error(r, "level", "wrong_level", "must be below the parent's level (总队 → 支队/大队 → 队 → 分队)");
+            fields_failed_reply(r);
+            return;
+        }
+    }
+    char *categories = json_dumps(b.service_categories, JSON_COMPACT);
+    const char *params[15] = {b.name, b.level, b.parent_id.set ? id_str(r, b.parent_id.v) : NULL,
+                              b.registered_with_civil_affairs.v ? "true" : "false", b.supervisor_type,
+                              b.supervisor_name, b.founded_on, categories, b.region_code, l.name, l.title, l.employer,
+                              l.phone, b.description, id_str(r, r->user_id)};
+    PGresult *res = categories ? db_exec(r->db, SQL_ORG_INSERT, 15, params) : NULL;
+    free(categories);
+    if (!res) {
+        reply_name_taken_or_db(r);
+        return;
+    }
+    long long id = db_int(res, 0, "id");
+    PQclear(res);
+    json_t *o = org_json_or_reply(r, id);
+    if (!o)
+        return;
+    reply_json(r, 201, o);
+    reply_header(r, "Location", arena_printf(&r->arena, "/api/v1/orgs/%lld", id));
+}
+
+/* PATCH /orgs/{id}: 200; 403 for callers who are not its admins; 404; 409
+ * already_exists; 422 (parent_id immutable, status unknown). */
+void h_org_patch(req_t *r)
+{
+    org_body b = {0};
+    leader_body l = {0};
+    org_access a;
+    if (!org_access_or_reply(r, r->path_ids[0], &a))
+        return;
+    if (!a.own_admin) {
+        reply_error(r, ERR_FORBIDDEN, "only the organization's admins edit it");
+        return;
+    }
+    if (!body_object_or_reply(r) || !org_body_check(r, patch_fields, &b, &l) || fields_failed_reply(r))
+        return;
+    bool leader_sent = json_object_get(r->json, "leader"), description_sent = json_object_get(r->json, "description");
+    const char *registered = !b.registered_with_civil_affairs.set ? NULL
+                             : b.registered_with_civil_affairs.v   ? "true"
+                                                                   : "false";
+    char *categories = b.service_categories ? json_dumps(b.service_categories, JSON_COMPACT) : NULL;
+    const char *params[16] = {id_str(r, a.id), b.name, b.level, registered, b.supervisor_type, b.supervisor_name,
+                              b.founded_on, categories, b.region_code, leader_sent ? "true" : "false", l.name,
+                              l.title, l.employer, l.phone, description_sent ? "true" : "false", b.description};
+    PGresult *res = db_exec(r->db, SQL_ORG_UPDATE, 16, params);
+    free(categories);
+    if (!res) {
+        reply_name_taken_or_db(r);
+        return;
+    }
+    PQclear(res);
+    json_t *o = org_json_or_reply(r, a.id);
+    if (o)
+        reply_json(r, 200, o);
+}
+
+/* --- reading ------------------------------------------------------------- */
+
+/* GET /orgs/{id}: 200 when approved, or to its admins and approvers; 404. */
+void h_org_get(req_t *r)
+{
+    org_access a;
+    if (!org_access_or_reply(r, r->path_ids[0], &a))
+        return;
+    json_t *o = org_json_or_reply(r, a.id);
+    if (o)
+        reply_json(r, 200, o);
+}
+
+/* GET /orgs?region=&q=&level=&parent_id=&page=: 200 paged approved orgs; 422. */
+void h_org_list(req_t *r)
+{
+    paging_t pg;
+    region_info region;
+    const char *q = query_get(r, "q"), *level = query_get(r, "level"), *parent = query_get(r, "parent_id");
+    query_paging(r, &pg);
+    if (q && (utf8_chars(q) < 0 || utf8_chars(q) > 50 || has_control_chars(q, false)))
+        field_error(r, "q", "invalid_format", "must be at most 50 characters of text");
+    if (level && !code_table_has(&CODES_ORG_LEVEL, level))
+        field_error(r, "level", "invalid_choice", "must be a code of table org_level");
+    if (parent && (strspn(parent, "0123456789") != strlen(parent) || !*parent || strlen(parent) > 18))
+        field_error(r, "parent_id", "invalid_format", "must be a positive integer");
+    if (!region_param_or_reply(r, SQL_REGION, "region", query_get(r, "region"), &region) || fields_failed_reply(r))
+        return;
+    const char *params[7] = {region.found ? region.lo : NULL, region.found ? region.hi : NULL, q && *q ? q : NULL,
+                             level, parent};
+    reply_page(r, SQL_ORGS_COUNT, SQL_ORGS_PAGE, 5, params, &pg, org_row);
+}
+
+/* GET /orgs/{id}/children?page=: 200 paged; pending and rejected children
+ * only to those with rights on the parent; 404 for an invisible parent. */
+void h_org_children(req_t *r)
+{
+    paging_t pg;
+    org_access a;
+    query_paging(r, &pg);
+    if (fields_failed_reply(r) || !org_access_or_reply(r, r->path_ids[0], &a))
+        return;
+    const char *params[4] = {id_str(r, a.id), can_manage(&a) ? "true" : "false"};
+    reply_page(r, SQL_CHILDREN_COUNT, SQL_CHILDREN_PAGE, 2, params, &pg, org_row);
+}
+
+/* --- approval ------------------------------------------------------------ */
+
+/* Approvers: admins of an ancestor, platform admins whose region covers it. */
+static bool decide(req_t *r, const char *status, const char *reason)
+{
+    org_access a;
+    if (!org_access_or_reply(r, r->path_ids[0], &a))
+        return false;
+    if (!a.ancestor_admin && !a.platform_admin) {
+        reply_error(r, ERR_FORBIDDEN, "only the parent's admins or a platform admin in scope decide");
+        return false;
+    }
+    const char *params[4] = {id_str(r, a.id), status, reason, id_str(r, r->user_id)};
+    PGresult *res = db_query_or_reply(r, SQL_ORG_DECIDE, 4, params);
+    if (!res)
+        return false;
+    int decided = PQntuples(res);
+    PQclear(res);
+    if (!decided) {
+        reply_error(r, ERR_CONFLICT, "the organization is not pending");
+        return false;
+    }
+    json_t *o = org_json_or_reply(r, a.id);
+    if (o)
+        reply_json(r, 200, o);
+    return o != NULL;
+}
+
+/* POST /orgs/{id}/approve: 200, 401, 403, 404, 409 (not pending). */
+void h_org_approve(req_t *r)
+{
+    if (r->body_len && !body_parse_or_reply(r, NULL, 0, NULL))
+        return;
+    decide(r, "approved", NULL);
+}
+
+typedef struct {
+    const char *reason;
+} reject_body;
+static const field_spec reject_fields[] = {
+    {"reason", F_STRING, FIELD_REQUIRED, 1, 500, offsetof(reject_body, reason), NULL, NULL},
+};
+
+/* POST /orgs/{id}/reject {"reason"}: 200, 401, 403, 404, 409, 422. */
+void h_org_reject(req_t *r)
+{
+    reject_body b = {0};
+    if (!body_parse_or_reply(r, reject_fields, 1, &b))
+        return;
+    decide(r, "rejected", b.reason);
+}
