@@ -26,16 +26,37 @@ bool body_object_or_reply(req_t *r)
     return true;
 }
 
+/* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past
+ * U+10FFFF. Returns the number of characters, or -1. */
 long utf8_chars(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
     long n = 0;
     while (*p) {
         unsigned c = *p;
-        int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        if (!len)
+        int len;
+        unsigned char lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
+        if (c < 0x80)
+            len = 1;
+        else if (c >= 0xc2 && c <= 0xdf)
+            len = 2;
+        else if (c >= 0xe0 && c <= 0xef) {
+            len = 3;
+            if (c == 0xe0)
+                lo = 0xa0; /* overlong */
+            if (c == 0xed)
+                hi = 0x9f; /* surrogates */
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            len = 4;
+            if (c == 0xf0)
+                lo = 0x90; /* overlong */
+            if (c == 0xf4)
+                hi = 0x8f; /* past U+10FFFF */
+        } else
             return -1;
-        for (int i = 1; i < len; i++)
+        if (len > 1 && (p[1] < lo || p[1] > hi))
+            return -1;
+        for (int i = 2; i < len; i++)
             if ((p[i] & 0xc0) != 0x80)
                 return -1;
         p += len;

@@ -109,29 +109,38 @@ static token_result check_header(const jwt_keys *k, const json_t *h)
     return TOKEN_OK;
 }
 
+/* A positive decimal int64 with no sign, space or leading zero. */
+static bool positive_id(const char *s, long long *out)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 19 || s[0] < '1' || s[0] > '9' || strspn(s, "0123456789") != n)
+        return false;
+    errno = 0;
+    *out = strtoll(s, NULL, 10);
+    return errno == 0;
+}
+
 static token_result check_claims(const jwt_keys *k, const json_t *c, time_t now, token_claims *out)
 {
     const json_t *exp = json_object_get(c, "exp"), *iat = json_object_get(c, "iat");
     const json_t *sub = json_object_get(c, "sub"), *sid = json_object_get(c, "sid");
+    long long uid, session;
     if (!json_is_integer(exp) || !json_is_integer(iat) || !json_is_string(sub) || !json_is_string(sid))
         return TOKEN_BAD_CLAIMS;
     if (!str_is(c, "iss", k->issuer) || !str_is(c, "aud", k->audience) || !str_is(c, "token_use", "access"))
         return TOKEN_BAD_CLAIMS;
-    if (json_integer_value(exp) <= (json_int_t)now)
-        return TOKEN_EXPIRED;
-    if (json_integer_value(iat) > (json_int_t)now + JWT_LEEWAY ||
-        json_integer_value(exp) - json_integer_value(iat) > ACCESS_TOKEN_TTL)
+    json_int_t e = json_integer_value(exp), i = json_integer_value(iat);
+    /* checked before subtracting, so no value can overflow the lifetime test */
+    if (i < 0 || e < i || e - i > ACCESS_TOKEN_TTL || i > (json_int_t)now + JWT_LEEWAY)
         return TOKEN_BAD_CLAIMS;
-    const char *s = json_string_value(sub);
-    char *end;
-    errno = 0;
-    long long uid = strtoll(s, &end, 10);
-    if (errno || *end || uid <= 0 || s[0] == '0' || s[0] == '+' || strlen(json_string_value(sid)) >= sizeof out->session_id)
+    if (e <= (json_int_t)now)
+        return TOKEN_EXPIRED;
+    if (!positive_id(json_string_value(sub), &uid) || !positive_id(json_string_value(sid), &session))
         return TOKEN_BAD_CLAIMS;
     out->user_id = uid;
-    snprintf(out->session_id, sizeof out->session_id, "%s", json_string_value(sid));
-    out->iat = json_integer_value(iat);
-    out->exp = json_integer_value(exp);
+    snprintf(out->session_id, sizeof out->session_id, "%lld", session);
+    out->iat = i;
+    out->exp = e;
     return TOKEN_OK;
 }
 
@@ -152,6 +161,12 @@ token_result jwt_verify_access(const jwt_keys *k, const char *token, time_t now,
     json_decref(header);
     if (res != TOKEN_OK)
         return res;
+
+    /* The signature is decoded strictly too (libjwt's decoder is lenient), so
+     * each token has exactly one accepted spelling: 64 bytes, r || s. */
+    unsigned char sig[96];
+    if (b64url_decode(dot2 + 1, strlen(dot2 + 1), sig, sizeof sig) != 64)
+        return TOKEN_MALFORMED;
 
     jwt_t *jwt = NULL;
     if (jwt_decode(&jwt, token, (const unsigned char *)k->public_pem, (int)k->public_len) != 0 || !jwt)
