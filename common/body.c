@@ -283,3 +283,12 @@ void fields_for_patch(const field_spec *in, size_t n, const char *const *immutab
                 out[i].flags |= FIELD_IMMUTABLE;
     }
 }
+
+const char *check_phone(const char *v, const char **message)
+{
+    bool ok = strlen(v) == 11 && v[0] == '1' && v[1] >= '3' && v[1] <= '9';
+    for (int i = 2; ok && i < 11; i++)
+        ok = v[i] >= '0' && v[i] <= '9';
+    *message = "must be a mainland mobile number (11 digits, 1[3-9]…)";
+    return ok ? NULL : "invalid_format";
+}

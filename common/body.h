@@ -69,6 +69,9 @@ bool body_parse_or_reply(req_t *r, const field_spec *specs, size_t n, void *out)
  * named fields immutable (sending them is a 422 "immutable"). out has n slots. */
 void fields_for_patch(const field_spec *in, size_t n, const char *const *immutable, field_spec *out);
 
+/* Field checks shared by services. */
+const char *check_phone(const char *v, const char **message); /* mainland mobile: 1[3-9] + 9 digits */
+
 /* Text rules shared by every string field. */
 long utf8_chars(const char *s);                /* -1 when not valid UTF-8 */
 bool has_control_chars(const char *s, bool allow_newlines);

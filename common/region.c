@@ -39,6 +39,10 @@ bool region_param_or_reply(req_t *r, int stmt, const char *param, const char *co
         field_error(r, param, "invalid_format", msg);
         return true;
     }
+    if (!strcmp(code, "000000")) { /* the whole country, as in platform admins' scopes */
+        *out = (region_info){.found = true, .level = "country", .lo = "000000", .hi = "999999"};
+        return true;
+    }
     if (!region_lookup_or_reply(r, stmt, code, out))
         return false;
     if (!out->found)

@@ -22,8 +22,9 @@ typedef struct {
 const char *check_region_code(const char *v, const char **message);
 /* Looks code up with the service's statement stmt; false after replying 503. */
 bool region_lookup_or_reply(req_t *r, int stmt, const char *code, region_info *out);
-/* For a ?region= filter: adds a 422 for a malformed or unknown code. NULL
- * code leaves *out not found. False after replying 503. */
+/* For a ?region= filter: adds a 422 for a malformed or unknown code; 000000
+ * is the whole country. NULL code leaves *out not found. False after
+ * replying 503. */
 bool region_param_or_reply(req_t *r, int stmt, const char *param, const char *code, region_info *out);
 
 #endif

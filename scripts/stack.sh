@@ -11,7 +11,7 @@ VAR=${STVS_VAR:-$ROOT/var}
 HTTP_PORT=${HTTP_PORT:-8080}
 PG_PORT=${STVS_PG_PORT:-5432}   # names the socket file only: TCP is off
 MODE=${MODE:-release}
-SERVICES=(auth volunteer org)
+SERVICES=(auth volunteer org activity)
 RUN=$VAR/run LOG=$VAR/log KEYS=$VAR/keys PGDATA=$VAR/pg NGX=$VAR/nginx
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 PGSOCK=$RUN/pg

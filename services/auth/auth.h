@@ -47,8 +47,6 @@ typedef struct {
 } auth_settings;
 extern auth_settings auth;
 
-/* Shared checks for request bodies. */
-const char *check_phone(const char *v, const char **message);
 /* Constant-time check of a submitted login code against its stored hash. */
 bool sms_code_matches(const char *phone, const char *code, const char *stored_hex);
 

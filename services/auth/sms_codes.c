@@ -5,18 +5,6 @@
 #include "auth.h"
 #include "log.h"
 
-const char *check_phone(const char *v, const char **message)
-{
-    /* Mainland mobile numbers: 1[3-9] and 9 more digits. */
-    bool ok = strlen(v) == 11 && v[0] == '1' && v[1] >= '3' && v[1] <= '9';
-    for (int i = 2; ok && i < 11; i++)
-        ok = v[i] >= '0' && v[i] <= '9';
-    if (ok)
-        return NULL;
-    *message = "must be a mainland mobile number (11 digits, 1[3-9]…)";
-    return "invalid_format";
-}
-
 static const code_entry purposes[] = {{"login", "登录"}};
 static const code_table purpose_table = {"sms_purpose", purposes, 1};
 

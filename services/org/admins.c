@@ -31,15 +31,6 @@ typedef struct {
     const char *phone;
 } admin_body;
 
-static const char *check_phone(const char *v, const char **message)
-{
-    bool ok = strlen(v) == 11 && v[0] == '1' && v[1] >= '3' && v[1] <= '9';
-    for (int i = 2; ok && i < 11; i++)
-        ok = v[i] >= '0' && v[i] <= '9';
-    *message = "must be a mainland mobile number (11 digits, 1[3-9]…)";
-    return ok ? NULL : "invalid_format";
-}
-
 static const field_spec admin_fields[] = {
     {"phone", F_STRING, FIELD_REQUIRED, 0, 0, offsetof(admin_body, phone), check_phone, NULL},
 };

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "idcard.h"
+#include "datetime.h"
 #include "org.h"
 
 const char *id_str(req_t *r, long long id) { return arena_printf(&r->arena, "%lld", id); }
@@ -103,15 +103,6 @@ typedef struct {
     const char *name, *title, *employer, *phone;
 } leader_body;
 
-static const char *check_phone(const char *v, const char **message)
-{
-    bool ok = strlen(v) == 11 && v[0] == '1' && v[1] >= '3' && v[1] <= '9';
-    for (int i = 2; ok && i < 11; i++)
-        ok = v[i] >= '0' && v[i] <= '9';
-    *message = "must be a mainland mobile number (11 digits, 1[3-9]…)";
-    return ok ? NULL : "invalid_format";
-}
-
 #define F(name, type, flags, min, max, check, table) {#name, type, flags, min, max, offsetof(org_body, name), check, table}
 static const field_spec org_fields[] = {
     F(name, F_STRING, FIELD_REQUIRED, 2, 100, NULL, NULL),
@@ -171,6 +162,27 @@ static int level_rank(const char *level)
         if (!strcmp(level, order[i]))
             return rank[i];
     return -1;
+}
+
+/* A new level must stay below the parent's and above every child's; adds a
+ * field error when not. False after replying 503. */
+static bool level_fits_or_reply(req_t *r, long long org_id, const char *level)
+{
+    PGresult *res = db_query_or_reply(r, SQL_LEVEL_NEIGHBOURS, 1, (const char *[]){id_str(r, org_id)});
+    if (!res)
+        return false;
+    int rank = level_rank(level);
+    bool fits = db_isnull(res, 0, "parent_level") || level_rank(db_str(res, 0, "parent_level")) < rank;
+    json_t *children = json_loads(db_str(res, 0, "child_levels"), 0, NULL);
+    size_t i;
+    json_t *child;
+    json_array_foreach(children, i, child)
+        fits = fits && level_rank(json_string_value(child)) > rank;
+    json_decref(children);
+    PQclear(res);
+    if (!fits)
+        field_error(r, "level", "wrong_level", "must stay below the parent's level and above its children's");
+    return true;
 }
 
 static void reply_name_taken_or_db(req_t *r)
@@ -251,7 +263,8 @@ void h_org_patch(req_t *r)
         reply_error(r, ERR_FORBIDDEN, "only the organization's admins edit it");
         return;
     }
-    if (!body_object_or_reply(r) || !org_body_check(r, patch_fields, &b, &l) || fields_failed_reply(r))
+    if (!body_object_or_reply(r) || !org_body_check(r, patch_fields, &b, &l) ||
+        (b.level && !level_fits_or_reply(r, a.id, b.level)) || fields_failed_reply(r))
         return;
     bool leader_sent = json_object_get(r->json, "leader"), description_sent = json_object_get(r->json, "description");
     const char *registered = !b.registered_with_civil_affairs.set ? NULL

@@ -75,6 +75,13 @@ const db_stmt org_sql[SQL__MAX] = {
     /* Serializes admin removals of one org (the last-admin rule). */
     [SQL_ORG_LOCK] = {"org_lock", "SELECT id FROM org.orgs WHERE id = $1 FOR UPDATE"},
 
+    /* An edit of the level must keep it below the parent's and above the
+     * children's. */
+    [SQL_LEVEL_NEIGHBOURS] = {"level_neighbours",
+        "SELECT p.level AS parent_level,"
+        "       to_json(ARRAY(SELECT DISTINCT c.level FROM org.orgs c WHERE c.parent_id = o.id)) AS child_levels"
+        " FROM org.orgs o LEFT JOIN org.orgs p ON p.id = o.parent_id WHERE o.id = $1"},
+
     [SQL_ORGS_COUNT] = {"orgs_count", "SELECT count(*) AS total FROM org.orgs o" ORGS_WHERE},
     [SQL_ORGS_PAGE] = {"orgs_page",
         "SELECT " ORG_COLUMNS FROM_ORGS ORGS_WHERE " ORDER BY o.id DESC LIMIT $6 OFFSET $7"},

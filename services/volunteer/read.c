@@ -153,8 +153,16 @@ void h_me_orgs(req_t *r)
     reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
-/* GET /volunteers/me/activities?filter=all|upcoming|ended&q=: 200 paged,
- * 401, 403, 422. Empty until the activity service lands. */
+static json_t *my_signup_row(req_t *r, const PGresult *res, int row)
+{
+    (void)r;
+    return json_pack("{s:o, s:s, s:s, s:o}", "activity", activity_json(res, row), "status",
+                     db_str(res, row, "signup_status"), "created_at", db_str(res, row, "signup_created_at"), "hours",
+                     db_isnull(res, row, "recorded_hours") ? json_null() : json_real(db_num(res, row, "recorded_hours")));
+}
+
+/* GET /volunteers/me/activities?filter=all|upcoming|ended&q=: 200 paged
+ * sign-ups {activity, status, created_at, hours}; 401, 403, 422. */
 void h_me_activities(req_t *r)
 {
     paging_t pg;
@@ -166,14 +174,28 @@ void h_me_activities(req_t *r)
         field_error(r, "q", "invalid_format", "must be at most 50 characters of text");
     if (fields_failed_reply(r) || !is_volunteer_or_reply(r))
         return;
-    reply_json(r, 200, json_pack("{s:[], s:i, s:I, s:I}", "items", "total", 0, "page", (json_int_t)pg.page,
-                                 "page_size", (json_int_t)pg.page_size));
+    const char *params[5] = {arena_printf(&r->arena, "%lld", r->user_id), filter ? filter : "all", q && *q ? q : NULL};
+    reply_page(r, SQL_MY_ACTIVITIES_COUNT, SQL_MY_ACTIVITIES_PAGE, 3, params, &pg, my_signup_row);
 }
 
-/* GET /volunteers/me/service-records: 200 {"total_hours", "items"}, 401,
- * 403. Empty until the activity service records hours. */
+/* GET /volunteers/me/service-records: 200 {"total_hours", "items":
+ * [{activity {id, title, org}, date, hours}]}; 401, 403. */
 void h_me_service_records(req_t *r)
 {
-    if (is_volunteer_or_reply(r))
-        reply_json(r, 200, json_pack("{s:f, s:[]}", "total_hours", 0.0, "items"));
+    if (!is_volunteer_or_reply(r))
+        return;
+    PGresult *res = db_query_or_reply(r, SQL_MY_SERVICE_RECORDS, 1,
+                                      (const char *[]){arena_printf(&r->arena, "%lld", r->user_id)});
+    if (!res)
+        return;
+    json_t *items = json_array();
+    for (int i = 0; i < PQntuples(res); i++)
+        json_array_append_new(items, json_pack("{s:{s:I, s:s, s:{s:I, s:s}}, s:s, s:f}", "activity", "id",
+                                               (json_int_t)db_int(res, i, "id"), "title", db_str(res, i, "title"),
+                                               "org", "id", (json_int_t)db_int(res, i, "org_id"), "name",
+                                               db_str(res, i, "org_name"), "date", db_str(res, i, "date"), "hours",
+                                               db_num(res, i, "hours")));
+    double total = PQntuples(res) ? db_num(res, 0, "total_hours") : 0.0;
+    PQclear(res);
+    reply_json(r, 200, json_pack("{s:f, s:o}", "total_hours", total, "items", items));
 }

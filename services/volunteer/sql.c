@@ -6,7 +6,32 @@
 /* Fields of a registration or an edit, in parameter order after the id. */
 #define ARRAY_OF(n) "ARRAY(SELECT json_array_elements_text($" #n "::json))"
 
+/* The caller's ($1) sign-ups: $2 all | upcoming (not cancelled, not yet
+ * ended) | ended, $3 title search. */
+#define FROM_MY_SIGNUPS                                                                                        \
+    " FROM volunteer.volunteers v JOIN activity.signups s ON s.volunteer_id = v.id"                           \
+    " JOIN activity.activities a ON a.id = s.activity_id JOIN org.orgs o ON o.id = a.org_id"
+#define MY_SIGNUPS_WHERE                                                                                       \
+    " WHERE v.user_id = $1 AND ($2 = 'all' OR ($2 = 'upcoming' AND a.cancelled_at IS NULL AND now() < a.ends_at)" \
+    "   OR ($2 = 'ended' AND now() >= a.ends_at))"                                                             \
+    "   AND ($3::text IS NULL OR a.title LIKE ref.contains_pattern($3))"
+
 const db_stmt volunteer_sql[SQL__MAX] = {
+    [SQL_MY_ACTIVITIES_COUNT] = {"my_activities_count", "SELECT count(*) AS total" FROM_MY_SIGNUPS MY_SIGNUPS_WHERE},
+    [SQL_MY_ACTIVITIES_PAGE] = {"my_activities_page",
+        "SELECT " ACTIVITY_COLUMNS ", s.status AS signup_status, ref.rfc3339(s.created_at) AS signup_created_at,"
+        "       r.hours AS recorded_hours" FROM_MY_SIGNUPS
+        " LEFT JOIN activity.service_records r ON r.activity_id = s.activity_id AND r.volunteer_id = s.volunteer_id"
+        MY_SIGNUPS_WHERE " ORDER BY a.starts_at DESC, a.id DESC LIMIT $4 OFFSET $5"},
+
+    /* Hours by activity, with the exact total (numeric, not float). */
+    [SQL_MY_SERVICE_RECORDS] = {"my_service_records",
+        "SELECT a.id, a.title, a.org_id, o.name AS org_name, to_char(a.starts_at, 'YYYY-MM-DD') AS date, r.hours,"
+        "       sum(r.hours) OVER () AS total_hours"
+        " FROM volunteer.volunteers v JOIN activity.service_records r ON r.volunteer_id = v.id"
+        " JOIN activity.activities a ON a.id = r.activity_id JOIN org.orgs o ON o.id = a.org_id"
+        " WHERE v.user_id = $1 ORDER BY a.starts_at DESC, a.id DESC"},
+
     [SQL_MY_ORGS] = {"my_orgs",
         "SELECT o.id AS org_id, o.name, m.status, ref.rfc3339(m.joined_at) AS joined_at,"
         "       ref.rfc3339(m.applied_at) AS applied_at"

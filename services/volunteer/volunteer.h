@@ -1,6 +1,7 @@
 /* What the volunteer service's files share. */
 #ifndef STVS_VOLUNTEER_H
 #define STVS_VOLUNTEER_H
+#include "activity_view.h"
 #include "app.h"
 #include "body.h"
 #include "codes.h"
@@ -19,6 +20,9 @@ enum volunteer_sql {
     SQL_VOLUNTEER_COUNT,
     SQL_VOLUNTEER_PAGE,
     SQL_MY_ORGS,
+    SQL_MY_ACTIVITIES_COUNT,
+    SQL_MY_ACTIVITIES_PAGE,
+    SQL_MY_SERVICE_RECORDS,
     SQL__MAX
 };
 extern const db_stmt volunteer_sql[SQL__MAX];

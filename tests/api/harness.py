@@ -8,9 +8,11 @@ Environment (set by tests/run.sh):
   STVS_TEST_PG_STOP/_START   shell commands that stop/start the test PostgreSQL
   STVS_TEST_JWT_PRIVATE_KEY  ES256 private key PEM the auth service signs with
   STVS_TEST_JWT_ISS / _AUD   expected iss / aud claims
+  STVS_TEST_LOG_DIR          directory of the service logs (auth.log, volunteer.log, nginx-access.log, ...)
 """
 
 import base64
+import datetime
 import http.client
 import json as _json
 import os
@@ -40,6 +42,7 @@ PG_START = os.environ.get("STVS_TEST_PG_START", "")
 JWT_KEY = os.environ.get("STVS_TEST_JWT_PRIVATE_KEY", "")
 JWT_ISS = os.environ.get("STVS_TEST_JWT_ISS", "stvs")
 JWT_AUD = os.environ.get("STVS_TEST_JWT_AUD", "stvs-api")
+LOG_DIR = os.environ.get("STVS_TEST_LOG_DIR", "")
 
 TIMEOUT = 10  # seconds, every HTTP call
 
@@ -166,6 +169,9 @@ class Client:
 
     def put(self, path, json=None, **kw):
         return self.request("PUT", path, json=json, **kw)
+
+    def patch(self, path, json=None, **kw):
+        return self.request("PATCH", path, json=json, **kw)
 
     def delete(self, path, **kw):
         return self.request("DELETE", path, **kw)
@@ -345,6 +351,225 @@ def refresh(client, refresh_token):
 
 def me(client, token):
     return client.get("/auth/me", token=token)
+
+
+def grant_platform_admin(user_id, region_code):
+    """Make an account a platform admin of region_code (000000: the whole country), as
+    `make admin` does: straight into the database, never over HTTP."""
+    psql("INSERT INTO auth.platform_admins (user_id, region_code) VALUES (%d, %s)"
+         % (int(user_id), sql_str(region_code)))
+
+
+def platform_admin(*region_codes, client=None):
+    """A fresh account made platform admin of each region; returns the login body
+    (access_token, phone, user, ...) with .client added."""
+    client = client or Client()
+    s = login(client)
+    for code in region_codes:
+        grant_platform_admin(s["user"]["id"], code)
+    s["client"] = client
+    return s
+
+
+# ---------------------------------------------------------------- masking
+
+def mask_phone(phone):
+    """How a phone shows to those who may not see it in full: 138****5678."""
+    return phone[:3] + "****" + phone[-4:]
+
+
+def mask_id_number(id_number):
+    """How an ID number always shows: first 4, ten '*', last 4 (check char upper case)."""
+    return id_number[:4].upper() + "*" * 10 + id_number[-4:].upper()
+
+
+# ---------------------------------------------------------------- resident ID numbers (GB 11643)
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+
+
+def id_check_char(first17):
+    """The GB 11643 check character of 17 digits."""
+    return ID_CHECK_CHARS[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS)) % 11]
+
+
+def china_today(margin=5.0):
+    """Today's date in China (UTC + 8 h), as the server decides ages. Within margin
+    seconds of midnight there it waits for the new day, so that test and server agree."""
+    now = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8)
+    midnight = datetime.datetime.combine(now.date() + datetime.timedelta(days=1), datetime.time(),
+                                         tzinfo=now.tzinfo)
+    left = (midnight - now).total_seconds()
+    if left < margin:
+        time.sleep(left + 0.5)
+        return midnight.date()
+    return now.date()
+
+
+def random_birth_date(first_year=1950, last_year=2000):
+    """A uniformly random real date in [first_year-01-01, last_year-12-31]."""
+    lo = datetime.date(first_year, 1, 1)
+    hi = datetime.date(last_year, 12, 31)
+    return lo + datetime.timedelta(days=secrets.randbelow((hi - lo).days + 1))
+
+
+def make_id_number(region="410702", birth=None, male=None, check=None):
+    """A valid 18-character resident ID: region prefix + YYYYMMDD (a date or an
+    8-character string, real or not) + 3 random sequence digits (odd 3rd digit if male,
+    even if female, random if None) + the right check char (or check= to force one)."""
+    if birth is None:
+        birth = random_birth_date()
+    ymd = birth if isinstance(birth, str) else birth.strftime("%Y%m%d")
+    seq = "%02d" % secrets.randbelow(100)
+    last = secrets.randbelow(10) if male is None else secrets.choice((1, 3, 5, 7, 9) if male else (0, 2, 4, 6, 8))
+    first17 = region + ymd + seq + str(last)
+    return first17 + (check if check is not None else id_check_char(first17))
+
+
+# ---------------------------------------------------------------- volunteers
+
+_CJK_NAME_CHARS = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰文斌宇浩然"
+                   "晨曦思远嘉怡子涵梓萱欣妍雨桐博文梦琪一诺佳琪俊杰天宇鑫磊瑞海燕春梅秋菊")
+
+
+def unique_name_part(n=6):
+    """n random Chinese characters: a name fragment no other test will produce."""
+    return "".join(secrets.choice(_CJK_NAME_CHARS) for _ in range(n))
+
+
+OMIT = object()  # volunteer_body(field=OMIT) leaves the field out
+
+
+def volunteer_body(**fields):
+    """A valid POST /volunteers body with a fresh ID number and a unique Chinese name,
+    in county 410702 unless region_code says otherwise; keyword arguments replace
+    fields, and a value of OMIT drops one."""
+    region = fields.get("region_code")
+    if not (isinstance(region, str) and re.fullmatch(r"[0-9]{6}", region)):
+        region = "410702"
+    body = {
+        "real_name": "测试" + unique_name_part(),
+        "id_number": make_id_number(region),
+        "political_status": "masses",
+        "ethnicity": "01",
+        "employer": "新乡市科学技术协会",
+        "title": "intermediate",
+        "education": "bachelor",
+        "occupation": "public_institution",
+        "region_code": "410702",
+        "service_categories": ["training", "lecture"],
+        "service_fields": ["agri_tech"],
+        "grassroots_role": "none",
+    }
+    body.update(fields)
+    return {k: v for k, v in body.items() if v is not OMIT}
+
+
+def register_volunteer(client=None, session=None, **fields):
+    """Log a fresh account in (or use session, a login() body) and register it as a
+    volunteer. Returns a dict: client, token, phone, user_id, session (the login body),
+    body (what was sent), volunteer (the 201 body), id."""
+    client = client or Client()
+    session = session or login(client)
+    body = volunteer_body(**fields)
+    r = client.post("/volunteers", body, token=session["access_token"])
+    v = json_ok(r, 201, "register volunteer %s" % body.get("real_name"))
+    return {"client": client, "token": session["access_token"], "phone": session["phone"],
+            "user_id": session["user"]["id"], "session": session, "body": body, "volunteer": v, "id": v["id"]}
+
+
+# ---------------------------------------------------------------- organizations
+
+def org_name(prefix="科技志愿服务队"):
+    """A unique org name: prefix + a Chinese fragment + random hex (well under 100 characters)."""
+    return prefix + unique_name_part(4) + secrets.token_hex(4)
+
+
+def org_body(**fields):
+    """A valid POST /orgs body: a top-level corps (总队) in county 410702 with a unique name
+    and a leader; keyword arguments replace fields, and a value of OMIT drops one."""
+    body = {
+        "name": org_name(),
+        "level": "corps",
+        "registered_with_civil_affairs": True,
+        "supervisor_type": "local_cast",
+        "supervisor_name": "新乡市科学技术协会",
+        "founded_on": "2020-05-30",
+        "service_categories": ["training", "lecture"],
+        "region_code": "410702",
+        "leader": {"name": "队长" + unique_name_part(2), "title": "总队长",
+                   "employer": "新乡市农业科学院" + secrets.token_hex(3), "phone": new_phone()},
+        "description": "面向基层的科技志愿服务队伍。",
+    }
+    body.update(fields)
+    return {k: v for k, v in body.items() if v is not OMIT}
+
+
+def create_org(admin, **fields):
+    """POST /orgs as admin (a register_volunteer() dict: client, token); returns the 201 org.
+    The caller becomes the org's first admin; the org is pending."""
+    body = org_body(**fields)
+    r = admin["client"].post("/orgs", body, token=admin["token"])
+    return json_ok(r, 201, "create org %s" % body["name"])
+
+
+def approve_org(approver, org_id):
+    """POST /orgs/{id}/approve as approver (dict: client, token); returns the 200 org."""
+    r = approver["client"].post("/orgs/%d/approve" % org_id, token=approver["token"])
+    return json_ok(r, 200, "approve org %d" % org_id)
+
+
+_country_admin = {"actor": None, "at": 0.0}
+
+
+def country_admin():
+    """A platform admin of 000000 (the whole country), shared by the tests that only need
+    someone to approve orgs; renewed well before its access token expires.
+    Dict: client, token, phone, user_id."""
+    if _country_admin["actor"] is None or time.monotonic() - _country_admin["at"] > 600:
+        s = platform_admin("000000")
+        _country_admin["actor"] = {"client": s["client"], "token": s["access_token"], "phone": s["phone"],
+                                   "user_id": s["user"]["id"]}
+        _country_admin["at"] = time.monotonic()
+    return _country_admin["actor"]
+
+
+def approved_org(admin=None, **fields):
+    """A fresh org created by admin (default: a fresh volunteer) and approved by a country-wide
+    platform admin. Returns (org as approved, admin)."""
+    admin = admin or register_volunteer()
+    org = create_org(admin, **fields)
+    return approve_org(country_admin(), org["id"]), admin
+
+
+# ---------------------------------------------------------------- service logs
+
+def log_files():
+    """Every regular file under STVS_TEST_LOG_DIR (recursively)."""
+    ok(LOG_DIR and os.path.isdir(LOG_DIR), "STVS_TEST_LOG_DIR not set or not a directory: %r" % LOG_DIR)
+    out = []
+    for root, _, files in os.walk(LOG_DIR):
+        for name in files:
+            path = os.path.join(root, name)
+            if os.path.isfile(path):
+                out.append(path)
+    return sorted(out)
+
+
+def logs_containing(needle):
+    """The log files (paths) whose bytes contain needle (str, as UTF-8, or bytes)."""
+    if isinstance(needle, str):
+        needle = needle.encode("utf-8")
+    hits = []
+    for path in log_files():
+        try:
+            with open(path, "rb") as f:
+                if needle in f.read():
+                    hits.append(path)
+        except OSError:
+            continue
+    return hits
 
 
 # ---------------------------------------------------------------- JWT helpers

@@ -1,0 +1,66 @@
+/* What the activity service's files share. */
+#ifndef STVS_ACTIVITY_H
+#define STVS_ACTIVITY_H
+#include "activity_view.h"
+#include "app.h"
+#include "body.h"
+#include "codes.h"
+#include "region.h"
+#include "volunteer_view.h"
+
+enum activity_sql {
+    SQL_REGION,
+    SQL_ORG_RIGHTS,
+    SQL_ACTIVITY_RIGHTS,
+    SQL_ACTIVITY_GET,
+    SQL_ACTIVITY_INSERT,
+    SQL_ACTIVITY_UPDATE,
+    SQL_ACTIVITY_CANCEL,
+    SQL_LIST_COUNT,
+    SQL_LIST_PAGE_ASC,
+    SQL_LIST_PAGE_DESC,
+    SQL_VOLUNTEER_OF_USER,
+    SQL_SIGNUP,
+    SQL_SIGNUP_REFUSED,
+    SQL_WITHDRAW,
+    SQL_SIGNUP_EXISTS,
+    SQL_SIGNUPS_COUNT,
+    SQL_SIGNUPS_PAGE,
+    SQL_NOT_SIGNED_UP,
+    SQL_RECORDS_UPSERT,
+    SQL_REPORT_PUT,
+    SQL_REPORT_GET,
+    SQL__MAX
+};
+extern const db_stmt activity_sql[SQL__MAX];
+
+/* An activity, its state by the server clock, and the caller's rights on
+ * its org (org.rights). */
+typedef struct {
+    long long id, org_id;
+    bool started, ended, cancelled;
+    bool own_admin, ancestor_admin, platform_admin;
+    double max_hours; /* the activity's duration in hours */
+} activity_access;
+
+/* 404 when no such activity. */
+bool activity_access_or_reply(req_t *r, long long id, activity_access *a);
+/* The activity as GET /activities/{id} shows it, or NULL after replying. */
+json_t *activity_json_or_reply(req_t *r, long long id);
+const char *id_str(req_t *r, long long id);
+long long caller_volunteer_id(req_t *r); /* 0 when not a volunteer, -1 after a 503 */
+
+void publish_init(void);
+void h_activity_create(req_t *r);
+void h_activity_list(req_t *r);
+void h_activity_get(req_t *r);
+void h_activity_patch(req_t *r);
+void h_activity_cancel(req_t *r);
+void h_signup_create(req_t *r);
+void h_signup_withdraw(req_t *r);
+void h_signups_list(req_t *r);
+void h_records_post(req_t *r);
+void h_report_put(req_t *r);
+void h_report_get(req_t *r);
+
+#endif

@@ -1,0 +1,37 @@
+/* stvs-activity: publish, find, sign up, record hours, publicize. */
+#include "activity.h"
+
+static const route_t routes[] = {
+    {"POST",   "/activities",                        h_activity_create, ROUTE_AUTH},
+    {"GET",    "/activities",                        h_activity_list,   0},
+    {"GET",    "/activities/health",                 app_health,        0},
+    {"GET",    "/activities/{id}",                   h_activity_get,    0},
+    {"PATCH",  "/activities/{id}",                   h_activity_patch,  ROUTE_AUTH},
+    {"POST",   "/activities/{id}/cancel",            h_activity_cancel, ROUTE_AUTH},
+    {"POST",   "/activities/{id}/signups",           h_signup_create,   ROUTE_AUTH},
+    {"DELETE", "/activities/{id}/signups/me",        h_signup_withdraw, ROUTE_AUTH},
+    {"GET",    "/activities/{id}/signups",           h_signups_list,    ROUTE_AUTH},
+    {"POST",   "/activities/{id}/service-records",   h_records_post,    ROUTE_AUTH},
+    {"PUT",    "/activities/{id}/report",            h_report_put,      ROUTE_AUTH},
+    {"GET",    "/activities/{id}/report",            h_report_get,      0},
+};
+
+static int activity_init(const stvs_config *cfg)
+{
+    (void)cfg;
+    publish_init();
+    return 0;
+}
+
+int main(void)
+{
+    static const service_t svc = {
+        .name = "activity",
+        .routes = routes,
+        .nroutes = sizeof routes / sizeof *routes,
+        .stmts = activity_sql,
+        .nstmts = SQL__MAX,
+        .init = activity_init,
+    };
+    return app_run(&svc);
+}

@@ -1,0 +1,366 @@
+/* Publishing (POST), editing (PATCH), cancelling, and finding activities. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "activity.h"
+#include "datetime.h"
+
+const char *id_str(req_t *r, long long id) { return arena_printf(&r->arena, "%lld", id); }
+
+long long caller_volunteer_id(req_t *r)
+{
+    PGresult *res = db_query_or_reply(r, SQL_VOLUNTEER_OF_USER, 1, (const char *[]){id_str(r, r->user_id)});
+    if (!res)
+        return -1;
+    long long id = PQntuples(res) == 1 ? db_int(res, 0, "id") : 0;
+    PQclear(res);
+    return id;
+}
+
+bool activity_access_or_reply(req_t *r, long long id, activity_access *a)
+{
+    memset(a, 0, sizeof *a);
+    PGresult *res = db_query_or_reply(r, SQL_ACTIVITY_RIGHTS, 2, (const char *[]){id_str(r, id), id_str(r, r->user_id)});
+    if (!res)
+        return false;
+    bool found = PQntuples(res) == 1;
+    if (found) {
+        a->id = id;
+        a->org_id = db_int(res, 0, "org_id");
+        a->started = db_bool(res, 0, "started");
+        a->ended = db_bool(res, 0, "ended");
+        a->cancelled = db_bool(res, 0, "cancelled");
+        a->max_hours = db_num(res, 0, "max_hours");
+        a->own_admin = db_bool(res, 0, "own_admin");
+        a->ancestor_admin = db_bool(res, 0, "ancestor_admin");
+        a->platform_admin = db_bool(res, 0, "platform_admin");
+    }
+    PQclear(res);
+    if (!found)
+        reply_error(r, ERR_NOT_FOUND, "no such activity");
+    return found;
+}
+
+json_t *activity_json_or_reply(req_t *r, long long id)
+{
+    PGresult *res = db_query_or_reply(r, SQL_ACTIVITY_GET, 1, (const char *[]){id_str(r, id)});
+    if (!res)
+        return NULL;
+    json_t *a = PQntuples(res) == 1 ? activity_json(res, 0) : NULL;
+    PQclear(res);
+    if (!a)
+        reply_error(r, ERR_NOT_FOUND, "no such activity");
+    return a;
+}
+
+/* --- the body ------------------------------------------------------------ */
+
+typedef struct {
+    opt_int org_id, capacity;
+    opt_num service_hours;
+    opt_bool members_only;
+    const char *title, *description, *service_category, *region_code, *address, *starts_at, *ends_at,
+        *signup_starts_at, *signup_ends_at, *contact_name, *contact_phone, *requirements;
+    const json_t *themes;
+} activity_body;
+
+static const char *check_contact_phone(const char *v, const char **message)
+{
+    size_t n = strlen(v);
+    *message = "must be a phone number (digits, spaces, + - ( ))";
+    return n >= 5 && n <= 20 && strspn(v, "0123456789+-() ") == n ? NULL : "invalid_format";
+}
+
+#define F(name, type, flags, min, max, check, table) {#name, type, flags, min, max, offsetof(activity_body, name), check, table}
+static const field_spec activity_fields[] = {
+    F(org_id, F_INT, FIELD_REQUIRED, 1, 999999999999999999, NULL, NULL),
+    F(title, F_STRING, FIELD_REQUIRED, 1, 100, NULL, NULL),
+    F(description, F_STRING, FIELD_REQUIRED | FIELD_MULTILINE, 1, 5000, NULL, NULL),
+    F(service_category, F_STRING, FIELD_REQUIRED, 0, 0, NULL, &CODES_SERVICE_CATEGORY),
+    F(themes, F_ARRAY, 0, 0, 11, NULL, &CODES_ACTIVITY_THEME),
+    F(region_code, F_STRING, FIELD_REQUIRED, 0, 0, check_region_code, NULL),
+    F(address, F_STRING, FIELD_REQUIRED, 1, 200, NULL, NULL),
+    F(starts_at, F_STRING, FIELD_REQUIRED, 0, 0, check_datetime, NULL),
+    F(ends_at, F_STRING, FIELD_REQUIRED, 0, 0, check_datetime, NULL),
+    F(signup_starts_at, F_STRING, FIELD_NULLABLE, 0, 0, check_datetime, NULL),
+    F(signup_ends_at, F_STRING, FIELD_REQUIRED, 0, 0, check_datetime, NULL),
+    F(capacity, F_INT, FIELD_REQUIRED, 1, 100000, NULL, NULL),
+    F(service_hours, F_NUMBER, FIELD_REQUIRED, 0, 0, NULL, NULL),
+    F(contact_name, F_STRING, FIELD_REQUIRED, 1, 50, NULL, NULL),
+    F(contact_phone, F_STRING, FIELD_REQUIRED, 0, 0, check_contact_phone, NULL),
+    F(requirements, F_STRING, FIELD_NULLABLE | FIELD_MULTILINE, 0, 1000, NULL, NULL),
+    F(members_only, F_BOOL, 0, 0, 0, NULL, NULL),
+};
+#undef F
+#define NFIELDS (sizeof activity_fields / sizeof *activity_fields)
+
+/* An edit sends any field but org_id; it is checked merged with the rest. */
+static field_spec patch_fields[NFIELDS];
+
+void publish_init(void)
+{
+    static const char *const immutable[] = {"org_id", NULL};
+    fields_for_patch(activity_fields, NFIELDS, immutable, patch_fields);
+}
+
+/* The rules between fields: ends after it starts, the sign-up window closes
+ * by the end, the hours credited fit in the activity. */
+static void check_times(req_t *r, const activity_body *b)
+{
+    time_t starts, ends, su_start = time(NULL), su_end;
+    if (!b->starts_at || !b->ends_at || !b->signup_ends_at || !parse_rfc3339(b->starts_at, &starts) ||
+        !parse_rfc3339(b->ends_at, &ends) || !parse_rfc3339(b->signup_ends_at, &su_end) ||
+        (b->signup_starts_at && !parse_rfc3339(b->signup_starts_at, &su_start)))
+        return; /* already reported as missing or malformed */
+    if (ends <= starts)
+        field_error(r, "ends_at", "invalid_range", "must be after starts_at");
+    if (su_end <= su_start)
+        field_error(r, "signup_ends_at", "invalid_range", "must be after signup_starts_at (default: now)");
+    else if (su_end > ends)
+        field_error(r, "signup_ends_at", "invalid_range", "must not be after ends_at");
+    if (b->service_hours.set && ends > starts &&
+        (b->service_hours.v <= 0 || b->service_hours.v * 3600 > (double)(ends - starts)))
+        field_error(r, "service_hours", "out_of_range", "must be more than 0 and at most the activity's duration");
+}
+
+static bool region_exists(req_t *r, const char *code)
+{
+    region_info region;
+    if (!region_lookup_or_reply(r, SQL_REGION, code, &region))
+        return false;
+    if (!region.found)
+        field_error(r, "region_code", "invalid_choice", "no such region");
+    return true;
+}
+
+/* The parameters of SQL_ACTIVITY_INSERT / _UPDATE from $2 on; the caller
+ * frees the themes JSON. */
+static char *fill_params(req_t *r, const activity_body *b, const char **p)
+{
+    char *themes = json_dumps(b->themes ? b->themes : json_array(), JSON_COMPACT);
+    p[0] = b->title, p[1] = b->description, p[2] = b->service_category, p[3] = themes, p[4] = b->region_code;
+    p[5] = b->address, p[6] = b->starts_at, p[7] = b->ends_at, p[8] = b->signup_starts_at, p[9] = b->signup_ends_at;
+    p[10] = id_str(r, b->capacity.v), p[11] = arena_printf(&r->arena, "%.2f", b->service_hours.v);
+    p[12] = b->contact_name, p[13] = b->contact_phone, p[14] = b->requirements;
+    p[15] = b->members_only.set && b->members_only.v ? "true" : "false";
+    return themes;
+}
+
+/* POST /activities: 201 with Location; 400, 401, 403 (not an admin of
+ * org_id), 409 org_not_approved, 413, 415, 422. Past times are allowed. */
+void h_activity_create(req_t *r)
+{
+    activity_body b = {0};
+    if (!body_object_or_reply(r))
+        return;
+    body_fields(r, activity_fields, NFIELDS, &b);
+    check_times(r, &b);
+    if (b.region_code && !region_exists(r, b.region_code))
+        return;
+    if (fields_failed_reply(r))
+        return;
+    PGresult *res = db_query_or_reply(r, SQL_ORG_RIGHTS, 2, (const char *[]){id_str(r, b.org_id.v), id_str(r, r->user_id)});
+    if (!res)
+        return;
+    bool found = PQntuples(res) == 1, admin = found && db_bool(res, 0, "own_admin");
+    bool approved = found && !strcmp(db_str(res, 0, "status"), "approved");
+    PQclear(res);
+    if (!found) {
+        field_error(r, "org_id", "invalid_choice", "no such organization");
+        fields_failed_reply(r);
+        return;
+    }
+    if (!admin) {
+        reply_error(r, ERR_FORBIDDEN, "only the organization's admins publish its activities");
+        return;
+    }
+    if (!approved) {
+        reply_error(r, ERR_ORG_NOT_APPROVED, "only approved organizations publish activities");
+        return;
+    }
+    const char *params[18];
+    params[0] = id_str(r, b.org_id.v);
+    char *themes = fill_params(r, &b, params + 1);
+    params[17] = id_str(r, r->user_id);
+    res = themes ? db_query_or_reply(r, SQL_ACTIVITY_INSERT, 18, params) : NULL;
+    free(themes);
+    if (!res)
+        return;
+    long long id = db_int(res, 0, "id");
+    PQclear(res);
+    json_t *a = activity_json_or_reply(r, id);
+    if (!a)
+        return;
+    reply_json(r, 201, a);
+    reply_header(r, "Location", arena_printf(&r->arena, "/api/v1/activities/%lld", id));
+}
+
+/* The activity's current fields, shaped like a request body, so an edit is
+ * checked as the whole activity it would produce. */
+static json_t *current_as_body(json_t *a)
+{
+    static const char *const keys[] = {"title", "description", "service_category", "themes", "address",
+                                       "starts_at", "ends_at", "signup_starts_at", "signup_ends_at", "capacity",
+                                       "service_hours", "contact_name", "contact_phone", "requirements",
+                                       "members_only"};
+    json_t *body = json_object();
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        json_object_set(body, keys[i], json_object_get(a, keys[i]));
+    json_object_set(body, "region_code", json_object_get(json_object_get(a, "region"), "code"));
+    json_object_set(body, "org_id", json_object_get(json_object_get(a, "org"), "id"));
+    return body;
+}
+
+/* PATCH /activities/{id}: 200; 403 for callers who are not admins of its
+ * org; 404; 409 (capacity below signed_up, or cancelled); 422 (org_id is
+ * immutable; the merged activity must satisfy every rule of POST). */
+void h_activity_patch(req_t *r)
+{
+    activity_access acc;
+    activity_body b = {0};
+    if (!activity_access_or_reply(r, r->path_ids[0], &acc))
+        return;
+    if (!acc.own_admin) {
+        reply_error(r, ERR_FORBIDDEN, "only the organization's admins edit its activities");
+        return;
+    }
+    if (!body_object_or_reply(r))
+        return;
+    body_fields(r, patch_fields, NFIELDS, &b);
+    if (fields_failed_reply(r))
+        return;
+    json_t *current = activity_json_or_reply(r, acc.id);
+    if (!current)
+        return;
+    json_t *merged = current_as_body(current);
+    json_decref(current);
+    json_object_update(merged, r->json);
+    memset(&b, 0, sizeof b);
+    body_fields_of(r, merged, "", activity_fields, NFIELDS, &b);
+    check_times(r, &b);
+    bool ok = !b.region_code || region_exists(r, b.region_code);
+    if (!ok || fields_failed_reply(r)) {
+        json_decref(merged);
+        return;
+    }
+    const char *params[17];
+    params[0] = id_str(r, acc.id);
+    char *themes = fill_params(r, &b, params + 1);
+    PGresult *res = themes ? db_query_or_reply(r, SQL_ACTIVITY_UPDATE, 17, params) : NULL;
+    free(themes);
+    json_decref(merged); /* b's strings pointed into it */
+    if (!res)
+        return;
+    int updated = PQntuples(res);
+    PQclear(res);
+    if (!updated) {
+        reply_error(r, ERR_CONFLICT, acc.cancelled ? "the activity is cancelled"
+                                                   : "capacity cannot be below the number signed up");
+        return;
+    }
+    json_t *a = activity_json_or_reply(r, acc.id);
+    if (a)
+        reply_json(r, 200, a);
+}
+
+typedef struct {
+    const char *reason;
+} cancel_body;
+static const field_spec cancel_fields[] = {
+    {"reason", F_STRING, FIELD_REQUIRED | FIELD_MULTILINE, 1, 500, offsetof(cancel_body, reason), NULL, NULL},
+};
+
+/* POST /activities/{id}/cancel {"reason"}: 200 cancelled; 403; 404; 409
+ * when already cancelled or ended; 422. */
+void h_activity_cancel(req_t *r)
+{
+    activity_access acc;
+    cancel_body b = {0};
+    if (!activity_access_or_reply(r, r->path_ids[0], &acc))
+        return;
+    if (!acc.own_admin) {
+        reply_error(r, ERR_FORBIDDEN, "only the organization's admins cancel its activities");
+        return;
+    }
+    if (!body_parse_or_reply(r, cancel_fields, 1, &b))
+        return;
+    PGresult *res = db_query_or_reply(r, SQL_ACTIVITY_CANCEL, 2, (const char *[]){id_str(r, acc.id), b.reason});
+    if (!res)
+        return;
+    int cancelled = PQntuples(res);
+    PQclear(res);
+    if (!cancelled) {
+        reply_error(r, ERR_CONFLICT, "the activity is already cancelled or has ended");
+        return;
+    }
+    json_t *a = activity_json_or_reply(r, acc.id);
+    if (a)
+        reply_json(r, 200, a);
+}
+
+/* GET /activities/{id}: 200 (public); 404. */
+void h_activity_get(req_t *r)
+{
+    json_t *a = activity_json_or_reply(r, r->path_ids[0]);
+    if (a)
+        reply_json(r, 200, a);
+}
+
+static json_t *activity_row(req_t *r, const PGresult *res, int row)
+{
+    (void)r;
+    return activity_json(res, row);
+}
+
+/* ?from= / ?to= bound starts_at: a date means that whole day in China, a
+ * date-time is taken as it is; both ends are inclusive. */
+static const char *time_bound(req_t *r, const char *param, bool upper)
+{
+    const char *v = query_get(r, param);
+    ymd d;
+    time_t t;
+    if (!v)
+        return NULL;
+    if (parse_date(v, &d))
+        return arena_printf(&r->arena, "%sT%s+08:00", v, upper ? "23:59:59.999999" : "00:00:00");
+    if (parse_rfc3339(v, &t))
+        return upper ? arena_printf(&r->arena, "%s", v) : v;
+    field_error(r, param, "invalid_format", "must be a date YYYY-MM-DD or an RFC 3339 date-time");
+    return NULL;
+}
+
+/* GET /activities?status=&region=&org_id=&service_category=&theme=&q=&from=
+ * &to=&sort=starts_at|-starts_at&page=&page_size=: 200 paged (public); 422. */
+void h_activity_list(req_t *r)
+{
+    static const char *const statuses[] = {"cancelled", "ended", "ongoing", "recruiting", "signup_closed", "upcoming"};
+    paging_t pg;
+    region_info region;
+    const char *status = query_get(r, "status"), *org = query_get(r, "org_id"), *q = query_get(r, "q");
+    const char *category = query_get(r, "service_category"), *theme = query_get(r, "theme");
+    const char *sort = query_get(r, "sort");
+    query_paging(r, &pg);
+    bool status_ok = !status;
+    for (size_t i = 0; status && i < sizeof statuses / sizeof *statuses; i++)
+        status_ok |= !strcmp(status, statuses[i]);
+    if (!status_ok)
+        field_error(r, "status", "invalid_choice",
+                    "must be cancelled, ended, ongoing, recruiting, signup_closed or upcoming");
+    if (org && (!*org || strlen(org) > 18 || strspn(org, "0123456789") != strlen(org) || org[0] == '0'))
+        field_error(r, "org_id", "invalid_format", "must be a positive integer");
+    if (category && !code_table_has(&CODES_SERVICE_CATEGORY, category))
+        field_error(r, "service_category", "invalid_choice", "must be a code of table service_category");
+    if (theme && !code_table_has(&CODES_ACTIVITY_THEME, theme))
+        field_error(r, "theme", "invalid_choice", "must be a code of table activity_theme");
+    if (q && (utf8_chars(q) < 0 || utf8_chars(q) > 50 || has_control_chars(q, false)))
+        field_error(r, "q", "invalid_format", "must be at most 50 characters of text");
+    if (sort && strcmp(sort, "starts_at") && strcmp(sort, "-starts_at"))
+        field_error(r, "sort", "invalid_choice", "must be starts_at or -starts_at");
+    const char *from = time_bound(r, "from", false), *to = time_bound(r, "to", true);
+    if (!region_param_or_reply(r, SQL_REGION, "region", query_get(r, "region"), &region) || fields_failed_reply(r))
+        return;
+    const char *params[11] = {status, region.found ? region.lo : NULL, region.found ? region.hi : NULL, org,
+                              category, theme, q && *q ? q : NULL, from, to};
+    bool ascending = sort && !strcmp(sort, "starts_at");
+    reply_page(r, SQL_LIST_COUNT, ascending ? SQL_LIST_PAGE_ASC : SQL_LIST_PAGE_DESC, 9, params, &pg, activity_row);
+}

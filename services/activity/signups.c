@@ -1,0 +1,122 @@
+/* Signing up, withdrawing, and the sign-up roster. */
+#include <string.h>
+
+#include "activity.h"
+
+/* POST /activities/{id}/signups: 201 {activity_id, volunteer_id, status,
+ * created_at}; 401; 403 volunteer_required / forbidden (members_only and not
+ * an active member); 404; 409 signup_closed (outside the window, cancelled
+ * or ended), already_signed_up, activity_full. Never oversold: see
+ * SQL_SIGNUP. */
+void h_signup_create(req_t *r)
+{
+    if (r->body_len && !body_parse_or_reply(r, NULL, 0, NULL))
+        return;
+    long long vid = caller_volunteer_id(r);
+    if (vid < 0)
+        return;
+    if (!vid) {
+        reply_error(r, ERR_VOLUNTEER_REQUIRED, "only volunteers sign up");
+        return;
+    }
+    const char *params[2] = {id_str(r, r->path_ids[0]), id_str(r, vid)};
+    PGresult *res = db_exec(r->db, SQL_SIGNUP, 2, params);
+    if (!res && r->db->last == DB_UNIQUE) {
+        reply_error(r, ERR_ALREADY_SIGNED_UP, "already signed up for this activity");
+        return;
+    }
+    if (!res) {
+        reply_db_error(r);
+        return;
+    }
+    if (PQntuples(res) == 1) {
+        reply_json(r, 201, json_pack("{s:I, s:I, s:s, s:s}", "activity_id", (json_int_t)db_int(res, 0, "activity_id"),
+                                     "volunteer_id", (json_int_t)db_int(res, 0, "volunteer_id"), "status",
+                                     db_str(res, 0, "status"), "created_at", db_str(res, 0, "created_at")));
+        PQclear(res);
+        return;
+    }
+    PQclear(res);
+    /* Refused: say why, in the order of the contract. */
+    res = db_query_or_reply(r, SQL_SIGNUP_REFUSED, 2, params);
+    if (!res)
+        return;
+    if (PQntuples(res) == 0)
+        reply_error(r, ERR_NOT_FOUND, "no such activity");
+    else if (db_bool(res, 0, "closed"))
+        reply_error(r, ERR_SIGNUP_CLOSED, "sign-up is not open (outside its window, cancelled or ended)");
+    else if (db_bool(res, 0, "signed"))
+        reply_error(r, ERR_ALREADY_SIGNED_UP, "already signed up for this activity");
+    else if (db_bool(res, 0, "not_member"))
+        reply_error(r, ERR_FORBIDDEN, "this activity is for the organization's members only");
+    else
+        reply_error(r, ERR_ACTIVITY_FULL, "the activity is full");
+    PQclear(res);
+}
+
+/* DELETE /activities/{id}/signups/me: 204 before starts_at; 401; 403
+ * volunteer_required; 404 (no such activity or not signed up); 409 once
+ * the activity has started. */
+void h_signup_withdraw(req_t *r)
+{
+    activity_access acc;
+    if (!activity_access_or_reply(r, r->path_ids[0], &acc))
+        return;
+    long long vid = caller_volunteer_id(r);
+    if (vid < 0)
+        return;
+    if (!vid) {
+        reply_error(r, ERR_VOLUNTEER_REQUIRED, "only volunteers sign up");
+        return;
+    }
+    const char *params[2] = {id_str(r, acc.id), id_str(r, vid)};
+    PGresult *res = db_query_or_reply(r, SQL_WITHDRAW, 2, params);
+    if (!res)
+        return;
+    int withdrawn = PQntuples(res);
+    PQclear(res);
+    if (withdrawn) {
+        reply_empty(r, 204);
+        return;
+    }
+    res = db_query_or_reply(r, SQL_SIGNUP_EXISTS, 2, params);
+    if (!res)
+        return;
+    if (PQntuples(res))
+        reply_error(r, ERR_CONFLICT, "the activity has started; sign-ups can no longer be withdrawn");
+    else
+        reply_error(r, ERR_NOT_FOUND, "not signed up for this activity");
+    PQclear(res);
+}
+
+/* Admins of the org and its ancestors organize the event: full phone.
+ * Platform admins see it masked (API.md, Volunteers). */
+static json_t *signup_row(req_t *r, const PGresult *res, int row, bool full_phone)
+{
+    (void)r;
+    return json_pack("{s:o, s:s, s:s, s:o}", "volunteer", volunteer_json(res, row, full_phone), "status",
+                     db_str(res, row, "signup_status"), "created_at", db_str(res, row, "signup_created_at"), "hours",
+                     db_isnull(res, row, "recorded_hours") ? json_null() : json_real(db_num(res, row, "recorded_hours")));
+}
+static json_t *signup_row_full(req_t *r, const PGresult *res, int row) { return signup_row(r, res, row, true); }
+static json_t *signup_row_masked(req_t *r, const PGresult *res, int row) { return signup_row(r, res, row, false); }
+
+/* GET /activities/{id}/signups?page=: 200 paged {volunteer, status,
+ * created_at, hours} to admins of the org or an ancestor and platform
+ * admins in scope; 404 to anyone else. */
+void h_signups_list(req_t *r)
+{
+    paging_t pg;
+    activity_access acc;
+    query_paging(r, &pg);
+    if (fields_failed_reply(r) || !activity_access_or_reply(r, r->path_ids[0], &acc))
+        return;
+    bool organizer = acc.own_admin || acc.ancestor_admin;
+    if (!organizer && !acc.platform_admin) {
+        reply_error(r, ERR_NOT_FOUND, "no such sign-up roster");
+        return;
+    }
+    const char *params[3] = {id_str(r, acc.id)};
+    reply_page(r, SQL_SIGNUPS_COUNT, SQL_SIGNUPS_PAGE, 1, params, &pg,
+               organizer ? signup_row_full : signup_row_masked);
+}
