@@ -54,7 +54,7 @@ test_sms_aliyun_OBJ := services/auth/sms_aliyun.o
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(addprefix $(BUILD)/,$$($$*_OBJ)) $(LIBSTVS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Iservices/auth $(LDFLAGS_MODE) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS_ALL) -Iservices/auth -Itests/unit $(LDFLAGS_MODE) -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS)
 unit: $(UNIT_BIN)
 
 deps:

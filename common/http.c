@@ -115,6 +115,8 @@ const char *query_get(const req_t *r, const char *name)
     return NULL;
 }
 
+const char *id_str(req_t *r, long long id) { return arena_printf(&r->arena, "%lld", id); }
+
 static bool parse_positive(const char *s, long long max, long long *out)
 {
     long long v = 0;

@@ -1,6 +1,7 @@
 #include "volunteer_view.h"
 
 #include "db.h"
+#include "http.h"
 #include "mask.h"
 
 /* A JSON column (region, arrays) as a value; null when absent or bad. */
@@ -34,4 +35,14 @@ json_t *volunteer_json(const PGresult *res, int row, bool full_phone)
                      "skills", db_str(res, row, "skills"), "availability", db_str(res, row, "availability"),
                      "service_hours", db_num(res, row, "service_hours"), "created_at",
                      db_str(res, row, "created_at"), "updated_at", db_str(res, row, "updated_at"));
+}
+
+long long caller_volunteer_id(req_t *r, int stmt)
+{
+    PGresult *res = db_query_or_reply(r, stmt, 1, (const char *[]){id_str(r, r->user_id)});
+    if (!res)
+        return -1;
+    long long id = PQntuples(res) == 1 ? db_int(res, 0, "id") : 0;
+    PQclear(res);
+    return id;
 }

@@ -20,4 +20,10 @@
  * admins of its orgs); masked otherwise. The ID number is always masked. */
 json_t *volunteer_json(const PGresult *res, int row, bool full_phone);
 
+/* The caller's volunteer id: 0 when it has not registered, -1 after a 503.
+ * stmt is the service's statement with SQL_TEXT_VOLUNTEER_OF_USER. */
+#define SQL_TEXT_VOLUNTEER_OF_USER "SELECT id FROM volunteer.volunteers WHERE user_id = $1"
+struct req;
+long long caller_volunteer_id(struct req *r, int stmt);
+
 #endif

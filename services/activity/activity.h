@@ -47,8 +47,6 @@ typedef struct {
 bool activity_access_or_reply(req_t *r, long long id, activity_access *a);
 /* The activity as GET /activities/{id} shows it, or NULL after replying. */
 json_t *activity_json_or_reply(req_t *r, long long id);
-const char *id_str(req_t *r, long long id);
-long long caller_volunteer_id(req_t *r); /* 0 when not a volunteer, -1 after a 503 */
 
 void publish_init(void);
 void h_activity_create(req_t *r);

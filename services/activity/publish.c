@@ -5,18 +5,6 @@
 #include "activity.h"
 #include "datetime.h"
 
-const char *id_str(req_t *r, long long id) { return arena_printf(&r->arena, "%lld", id); }
-
-long long caller_volunteer_id(req_t *r)
-{
-    PGresult *res = db_query_or_reply(r, SQL_VOLUNTEER_OF_USER, 1, (const char *[]){id_str(r, r->user_id)});
-    if (!res)
-        return -1;
-    long long id = PQntuples(res) == 1 ? db_int(res, 0, "id") : 0;
-    PQclear(res);
-    return id;
-}
-
 bool activity_access_or_reply(req_t *r, long long id, activity_access *a)
 {
     memset(a, 0, sizeof *a);

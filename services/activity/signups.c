@@ -12,7 +12,7 @@ void h_signup_create(req_t *r)
 {
     if (r->body_len && !body_parse_or_reply(r, NULL, 0, NULL))
         return;
-    long long vid = caller_volunteer_id(r);
+    long long vid = caller_volunteer_id(r, SQL_VOLUNTEER_OF_USER);
     if (vid < 0)
         return;
     if (!vid) {
@@ -62,7 +62,7 @@ void h_signup_withdraw(req_t *r)
     activity_access acc;
     if (!activity_access_or_reply(r, r->path_ids[0], &acc))
         return;
-    long long vid = caller_volunteer_id(r);
+    long long vid = caller_volunteer_id(r, SQL_VOLUNTEER_OF_USER);
     if (vid < 0)
         return;
     if (!vid) {

@@ -70,7 +70,7 @@ const db_stmt activity_sql[SQL__MAX] = {
         "SELECT " ACTIVITY_COLUMNS FROM_ACTIVITIES LIST_WHERE
         " ORDER BY a.starts_at DESC, a.id DESC LIMIT $10 OFFSET $11"},
 
-    [SQL_VOLUNTEER_OF_USER] = {"volunteer_of_user", "SELECT id FROM volunteer.volunteers WHERE user_id = $1"},
+    [SQL_VOLUNTEER_OF_USER] = {"volunteer_of_user", SQL_TEXT_VOLUNTEER_OF_USER},
 
     /* One statement, so one transaction: the conditional increment takes the
      * activity's row lock and re-checks capacity after any concurrent

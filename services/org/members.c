@@ -34,7 +34,7 @@ void h_member_apply(req_t *r)
         return;
     if (!org_access_or_reply(r, r->path_ids[0], &a))
         return;
-    long long vid = caller_volunteer_id(r);
+    long long vid = caller_volunteer_id(r, SQL_VOLUNTEER_OF_USER);
     if (vid < 0)
         return;
     if (!vid) {
@@ -120,7 +120,7 @@ void h_member_remove(req_t *r)
  * caller is not a member or applicant. */
 void h_member_leave(req_t *r)
 {
-    long long vid = caller_volunteer_id(r);
+    long long vid = caller_volunteer_id(r, SQL_VOLUNTEER_OF_USER);
     if (vid < 0)
         return;
     if (!vid) {

@@ -52,13 +52,9 @@ bool org_access_or_reply(req_t *r, long long org_id, org_access *a);
 /* Rosters, member decisions, admins: the org's admins, its ancestors'
  * admins, platform admins in scope. */
 bool can_manage(const org_access *a);
-/* The volunteer id of the caller, 0 when not registered; -1 after a 503. */
-long long caller_volunteer_id(req_t *r);
 /* The org as GET /orgs/{id} shows it, or NULL after replying. */
 json_t *org_json_or_reply(req_t *r, long long org_id);
 json_t *org_json(const PGresult *res, int row);
-/* "%lld" into the request arena. */
-const char *id_str(req_t *r, long long id);
 
 void orgs_init(void);
 void h_org_create(req_t *r);

@@ -6,8 +6,6 @@
 #include "datetime.h"
 #include "org.h"
 
-const char *id_str(req_t *r, long long id) { return arena_printf(&r->arena, "%lld", id); }
-
 bool can_manage(const org_access *a) { return a->own_admin || a->ancestor_admin || a->platform_admin; }
 
 int org_access_load(req_t *r, long long org_id, org_access *a)
@@ -35,16 +33,6 @@ bool org_access_or_reply(req_t *r, long long org_id, org_access *a)
     if (visible == 0)
         reply_error(r, ERR_NOT_FOUND, "no such organization");
     return visible == 1;
-}
-
-long long caller_volunteer_id(req_t *r)
-{
-    PGresult *res = db_query_or_reply(r, SQL_VOLUNTEER_OF_USER, 1, (const char *[]){id_str(r, r->user_id)});
-    if (!res)
-        return -1;
-    long long id = PQntuples(res) == 1 ? db_int(res, 0, "id") : 0;
-    PQclear(res);
-    return id;
 }
 
 json_t *org_json(const PGresult *res, int row)
@@ -204,7 +192,7 @@ void h_org_create(req_t *r)
     org_access parent = {0};
     if (!body_object_or_reply(r) || !org_body_check(r, org_fields, &b, &l) || fields_failed_reply(r))
         return;
-    long long vid = caller_volunteer_id(r);
+    long long vid = caller_volunteer_id(r, SQL_VOLUNTEER_OF_USER);
     if (vid < 0)
         return;
     if (!vid) {

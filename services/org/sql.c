@@ -90,7 +90,7 @@ const db_stmt org_sql[SQL__MAX] = {
     [SQL_CHILDREN_PAGE] = {"children_page",
         "SELECT " ORG_COLUMNS FROM_ORGS CHILDREN_WHERE " ORDER BY o.id LIMIT $3 OFFSET $4"},
 
-    [SQL_VOLUNTEER_OF_USER] = {"volunteer_of_user", "SELECT id FROM volunteer.volunteers WHERE user_id = $1"},
+    [SQL_VOLUNTEER_OF_USER] = {"volunteer_of_user", SQL_TEXT_VOLUNTEER_OF_USER},
 
     [SQL_USER_BY_PHONE] = {"user_by_phone",
         "SELECT u.id AS user_id, v.id AS volunteer_id FROM auth.users u"

@@ -4,6 +4,7 @@
  * over-read), runs body_parse_or_reply() against one field table, and checks
  * r.status and the problem+json in r.resp. Everything a case allocates is
  * freed after it (r.json, r.resp, r.field_errors, the arena). */
+#include "check.h"
 #include "body.h"
 
 #include <math.h>
@@ -14,16 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int passed, failed;
-#define CHECK(name, cond)                                                   \
-    do {                                                                    \
-        if (cond) {                                                         \
-            passed++;                                                       \
-        } else {                                                            \
-            failed++;                                                       \
-            fprintf(stderr, "FAIL %s (%s:%d)\n", name, __FILE__, __LINE__); \
-        }                                                                   \
-    } while (0)
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -706,6 +697,5 @@ int main(void)
     test_text_rules();
     test_paging();
     test_replies();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return CHECK_DONE();
 }

@@ -2,6 +2,7 @@
  * strict decoding), hex, random digits, constant-time compare, SHA-256 and
  * HMAC-SHA256 (RFC 4231 test cases 1 and 2), sub-key derivation, and
  * AES-256-GCM sealing (crypto_seal/crypto_open). */
+#include "check.h"
 #include "crypto.h"
 
 #include <openssl/evp.h>
@@ -11,16 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int passed, failed;
-#define CHECK(name, cond)                                                   \
-    do {                                                                    \
-        if (cond) {                                                         \
-            passed++;                                                       \
-        } else {                                                            \
-            failed++;                                                       \
-            fprintf(stderr, "FAIL %s (%s:%d)\n", name, __FILE__, __LINE__); \
-        }                                                                   \
-    } while (0)
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -414,6 +405,5 @@ int main(void)
     test_equal();
     test_hashes();
     test_derive();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return CHECK_DONE();
 }

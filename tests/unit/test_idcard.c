@@ -1,4 +1,5 @@
 /* GB 11643 ID numbers, coming of age, masking and ID sealing. */
+#include "check.h"
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,16 +8,6 @@
 #include "idcard.h"
 #include "mask.h"
 
-static int passed, failed;
-#define CHECK(name, cond)                                                                                      \
-    do {                                                                                                       \
-        if (cond) {                                                                                            \
-            passed++;                                                                                          \
-        } else {                                                                                               \
-            failed++;                                                                                          \
-            fprintf(stderr, "FAIL %s (%s:%d)\n", name, __FILE__, __LINE__);                                    \
-        }                                                                                                      \
-    } while (0)
 
 /* Builds a valid number from 17 digits by computing its check character. */
 static void with_check(const char *first17, char out[19])
@@ -151,6 +142,5 @@ int main(void)
     test_format_and_checksum();
     test_masks();
     test_seal();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return CHECK_DONE();
 }

@@ -2,22 +2,13 @@
  * Literal segments, {id} captures (a positive int64 of 1..18 digits without
  * a leading zero), 404 for unknown paths, 405 with a de-duplicated Allow
  * list, and table order as precedence. */
+#include "check.h"
 #include "route.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-static int passed, failed;
-#define CHECK(name, cond)                                                   \
-    do {                                                                    \
-        if (cond) {                                                         \
-            passed++;                                                       \
-        } else {                                                            \
-            failed++;                                                       \
-            fprintf(stderr, "FAIL %s (%s:%d)\n", name, __FILE__, __LINE__); \
-        }                                                                   \
-    } while (0)
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -224,6 +215,5 @@ int main(void)
     test_order();
     test_small_allow();
     test_ids_reset();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return CHECK_DONE();
 }

@@ -9,6 +9,7 @@
  *
  * No test talks to anything but 127.0.0.1: the sender is pointed at small
  * HTTP servers run by this program in threads, and proxies are disabled. */
+#include "check.h"
 #include "sms_aliyun.h"
 
 #include <arpa/inet.h>
@@ -29,16 +30,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-static int passed, failed;
-#define CHECK(name, cond)                                                   \
-    do {                                                                    \
-        if (cond) {                                                         \
-            passed++;                                                       \
-        } else {                                                            \
-            failed++;                                                       \
-            fprintf(stderr, "FAIL %s (%s:%d)\n", name, __FILE__, __LINE__); \
-        }                                                                   \
-    } while (0)
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -849,6 +840,5 @@ int main(void)
     test_concurrent_sends();
 
     curl_global_cleanup();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return CHECK_DONE();
 }

@@ -10,6 +10,7 @@
  *
  * Times are fixed (NOW below) and passed to jwt_verify_access(), so the
  * claim rows are plain data. */
+#include "check.h"
 #include "token.h"
 
 #include <jansson.h>
@@ -30,16 +31,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int passed, failed;
-#define CHECK(name, cond)                                                   \
-    do {                                                                    \
-        if (cond) {                                                         \
-            passed++;                                                       \
-        } else {                                                            \
-            failed++;                                                       \
-            fprintf(stderr, "FAIL %s (%s:%d)\n", name, __FILE__, __LINE__); \
-        }                                                                   \
-    } while (0)
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define NOW 1700000000LL
@@ -919,6 +910,5 @@ int main(void)
     free(our_pem);
     free(other_pem);
     free(our_priv_pem);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return CHECK_DONE();
 }
