@@ -37,12 +37,14 @@ json_t *volunteer_json(const PGresult *res, int row, bool full_phone)
                      db_str(res, row, "created_at"), "updated_at", db_str(res, row, "updated_at"));
 }
 
-long long caller_volunteer_id(req_t *r, int stmt)
+long long volunteer_id_or_reply(req_t *r, int stmt, const char *why)
 {
     PGresult *res = db_query_or_reply(r, stmt, 1, (const char *[]){id_str(r, r->user_id)});
     if (!res)
-        return -1;
+        return 0;
     long long id = PQntuples(res) == 1 ? db_int(res, 0, "id") : 0;
     PQclear(res);
+    if (!id)
+        reply_error(r, ERR_VOLUNTEER_REQUIRED, why);
     return id;
 }

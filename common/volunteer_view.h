@@ -20,10 +20,11 @@
  * admins of its orgs); masked otherwise. The ID number is always masked. */
 json_t *volunteer_json(const PGresult *res, int row, bool full_phone);
 
-/* The caller's volunteer id: 0 when it has not registered, -1 after a 503.
- * stmt is the service's statement with SQL_TEXT_VOLUNTEER_OF_USER. */
+/* The caller's volunteer id, or 0 after answering 403 volunteer_required
+ * (why says what needs a volunteer) or 503. stmt is the service's statement
+ * with SQL_TEXT_VOLUNTEER_OF_USER. */
 #define SQL_TEXT_VOLUNTEER_OF_USER "SELECT id FROM volunteer.volunteers WHERE user_id = $1"
 struct req;
-long long caller_volunteer_id(struct req *r, int stmt);
+long long volunteer_id_or_reply(struct req *r, int stmt, const char *why);
 
 #endif

@@ -12,13 +12,9 @@ void h_signup_create(req_t *r)
 {
     if (r->body_len && !body_parse_or_reply(r, NULL, 0, NULL))
         return;
-    long long vid = caller_volunteer_id(r, SQL_VOLUNTEER_OF_USER);
-    if (vid < 0)
+    long long vid = volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers sign up");
+    if (!vid)
         return;
-    if (!vid) {
-        reply_error(r, ERR_VOLUNTEER_REQUIRED, "only volunteers sign up");
-        return;
-    }
     const char *params[2] = {id_str(r, r->path_ids[0]), id_str(r, vid)};
     PGresult *res = db_exec(r->db, SQL_SIGNUP, 2, params);
     if (!res && r->db->last == DB_UNIQUE) {
@@ -62,13 +58,9 @@ void h_signup_withdraw(req_t *r)
     activity_access acc;
     if (!activity_access_or_reply(r, r->path_ids[0], &acc))
         return;
-    long long vid = caller_volunteer_id(r, SQL_VOLUNTEER_OF_USER);
-    if (vid < 0)
+    long long vid = volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers sign up");
+    if (!vid)
         return;
-    if (!vid) {
-        reply_error(r, ERR_VOLUNTEER_REQUIRED, "only volunteers sign up");
-        return;
-    }
     const char *params[2] = {id_str(r, acc.id), id_str(r, vid)};
     PGresult *res = db_query_or_reply(r, SQL_WITHDRAW, 2, params);
     if (!res)

@@ -34,13 +34,9 @@ void h_member_apply(req_t *r)
         return;
     if (!org_access_or_reply(r, r->path_ids[0], &a))
         return;
-    long long vid = caller_volunteer_id(r, SQL_VOLUNTEER_OF_USER);
-    if (vid < 0)
+    long long vid = volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers join organizations");
+    if (!vid)
         return;
-    if (!vid) {
-        reply_error(r, ERR_VOLUNTEER_REQUIRED, "only volunteers join organizations");
-        return;
-    }
     if (strcmp(a.status, "approved")) {
         reply_error(r, ERR_ORG_NOT_APPROVED, "the organization is not approved");
         return;
@@ -120,13 +116,9 @@ void h_member_remove(req_t *r)
  * caller is not a member or applicant. */
 void h_member_leave(req_t *r)
 {
-    long long vid = caller_volunteer_id(r, SQL_VOLUNTEER_OF_USER);
-    if (vid < 0)
+    long long vid = volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers are members");
+    if (!vid)
         return;
-    if (!vid) {
-        reply_error(r, ERR_VOLUNTEER_REQUIRED, "only volunteers are members");
-        return;
-    }
     remove_member(r, r->path_ids[0], vid);
 }
 

@@ -192,13 +192,9 @@ void h_org_create(req_t *r)
     org_access parent = {0};
     if (!body_object_or_reply(r) || !org_body_check(r, org_fields, &b, &l) || fields_failed_reply(r))
         return;
-    long long vid = caller_volunteer_id(r, SQL_VOLUNTEER_OF_USER);
-    if (vid < 0)
+    long long vid = volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers register organizations");
+    if (!vid)
         return;
-    if (!vid) {
-        reply_error(r, ERR_VOLUNTEER_REQUIRED, "only volunteers register organizations");
-        return;
-    }
     if (b.parent_id.set) {
         int visible = org_access_load(r, b.parent_id.v, &parent);
         if (visible < 0)

@@ -120,18 +120,9 @@ void h_volunteer_list(req_t *r)
     reply_page(r, SQL_VOLUNTEER_COUNT, SQL_VOLUNTEER_PAGE, 4, params, &pg, masked_volunteer_row);
 }
 
-/* The caller must be a volunteer for its own lists: 403 volunteer_required. */
 static bool is_volunteer_or_reply(req_t *r)
 {
-    const char *uid = arena_printf(&r->arena, "%lld", r->user_id);
-    PGresult *res = db_query_or_reply(r, SQL_VOLUNTEER_BY_USER, 1, (const char *[]){uid});
-    if (!res)
-        return false;
-    bool found = PQntuples(res) == 1;
-    PQclear(res);
-    if (!found)
-        reply_error(r, ERR_VOLUNTEER_REQUIRED, "the caller has not registered as a volunteer");
-    return found;
+    return volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "the caller has not registered as a volunteer") != 0;
 }
 
 /* GET /volunteers/me/orgs: 200 {"items": [{org, status, joined_at}]}, 401, 403. */

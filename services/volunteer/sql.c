@@ -17,6 +17,7 @@
     "   AND ($3::text IS NULL OR a.title LIKE ref.contains_pattern($3))"
 
 const db_stmt volunteer_sql[SQL__MAX] = {
+    [SQL_VOLUNTEER_OF_USER] = {"volunteer_of_user", SQL_TEXT_VOLUNTEER_OF_USER},
     [SQL_MY_ACTIVITIES_COUNT] = {"my_activities_count", "SELECT count(*) AS total" FROM_MY_SIGNUPS MY_SIGNUPS_WHERE},
     [SQL_MY_ACTIVITIES_PAGE] = {"my_activities_page",
         "SELECT " ACTIVITY_COLUMNS ", s.status AS signup_status, ref.rfc3339(s.created_at) AS signup_created_at,"
