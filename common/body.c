@@ -108,6 +108,20 @@ static const char *type_name(field_type t)
     return "?";
 }
 
+/* Only spaces, tabs, newlines or ideographic spaces (U+3000). */
+static bool is_blank(const char *s)
+{
+    while (*s) {
+        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+            s++;
+        else if (!strncmp(s, "\xe3\x80\x80", 3))
+            s += 3;
+        else
+            return false;
+    }
+    return true;
+}
+
 /* Checks one string value; field is the name to report (e.g. "themes[2]"). */
 static bool check_string(req_t *r, const field_spec *s, const char *field, const char *v, bool length_rule)
 {
@@ -120,7 +134,7 @@ static bool check_string(req_t *r, const field_spec *s, const char *field, const
         field_error(r, field, "control_character", "must not contain control characters");
         return false;
     }
-    if (length_rule && s->min && chars < s->min) {
+    if (length_rule && s->min && (chars < s->min || is_blank(v))) {
         field_error(r, field, "too_short", arena_printf(&r->arena, "must be at least %ld characters", s->min));
         return false;
     }

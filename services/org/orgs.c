@@ -356,7 +356,7 @@ typedef struct {
     const char *reason;
 } reject_body;
 static const field_spec reject_fields[] = {
-    {"reason", F_STRING, FIELD_REQUIRED, 1, 500, offsetof(reject_body, reason), NULL, NULL},
+    {"reason", F_STRING, FIELD_REQUIRED | FIELD_MULTILINE, 1, 500, offsetof(reject_body, reason), NULL, NULL},
 };
 
 /* POST /orgs/{id}/reject {"reason"}: 200, 401, 403, 404, 409, 422. */
