@@ -318,12 +318,17 @@ void h_org_children(req_t *r)
 
 /* --- approval ------------------------------------------------------------ */
 
-/* Approvers: admins of an ancestor, platform admins whose region covers it. */
+/* Approvers: admins of an ancestor, platform admins whose region covers it;
+ * never the org's own admins (no one approves what they registered). */
 static bool decide(req_t *r, const char *status, const char *reason)
 {
     org_access a;
     if (!org_access_or_reply(r, r->path_ids[0], &a))
         return false;
+    if (a.own_admin) {
+        reply_error(r, ERR_FORBIDDEN, "an organization's own admins cannot decide its registration");
+        return false;
+    }
     if (!a.ancestor_admin && !a.platform_admin) {
         reply_error(r, ERR_FORBIDDEN, "only the parent's admins or a platform admin in scope decide");
         return false;
