@@ -7,7 +7,7 @@ BUILD := build/$(MODE)
 PKGS := jansson libpq libjwt openssl libcurl libargon2
 SERVICES := auth volunteer org activity
 
-CC ?= cc
+CC := cc
 CFLAGS_COMMON = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -pthread \
 	-Icommon $(shell pkg-config --cflags $(PKGS))
 LDLIBS = $(shell pkg-config --libs $(PKGS)) -lfcgi -pthread

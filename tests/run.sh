@@ -72,6 +72,12 @@ rc=$?
 [ $rc = 0 ] || cat "$STVS_VAR/lint.out"
 result "docs/openapi.yaml passes redocly lint" $rc
 
+echo "== docker files (static check: no engine runs here)"
+bash docker/check.sh >"$STVS_VAR/docker.out" 2>&1
+rc=$?
+[ $rc = 0 ] || tail -n 20 "$STVS_VAR/docker.out"
+result "docker/check.sh: Dockerfiles, compose and nginx config are consistent" $rc
+
 echo "== stack"
 if ! scripts/stack.sh run; then
     result "test stack starts and answers health" 1
@@ -85,6 +91,7 @@ echo "== API tests"
 STVS_TEST_BASE="http://127.0.0.1:$HTTP_PORT/api/v1" \
 STVS_TEST_OUTBOX="$SMS_OUTBOX" \
 STVS_TEST_LOG_DIR="$STVS_VAR/log" \
+STVS_TEST_RUN_DIR="$STVS_VAR/run" \
 STVS_TEST_PSQL="psql -h $STVS_VAR/run/pg -p $STVS_PG_PORT -U stvs -d stvs -X -q -At -v ON_ERROR_STOP=1" \
 STVS_TEST_PG_STOP="$PG_CTL -m fast stop" \
 STVS_TEST_PG_START="$PG_CTL -l $STVS_VAR/log/postgres/postgres.log start" \
