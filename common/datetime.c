@@ -78,7 +78,7 @@ static long long days_from_civil(int y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-bool parse_rfc3339(const char *s, time_t *out)
+bool parse_rfc3339(const char *s, double *out)
 {
     ymd d;
     size_t n = strlen(s);
@@ -88,12 +88,13 @@ bool parse_rfc3339(const char *s, time_t *out)
     if (hh < 0 || hh > 23 || mi < 0 || mi > 59 || ss < 0 || ss > 59)
         return false;
     const char *p = s + 19;
-    if (*p == '.') { /* fractional seconds: kept by PostgreSQL, ignored here */
+    double fraction = 0, scale = 0.1;
+    if (*p == '.') {
         p++;
         if (*p < '0' || *p > '9')
             return false;
-        while (*p >= '0' && *p <= '9')
-            p++;
+        for (; *p >= '0' && *p <= '9'; p++, scale /= 10)
+            fraction += (*p - '0') * scale;
     }
     long offset;
     if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
@@ -106,13 +107,13 @@ bool parse_rfc3339(const char *s, time_t *out)
     } else {
         return false;
     }
-    *out = (time_t)(days_from_civil(d.year, d.month, d.day) * 86400 + hh * 3600 + mi * 60 + ss - offset);
+    *out = (double)(days_from_civil(d.year, d.month, d.day) * 86400 + hh * 3600 + mi * 60 + ss - offset) + fraction;
     return true;
 }
 
 const char *check_datetime(const char *v, const char **message)
 {
-    time_t t;
+    double t;
     *message = "must be an RFC 3339 date-time with an offset, e.g. 2026-05-30T09:00:00+08:00";
     return parse_rfc3339(v, &t) ? NULL : "invalid_format";
 }

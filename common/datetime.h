@@ -18,8 +18,9 @@ bool parse_date(const char *s, ymd *out);
  * NULL, "invalid_format" or "invalid_date". */
 const char *check_past_date(const char *v, const char **message);
 /* RFC 3339 date-time with "Z" or ±hh:mm (fractional seconds allowed) →
- * seconds since the epoch; false when malformed or not a real time. */
-bool parse_rfc3339(const char *s, time_t *out);
+ * seconds since the epoch, fraction included (the database keeps it, so the
+ * rules between times must too); false when malformed or not a real time. */
+bool parse_rfc3339(const char *s, double *out);
 /* A field check for RFC 3339 date-times: NULL or "invalid_format". */
 const char *check_datetime(const char *v, const char **message);
 

@@ -99,7 +99,7 @@ PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params)
         db->last = DB_ERROR;
         return NULL;
     }
-    for (int attempt = 0; attempt < 2; attempt++) {
+    for (int attempt = 0; attempt < 3; attempt++) {
         if (!ensure_connected(db))
             return NULL;
         PGresult *res = PQexecPrepared(db->conn, db->stmts[stmt].name, nparams, params, NULL, NULL, 0);
@@ -109,10 +109,14 @@ PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params)
         }
         set_status(db, res);
         PQclear(res);
+        if (db->in_tx)
+            break; /* the caller's transaction is lost: it decides */
+        if (db->last == DB_SERIALIZATION)
+            continue; /* a single statement chosen as a deadlock victim ran nothing: run it again */
         bool dead = !db->conn || PQstatus(db->conn) != CONNECTION_OK;
-        if (db->last != DB_UNAVAILABLE || !dead || db->in_tx)
+        if (db->last != DB_UNAVAILABLE || !dead)
             break;
-        db_close(db); /* reconnect and retry once: nothing ran on the dead session */
+        db_close(db); /* reconnect and retry: nothing ran on the dead session */
     }
     if (db->last == DB_ERROR)
         log_error("db: statement %s failed with SQLSTATE %s", db->stmts[stmt].name, db->sqlstate);

@@ -42,7 +42,8 @@ void db_close(db_t *db);
 /* Runs prepared statement `stmt` with text parameters (NULL = SQL NULL).
  * Returns a result the caller PQclear()s, or NULL with db->last set.
  * Outside a transaction, a statement that finds the connection dead is
- * retried once on a fresh connection (the database came back). */
+ * retried on a fresh connection (the database came back), and one chosen as
+ * a deadlock or serialization victim is run again (it ran nothing). */
 PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params);
 /* A constant SQL string, no parameters (BEGIN, SELECT 1). */
 int db_simple(db_t *db, const char *sql);

@@ -52,6 +52,11 @@ void reply_db_error(req_t *r)
     if (r->db->last == DB_UNAVAILABLE) {
         reply_header(r, "Retry-After", "5");
         reply_error(r, ERR_UNAVAILABLE, "the database is unavailable; try again shortly");
+    } else if (r->db->last == DB_CHECK) {
+        /* A rule of the data the handler should have checked first: still the
+         * request's fault, and nothing was written. */
+        log_msg("error", r->request_id, "constraint %s refused a request the handler let through", r->db->constraint);
+        reply_error(r, ERR_VALIDATION, "the request breaks a rule of the data");
     } else {
         reply_error(r, ERR_INTERNAL, NULL);
     }

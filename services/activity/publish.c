@@ -95,7 +95,7 @@ void publish_init(void)
  * by the end, the hours credited fit in the activity. */
 static void check_times(req_t *r, const activity_body *b)
 {
-    time_t starts, ends, su_start = time(NULL), su_end;
+    double starts, ends, su_start = (double)time(NULL), su_end;
     if (!b->starts_at || !b->ends_at || !b->signup_ends_at || !parse_rfc3339(b->starts_at, &starts) ||
         !parse_rfc3339(b->ends_at, &ends) || !parse_rfc3339(b->signup_ends_at, &su_end) ||
         (b->signup_starts_at && !parse_rfc3339(b->signup_starts_at, &su_start)))
@@ -107,8 +107,8 @@ static void check_times(req_t *r, const activity_body *b)
     else if (su_end > ends)
         field_error(r, "signup_ends_at", "invalid_range", "must not be after ends_at");
     if (b->service_hours.set && ends > starts &&
-        (b->service_hours.v <= 0 || b->service_hours.v * 3600 > (double)(ends - starts)))
-        field_error(r, "service_hours", "out_of_range", "must be more than 0 and at most the activity's duration");
+        (b->service_hours.v < 0.01 || b->service_hours.v * 3600 > ends - starts))
+        field_error(r, "service_hours", "out_of_range", "must be at least 0.01 and at most the activity's duration");
 }
 
 static bool region_exists(req_t *r, const char *code)
@@ -125,7 +125,7 @@ static bool region_exists(req_t *r, const char *code)
  * frees the themes JSON. */
 static char *fill_params(req_t *r, const activity_body *b, const char **p)
 {
-    char *themes = json_dumps(b->themes ? b->themes : json_array(), JSON_COMPACT);
+    char *themes = b->themes ? json_dumps(b->themes, JSON_COMPACT) : strdup("[]");
     p[0] = b->title, p[1] = b->description, p[2] = b->service_category, p[3] = themes, p[4] = b->region_code;
     p[5] = b->address, p[6] = b->starts_at, p[7] = b->ends_at, p[8] = b->signup_starts_at, p[9] = b->signup_ends_at;
     p[10] = id_str(r, b->capacity.v), p[11] = arena_printf(&r->arena, "%.2f", b->service_hours.v);
@@ -306,7 +306,7 @@ static const char *time_bound(req_t *r, const char *param, bool upper)
 {
     const char *v = query_get(r, param);
     ymd d;
-    time_t t;
+    double t;
     if (!v)
         return NULL;
     if (parse_date(v, &d))

@@ -41,9 +41,9 @@ static void check_record(req_t *r, size_t i, const json_t *rec, json_t *ids, dou
     }
     if (!json_is_number(hours))
         field_error(r, hours_name, hours ? "invalid_type" : "required", "must be a number of hours");
-    else if (json_number_value(hours) <= 0 || json_number_value(hours) > max_hours + 1e-9)
+    else if (json_number_value(hours) < 0.01 || json_number_value(hours) > max_hours + 1e-9)
         field_error(r, hours_name, "out_of_range",
-                    arena_printf(&r->arena, "must be more than 0 and at most %.2f (the activity's duration)",
+                    arena_printf(&r->arena, "must be at least 0.01 and at most %.2f (the activity's duration)",
                                  max_hours));
 }
 

@@ -67,18 +67,12 @@ void h_signup_withdraw(req_t *r)
         return;
     int withdrawn = PQntuples(res);
     PQclear(res);
-    if (withdrawn) {
+    if (withdrawn)
         reply_empty(r, 204);
-        return;
-    }
-    res = db_query_or_reply(r, SQL_SIGNUP_EXISTS, 2, params);
-    if (!res)
-        return;
-    if (PQntuples(res))
+    else if (acc.started)
         reply_error(r, ERR_CONFLICT, "the activity has started; sign-ups can no longer be withdrawn");
     else
         reply_error(r, ERR_NOT_FOUND, "not signed up for this activity");
-    PQclear(res);
 }
 
 /* Admins of the org and its ancestors organize the event: full phone.

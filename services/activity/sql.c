@@ -97,16 +97,13 @@ const db_stmt activity_sql[SQL__MAX] = {
         "       a.signed_up >= a.capacity AS full"
         " FROM activity.activities a WHERE a.id = $1"},
 
-    /* Withdrawal before the start, in one statement. */
+    /* Withdrawal before the start, in one statement. It locks the activity
+     * row first, as a sign-up does, so the two never deadlock. */
     [SQL_WITHDRAW] = {"withdraw",
-        "WITH d AS ("
-        "  DELETE FROM activity.signups s USING activity.activities a"
-        "  WHERE s.activity_id = $1 AND s.volunteer_id = $2 AND a.id = s.activity_id AND now() < a.starts_at"
-        "  RETURNING s.activity_id)"
+        "WITH a AS (SELECT id FROM activity.activities WHERE id = $1 AND now() < starts_at FOR UPDATE),"
+        " d AS (DELETE FROM activity.signups s WHERE s.activity_id IN (SELECT id FROM a) AND s.volunteer_id = $2"
+        "       RETURNING s.activity_id)"
         " UPDATE activity.activities SET signed_up = signed_up - 1 WHERE id IN (SELECT activity_id FROM d) RETURNING id"},
-
-    [SQL_SIGNUP_EXISTS] = {"signup_exists",
-        "SELECT 1 FROM activity.signups WHERE activity_id = $1 AND volunteer_id = $2"},
 
     [SQL_SIGNUPS_COUNT] = {"signups_count", "SELECT count(*) AS total FROM activity.signups s WHERE s.activity_id = $1"},
     [SQL_SIGNUPS_PAGE] = {"signups_page",

@@ -19,6 +19,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the checkout
 import harness  # noqa: E402
 
 ORDER = ["test_http", "test_auth", "test_forged_tokens", "test_db_restart"]
+LAST = ["test_stop"]
 
 
 def module_names():
@@ -26,8 +27,9 @@ def module_names():
     first = [m for m in ORDER if m in found]
     restart = [m for m in first if m == "test_db_restart"]
     first = [m for m in first if m != "test_db_restart"]
-    others = [m for m in found if m not in ORDER]
-    return first + others + restart  # the database restart always runs last
+    others = [m for m in found if m not in ORDER + LAST]
+    # the database restart runs late; the graceful stop (it ends a service) last
+    return first + others + restart + [m for m in LAST if m in found]
 
 
 def main(argv):

@@ -1,0 +1,70 @@
+"""Graceful SIGTERM: a service finishes the requests it is serving, then exits.
+
+Runs last (it stops the auth service). Requests are held in flight
+deterministically: a psql session locks the account row that password login
+locks too, so the logins wait inside the service while SIGTERM arrives.
+"""
+
+import os
+import shlex
+import signal
+import subprocess
+import threading
+import time
+
+from harness import Client, PSQL, eq, login, new_phone, ok, problem
+
+RUN_DIR = os.environ.get("STVS_TEST_RUN_DIR", "")
+THREADS = int(os.environ.get("STVS_THREADS", "4"))
+
+
+def _alive(pid):
+    """Running: not gone and not a zombie waiting for its parent to reap it."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_sigterm_lets_in_flight_requests_finish_then_the_service_exits():
+    ok(RUN_DIR, "STVS_TEST_RUN_DIR is not set")
+    with open(os.path.join(RUN_DIR, "auth.pid")) as f:
+        pid = int(f.read().strip())
+    client = Client()
+    phone = new_phone()
+    token = login(client, phone)["access_token"]
+    eq(client.put("/auth/password", {"password": "a long enough password"}, token=token).status, 204, "set password")
+
+    # Hold the account row for 3 s: every password login of it waits on the lock.
+    holder = subprocess.Popen(shlex.split(PSQL), stdin=subprocess.PIPE, text=True)
+    holder.stdin.write("BEGIN; SELECT 1 FROM auth.users WHERE phone = '%s' FOR UPDATE; SELECT pg_sleep(3); COMMIT;\n"
+                       % phone)
+    holder.stdin.close()
+    time.sleep(0.5)
+
+    results = [None] * THREADS
+
+    def log_in(i):
+        results[i] = Client().post("/auth/sessions", {"phone": phone, "password": "a long enough password"},
+                                   timeout=20)
+    threads = [threading.Thread(target=log_in, args=(i,)) for i in range(THREADS)]
+    for t in threads:
+        t.start()
+    time.sleep(0.7)  # every worker thread is now waiting on the row lock
+    os.kill(pid, signal.SIGTERM)
+    time.sleep(0.5)
+    ok(_alive(pid), "the service exited with requests in flight")
+    late = Client().post("/auth/sms-codes", {"phone": new_phone()}, timeout=10)
+    problem(late, 503, "unavailable", "a request after SIGTERM is refused cleanly")
+
+    for t in threads:
+        t.join(30)
+    holder.wait(30)
+    for i, r in enumerate(results):
+        ok(r is not None, "in-flight login %d got no answer" % i)
+        eq(r.status, 200, "in-flight login %d finished normally" % i)
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    ok(not _alive(pid), "the service exited within 10 s of its last request")
