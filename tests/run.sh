@@ -44,6 +44,15 @@ finish() {
     [ "$failed" = 0 ]
 }
 
+# One test run at a time on a machine: a second one waits here rather than
+# wiping the first one's stack.
+mkdir -p var
+exec 9>var/test.lock
+if ! flock -n 9; then
+    echo "== another test run holds var/test.lock; waiting for it"
+    flock 9
+fi
+
 # A test stack left over from an interrupted run is stopped by its pid files.
 scripts/stack.sh stop >/dev/null 2>&1
 rm -rf "$STVS_VAR"
