@@ -10,7 +10,7 @@ SERVICES := auth volunteer org activity
 CC := cc
 CFLAGS_COMMON = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -pthread \
 	-Icommon $(shell pkg-config --cflags $(PKGS))
-LDLIBS = $(shell pkg-config --libs $(PKGS)) -lfcgi -pthread
+LDLIBS = $(shell pkg-config --libs $(PKGS)) -lfcgi -lm -pthread
 ifeq ($(MODE),asan)
   CFLAGS_MODE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDFLAGS_MODE = -fsanitize=address,undefined

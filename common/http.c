@@ -56,7 +56,8 @@ void reply_db_error(req_t *r)
         /* A rule of the data the handler should have checked first: still the
          * request's fault, and nothing was written. */
         log_msg("error", r->request_id, "constraint %s refused a request the handler let through", r->db->constraint);
-        reply_error(r, ERR_VALIDATION, "the request breaks a rule of the data");
+        field_error(r, "body", "constraint", "the request breaks a rule of the data");
+        fields_failed_reply(r);
     } else {
         reply_error(r, ERR_INTERNAL, NULL);
     }

@@ -47,6 +47,12 @@ bool activity_access_or_reply(req_t *r, long long id, activity_access *a);
 /* The activity as GET /activities/{id} shows it, or NULL after replying. */
 json_t *activity_json_or_reply(req_t *r, long long id);
 
+/* Hours are kept to 2 decimals (numeric(7,2)); they must be at least 0.01
+ * and fit in the activity once rounded. */
+#define MAX_HOURS 10000.0
+double hours_stored(double hours);
+bool hours_fit(double hours, double max_hours);
+
 void publish_init(void);
 void h_activity_create(req_t *r);
 void h_activity_list(req_t *r);

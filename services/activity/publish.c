@@ -1,4 +1,5 @@
 /* Publishing (POST), editing (PATCH), cancelling, and finding activities. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,6 +92,14 @@ void publish_init(void)
     fields_for_patch(activity_fields, NFIELDS, immutable, patch_fields);
 }
 
+double hours_stored(double hours) { return round(hours * 100) / 100; }
+
+bool hours_fit(double hours, double max_hours)
+{
+    double kept = hours_stored(hours);
+    return kept >= 0.01 && kept <= MAX_HOURS && kept <= max_hours + 1e-9;
+}
+
 /* The rules between fields: ends after it starts, the sign-up window closes
  * by the end, the hours credited fit in the activity. */
 static void check_times(req_t *r, const activity_body *b)
@@ -106,9 +115,9 @@ static void check_times(req_t *r, const activity_body *b)
         field_error(r, "signup_ends_at", "invalid_range", "must be after signup_starts_at (default: now)");
     else if (su_end > ends)
         field_error(r, "signup_ends_at", "invalid_range", "must not be after ends_at");
-    if (b->service_hours.set && ends > starts &&
-        (b->service_hours.v < 0.01 || b->service_hours.v * 3600 > ends - starts))
-        field_error(r, "service_hours", "out_of_range", "must be at least 0.01 and at most the activity's duration");
+    if (b->service_hours.set && ends > starts && !hours_fit(b->service_hours.v, (ends - starts) / 3600))
+        field_error(r, "service_hours", "out_of_range",
+                    "must be at least 0.01 and at most the activity's duration (kept to 2 decimals)");
 }
 
 static bool region_exists(req_t *r, const char *code)
@@ -128,7 +137,7 @@ static char *fill_params(req_t *r, const activity_body *b, const char **p)
     char *themes = b->themes ? json_dumps(b->themes, JSON_COMPACT) : strdup("[]");
     p[0] = b->title, p[1] = b->description, p[2] = b->service_category, p[3] = themes, p[4] = b->region_code;
     p[5] = b->address, p[6] = b->starts_at, p[7] = b->ends_at, p[8] = b->signup_starts_at, p[9] = b->signup_ends_at;
-    p[10] = id_str(r, b->capacity.v), p[11] = arena_printf(&r->arena, "%.2f", b->service_hours.v);
+    p[10] = id_str(r, b->capacity.v), p[11] = arena_printf(&r->arena, "%.2f", hours_stored(b->service_hours.v));
     p[12] = b->contact_name, p[13] = b->contact_phone, p[14] = b->requirements;
     p[15] = b->members_only.set && b->members_only.v ? "true" : "false";
     return themes;
@@ -150,10 +159,10 @@ void h_activity_create(req_t *r)
     PGresult *res = db_query_or_reply(r, SQL_ORG_RIGHTS, 2, (const char *[]){id_str(r, b.org_id.v), id_str(r, r->user_id)});
     if (!res)
         return;
-    bool found = PQntuples(res) == 1, admin = found && db_bool(res, 0, "own_admin");
-    bool approved = found && !strcmp(db_str(res, 0, "status"), "approved");
+    bool admin = PQntuples(res) == 1 && db_bool(res, 0, "own_admin");
+    bool approved = PQntuples(res) == 1 && !strcmp(db_str(res, 0, "status"), "approved");
     PQclear(res);
-    if (!found) {
+    if (!admin && !approved) { /* an org the caller cannot see is no org at all: ids cannot be probed */
         field_error(r, "org_id", "invalid_choice", "no such organization");
         fields_failed_reply(r);
         return;

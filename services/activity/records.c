@@ -41,10 +41,10 @@ static void check_record(req_t *r, size_t i, const json_t *rec, json_t *ids, dou
     }
     if (!json_is_number(hours))
         field_error(r, hours_name, hours ? "invalid_type" : "required", "must be a number of hours");
-    else if (json_number_value(hours) < 0.01 || json_number_value(hours) > max_hours + 1e-9)
+    else if (!hours_fit(json_number_value(hours), max_hours))
         field_error(r, hours_name, "out_of_range",
-                    arena_printf(&r->arena, "must be at least 0.01 and at most %.2f (the activity's duration)",
-                                 max_hours));
+                    arena_printf(&r->arena, "must be at least 0.01 and at most %.2f (the activity's duration), kept "
+                                            "to 2 decimals", max_hours));
 }
 
 /* POST /activities/{id}/service-records {"records": [{volunteer_id, hours}]}:
@@ -104,7 +104,12 @@ void h_records_post(req_t *r)
     PQclear(res);
     if (fields_failed_reply(r))
         return;
-    char *text = json_dumps(records, JSON_COMPACT);
+    json_t *stored = json_array(); /* the hours as they are kept, so what was checked is what is stored */
+    json_array_foreach(records, i, v)
+        json_array_append_new(stored, json_pack("{s:O, s:f}", "volunteer_id", json_object_get(v, "volunteer_id"),
+                                                "hours", hours_stored(json_number_value(json_object_get(v, "hours")))));
+    char *text = json_dumps(stored, JSON_COMPACT);
+    json_decref(stored);
     if (!text) {
         reply_error(r, ERR_INTERNAL, NULL);
         return;

@@ -52,7 +52,7 @@ void h_signup_create(req_t *r)
 
 /* DELETE /activities/{id}/signups/me: 204 before starts_at; 401; 403
  * volunteer_required; 404 (no such activity or not signed up); 409 once
- * the activity has started. */
+ * the activity has started, or when hours have been recorded. */
 void h_signup_withdraw(req_t *r)
 {
     activity_access acc;
@@ -62,9 +62,15 @@ void h_signup_withdraw(req_t *r)
     if (!vid)
         return;
     const char *params[2] = {id_str(r, acc.id), id_str(r, vid)};
-    PGresult *res = db_query_or_reply(r, SQL_WITHDRAW, 2, params);
-    if (!res)
+    PGresult *res = db_exec(r->db, SQL_WITHDRAW, 2, params);
+    if (!res && r->db->last == DB_FOREIGN_KEY) { /* the start was moved after hours were recorded */
+        reply_error(r, ERR_CONFLICT, "service hours have been recorded for this sign-up");
         return;
+    }
+    if (!res) {
+        reply_db_error(r);
+        return;
+    }
     int withdrawn = PQntuples(res);
     PQclear(res);
     if (withdrawn)
