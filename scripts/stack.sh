@@ -187,6 +187,10 @@ admin() { # phone region
     [[ $region =~ ^[0-9]{6}$ ]] || die "REGION must be a six-digit GB/T 2260 code (000000 = whole country)"
     start_pg
     migrate >/dev/null
+    if [ "$region" != 000000 ] && [ -z "$(psql_admin -d stvs -At -v region="$region" \
+            <<<"SELECT 1 FROM ref.regions WHERE code = :'region'")" ]; then
+        die "REGION $region is not a GB/T 2260 code in ref.regions (000000 = whole country)"
+    fi
     psql_admin -d stvs -v phone="$phone" -v region="$region" <<'SQL'
 WITH u AS (
     INSERT INTO auth.users (phone) VALUES (:'phone')
