@@ -8,14 +8,16 @@
  * bounds after it are what that definition implies for each status, so the
  * planner can answer from the starts_at/ends_at indexes (the service runs
  * with plan_cache_mode = force_custom_plan, so a NULL filter folds away).
- * $2/$3 region range, $4 org, $5 category, $6 theme, $7 title, $8/$9 the
+ * (ended implies starts_at < now(); recruiting is an open sign-up window,
+ * served by activities_signup_window). $2/$3 region range, $4 org, $5 category, $6 theme, $7 title, $8/$9 the
  * starts_at range [from, to], both inclusive. */
 #define LIST_WHERE                                                                                             \
     " WHERE ($1::text IS NULL OR " ACTIVITY_STATUS " = $1)"                                                    \
     "   AND ($1::text IS NULL OR $1 <> 'cancelled' OR a.cancelled_at IS NOT NULL)"                             \
-    "   AND ($1::text IS NULL OR $1 <> 'ended' OR a.ends_at <= now())"                                         \
+    "   AND ($1::text IS NULL OR $1 <> 'ended' OR (a.ends_at <= now() AND a.starts_at < now()))"              \
     "   AND ($1::text IS NULL OR $1 <> 'ongoing' OR (a.starts_at <= now() AND a.ends_at > now()))"             \
     "   AND ($1::text IS NULL OR $1 NOT IN ('recruiting', 'signup_closed', 'upcoming') OR a.starts_at > now())" \
+    "   AND ($1::text IS NULL OR $1 <> 'recruiting' OR tstzrange(a.signup_starts_at, a.signup_ends_at) @> now())" \
     "   AND ($2::text IS NULL OR a.region_code BETWEEN $2 AND $3)"                                             \
     "   AND ($4::bigint IS NULL OR a.org_id = $4)"                                                             \
     "   AND ($5::text IS NULL OR a.service_category = $5)"                                                     \
@@ -64,11 +66,17 @@ const db_stmt activity_sql[SQL__MAX] = {
         " WHERE id = $1 AND cancelled_at IS NULL AND now() < ends_at RETURNING id"},
 
     [SQL_LIST_COUNT] = {"list_count", "SELECT count(*) AS total FROM activity.activities a" LIST_WHERE},
+    /* The page's ids first, then its 20 full rows: OFFSET skips ids, not
+     * built rows (the org join, region JSON and times). */
     [SQL_LIST_PAGE_ASC] = {"list_page_asc",
-        "SELECT " ACTIVITY_COLUMNS FROM_ACTIVITIES LIST_WHERE " ORDER BY a.starts_at, a.id LIMIT $10 OFFSET $11"},
+        "SELECT " ACTIVITY_COLUMNS " FROM (SELECT a.id FROM activity.activities a" LIST_WHERE
+        "   ORDER BY a.starts_at, a.id LIMIT $10 OFFSET $11) p"
+        " JOIN activity.activities a ON a.id = p.id JOIN org.orgs o ON o.id = a.org_id ORDER BY a.starts_at, a.id"},
     [SQL_LIST_PAGE_DESC] = {"list_page_desc",
-        "SELECT " ACTIVITY_COLUMNS FROM_ACTIVITIES LIST_WHERE
-        " ORDER BY a.starts_at DESC, a.id DESC LIMIT $10 OFFSET $11"},
+        "SELECT " ACTIVITY_COLUMNS " FROM (SELECT a.id FROM activity.activities a" LIST_WHERE
+        "   ORDER BY a.starts_at DESC, a.id DESC LIMIT $10 OFFSET $11) p"
+        " JOIN activity.activities a ON a.id = p.id JOIN org.orgs o ON o.id = a.org_id"
+        " ORDER BY a.starts_at DESC, a.id DESC"},
 
     [SQL_VOLUNTEER_OF_USER] = {"volunteer_of_user", SQL_TEXT_VOLUNTEER_OF_USER},
 

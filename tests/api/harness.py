@@ -699,6 +699,42 @@ def good_claims(real_token):
             "token_use": "access", "sid": c["sid"], "jti": secrets.token_hex(16)}
 
 
+
+# ---------------------------------------------------------------- actors
+# An actor is {"client", "token", "phone", "user_id"} (None: anonymous); the
+# org and activity tests call the API as one actor or another.
+
+def padmin_actor(*regions):
+    """A platform admin of the given regions, as an actor."""
+    s = platform_admin(*regions)
+    return {"client": s["client"], "token": s["access_token"], "phone": s["phone"], "user_id": s["user"]["id"]}
+
+
+def call_as(actor, method, path, body=None, raw=None, headers=None):
+    if actor is None:
+        return Client().request(method, path, json=body, raw=raw, headers=headers)
+    return actor["client"].request(method, path, json=body, raw=raw, headers=headers, token=actor["token"])
+
+
+def get_as(actor, path):
+    return call_as(actor, "GET", path)
+
+
+def post_as(actor, path, body=None):
+    return call_as(actor, "POST", path, body)
+
+
+def patch_as(actor, path, body):
+    return call_as(actor, "PATCH", path, body)
+
+
+def put_as(actor, path, body):
+    return call_as(actor, "PUT", path, body)
+
+
+def delete_as(actor, path):
+    return call_as(actor, "DELETE", path)
+
 # ---------------------------------------------------------------- concurrency
 
 def parallel(fn, args_list):

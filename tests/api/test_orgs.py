@@ -12,6 +12,8 @@ import urllib.parse
 from harness import (Client, OMIT, parallel, eq, ok, json_ok, problem, field_errors, login, me, psql, sql_str,
                      platform_admin, mask_id_number, china_today, register_volunteer, unique_name_part, new_phone,
                      org_name, org_body, create_org, approve_org, approved_org, country_admin)
+from harness import padmin_actor as _padmin, call_as as _call, get_as as _get, post_as as _post  # noqa: E402
+from harness import patch_as as _patch, put_as as _put, delete_as as _delete  # noqa: E402
 
 O = "/orgs"
 ORG_KEYS = {"id", "name", "level", "parent", "status", "reject_reason", "registered_with_civil_affairs",
@@ -48,33 +50,6 @@ def _user():
 
 def _vol(**fields):
     return register_volunteer(**fields)
-
-
-def _padmin(*regions):
-    s = platform_admin(*regions)
-    return {"client": s["client"], "token": s["access_token"], "phone": s["phone"], "user_id": s["user"]["id"]}
-
-
-def _call(actor, method, path, body=None, raw=None, headers=None):
-    if actor is None:
-        return Client().request(method, path, json=body, raw=raw, headers=headers)
-    return actor["client"].request(method, path, json=body, raw=raw, headers=headers, token=actor["token"])
-
-
-def _get(actor, path):
-    return _call(actor, "GET", path)
-
-
-def _post(actor, path, body=None):
-    return _call(actor, "POST", path, body)
-
-
-def _patch(actor, path, body):
-    return _call(actor, "PATCH", path, body)
-
-
-def _delete(actor, path):
-    return _call(actor, "DELETE", path)
 
 
 def _p(oid, suffix=""):
