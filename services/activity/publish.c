@@ -313,11 +313,16 @@ static json_t *activity_row(req_t *r, const PGresult *res, int row)
  * date-time is taken as it is; both ends are inclusive. */
 static const char *time_bound(req_t *r, const char *param, bool upper)
 {
-    const char *v = query_get(r, param);
+    const char *q = query_get(r, param);
     ymd d;
     double t;
-    if (!v)
+    if (!q)
         return NULL;
+    /* An unencoded "+08:00" arrives as " 08:00" (form decoding): take it back. */
+    char *v = arena_strndup(&r->arena, q, strlen(q));
+    char *space = strchr(v, ' ');
+    if (space && strlen(space) == 6)
+        *space = '+';
     if (parse_date(v, &d))
         return arena_printf(&r->arena, "%sT%s+08:00", v, upper ? "23:59:59.999999" : "00:00:00");
     if (parse_rfc3339(v, &t))
