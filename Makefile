@@ -24,7 +24,7 @@ COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIBSTVS := $(BUILD)/libstvs.a
 
-.PHONY: all build run stop test test-valgrind admin bench deps clean unit
+.PHONY: all build run stop test test-valgrind admin bench bench-tools deps clean unit
 all: build
 
 build: $(SERVICES:%=$(BUILD)/bin/stvs-%)
@@ -57,6 +57,21 @@ $(BUILD)/tests/%: tests/unit/%.c $$(addprefix $(BUILD)/,$$($$*_OBJ)) $(LIBSTVS)
 	$(CC) $(CFLAGS_ALL) -Iservices/auth -Itests/unit $(LDFLAGS_MODE) -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS)
 unit: $(UNIT_BIN)
 
+# The benchmark's own programs (bench/README.md), built like the services:
+# fcgi_hello (the FastCGI ceiling), login_pair (the login driver), and
+# sqldump-<svc>, which prints a service's statements from its sql.c.
+BENCH_TOOLS := $(BUILD)/bench/fcgi_hello $(BUILD)/bench/login_pair $(SERVICES:%=$(BUILD)/bench/sqldump-%)
+bench-tools: $(BENCH_TOOLS)
+$(BUILD)/bench/fcgi_hello: bench/fcgi_hello.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_MODE) -o $@ $< -lfcgi -pthread
+$(BUILD)/bench/login_pair: bench/login_pair.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_MODE) -o $@ $< -pthread
+$(BUILD)/bench/sqldump-%: bench/sqldump.c $(BUILD)/services/%/sql.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Iservices/$* -DSVC_HEADER='"$*.h"' -DSVC_SQL=$*_sql $(LDFLAGS_MODE) -o $@ $^
+
 deps:
 	@scripts/deps.sh
 
@@ -79,6 +94,11 @@ test-valgrind:
 
 admin:
 	@scripts/stack.sh admin "$(PHONE)" "$(REGION)"
+
+# The benchmark on a stack of its own (var/bench, ports 18090 / 55434):
+# writes bench/RESULTS.md. BENCH_SCALE=0.05 for a quick one (bench/run.sh).
+bench:
+	@bench/run.sh
 
 clean:
 	rm -rf build

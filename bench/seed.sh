@@ -9,13 +9,14 @@
 # The database is the one psql's environment names (PGHOST, PGPORT, PGUSER,
 # PGDATABASE). With no PGDATABASE: the scratch database stvs_bench in the dev
 # cluster (socket var/run/pg, port 5432, user stvs), dropped and created
-# afresh. The database is created if missing and migrated (db/migrate.sh);
+# afresh. The database is created if missing (collation C, ctype C.UTF-8, as
+# scripts/stack.sh makes clusters) and migrated (db/migrate.sh);
 # it must then hold no users, orgs or activities. --fresh drops and
 # recreates it first, which only a database named stvs_bench* allows.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-scale=1 seed=1 fresh=
+scale=1 seed=1 fresh=''
 
 die() { echo "seed: $*" >&2; exit 1; }
 usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
@@ -54,7 +55,11 @@ if [ -n "$fresh" ]; then
     psql_ -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $PGDATABASE WITH (FORCE)"
 fi
 if ! db_exists; then
-    psql_ -d postgres -c "CREATE DATABASE $PGDATABASE"
+    # as scripts/stack.sh's initdb makes clusters: collation C, character
+    # classes C.UTF-8 (which pg_trgm needs to see Chinese characters as words)
+    psql_ -d postgres -c "CREATE DATABASE $PGDATABASE TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'" 2>/dev/null ||
+        { echo "seed: no C.UTF-8 locale here: $PGDATABASE gets the cluster's default locale" >&2
+          psql_ -d postgres -c "CREATE DATABASE $PGDATABASE"; }
 fi
 "$ROOT/db/migrate.sh"
 existing=$(psql_ -At -c "SELECT (SELECT count(*) FROM auth.users) + (SELECT count(*) FROM org.orgs)

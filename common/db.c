@@ -59,6 +59,7 @@ int db_connect(db_t *db)
         return -1;
     }
     for (int i = 0; i < db->nstmts; i++) {
+        /* a statement planned per call is still parsed here: a typo fails at start-up */
         PGresult *res = PQprepare(db->conn, db->stmts[i].name, db->stmts[i].sql, 0, NULL);
         bool ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
         if (!ok) {
@@ -102,7 +103,10 @@ PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params)
     for (int attempt = 0; attempt < 3; attempt++) {
         if (!ensure_connected(db))
             return NULL;
-        PGresult *res = PQexecPrepared(db->conn, db->stmts[stmt].name, nparams, params, NULL, NULL, 0);
+        const db_stmt *st = &db->stmts[stmt];
+        /* the unnamed statement of PQexecParams is planned with these values */
+        PGresult *res = st->plan_per_call ? PQexecParams(db->conn, st->sql, nparams, NULL, params, NULL, NULL, 0)
+                                          : PQexecPrepared(db->conn, st->name, nparams, params, NULL, NULL, 0);
         if (result_ok(res)) {
             db->last = DB_OK;
             return res;

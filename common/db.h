@@ -9,6 +9,10 @@
 typedef struct {
     const char *name;
     const char *sql;
+    /* Planned for each call's parameters instead of prepared once: for
+     * statements of optional filters ("$1 IS NULL OR ..."), whose one cached
+     * plan cannot fit every combination. */
+    bool plan_per_call;
 } db_stmt;
 
 typedef enum {

@@ -6,8 +6,8 @@
 /* The list's filters. $1 status: the exact test is activity.status_at()
  * (ACTIVITY_STATUS), the one definition the detail view also uses; the time
  * bounds after it are what that definition implies for each status, so the
- * planner can answer from the starts_at/ends_at indexes (the service runs
- * with plan_cache_mode = force_custom_plan, so a NULL filter folds away).
+ * planner can answer from the starts_at/ends_at indexes (these statements
+ * are planned per call, so a NULL filter folds away).
  * (ended implies starts_at < now(); recruiting is an open sign-up window,
  * served by activities_signup_window). $2/$3 region range, $4 org, $5 category, $6 theme, $7 title, $8/$9 the
  * starts_at range [from, to], both inclusive. */
@@ -65,18 +65,19 @@ const db_stmt activity_sql[SQL__MAX] = {
         "UPDATE activity.activities SET cancelled_at = now(), cancel_reason = $2, updated_at = now()"
         " WHERE id = $1 AND cancelled_at IS NULL AND now() < ends_at RETURNING id"},
 
-    [SQL_LIST_COUNT] = {"list_count", "SELECT count(*) AS total FROM activity.activities a" LIST_WHERE},
+    [SQL_LIST_COUNT] = {"list_count", "SELECT count(*) AS total FROM activity.activities a" LIST_WHERE, .plan_per_call = true},
     /* The page's ids first, then its 20 full rows: OFFSET skips ids, not
      * built rows (the org join, region JSON and times). */
     [SQL_LIST_PAGE_ASC] = {"list_page_asc",
         "SELECT " ACTIVITY_COLUMNS " FROM (SELECT a.id FROM activity.activities a" LIST_WHERE
         "   ORDER BY a.starts_at, a.id LIMIT $10 OFFSET $11) p"
-        " JOIN activity.activities a ON a.id = p.id JOIN org.orgs o ON o.id = a.org_id ORDER BY a.starts_at, a.id"},
+        " JOIN activity.activities a ON a.id = p.id JOIN org.orgs o ON o.id = a.org_id ORDER BY a.starts_at, a.id",
+        .plan_per_call = true},
     [SQL_LIST_PAGE_DESC] = {"list_page_desc",
         "SELECT " ACTIVITY_COLUMNS " FROM (SELECT a.id FROM activity.activities a" LIST_WHERE
         "   ORDER BY a.starts_at DESC, a.id DESC LIMIT $10 OFFSET $11) p"
         " JOIN activity.activities a ON a.id = p.id JOIN org.orgs o ON o.id = a.org_id"
-        " ORDER BY a.starts_at DESC, a.id DESC"},
+        " ORDER BY a.starts_at DESC, a.id DESC", .plan_per_call = true},
 
     [SQL_VOLUNTEER_OF_USER] = {"volunteer_of_user", SQL_TEXT_VOLUNTEER_OF_USER},
 

@@ -1,0 +1,524 @@
+#!/usr/bin/env bash
+# make bench: the whole benchmark, end to end, on a stack of its own, and
+# bench/RESULTS.md from it (bench/README.md says what is measured and why).
+#   bench/run.sh
+# Environment (all optional):
+#   BENCH_SCALE=1          dataset scale for bench/seed.sh (1 = 1M volunteers, 200k activities)
+#   BENCH_SEED=1           dataset seed (and the seed of the load generators' draws)
+#   BENCH_DURATION=15      seconds of each measured run
+#   BENCH_WARMUP=3         seconds of unmeasured warm-up before each read run
+#   BENCH_CONNECTIONS=64   HTTP connections (wrk -c, login_pair workers)
+#   BENCH_WRK_THREADS=2    wrk -t
+#   BENCH_THREADS=4        STVS_THREADS of every service and of fcgi_hello
+#   BENCH_PG_CLIENTS       pgbench -c (default BENCH_THREADS: the connections of the one service
+#                          process that serves an endpoint)
+#   BENCH_TOKENS=2000      volunteers logged in through the API before the token runs
+#   BENCH_MAX_AGE_DAYS=7   a loaded dataset older than this is loaded again
+#   BENCH_OUT=bench/RESULTS.md
+#   BENCH_PERF=1           also sample each HTTP run with perf (top symbols in the results)
+# The stack: STVS_VAR=var/bench, nginx on 127.0.0.1:18090, PostgreSQL on the
+# socket var/bench/run/pg port 55434, release build, durable PostgreSQL
+# settings as make run has them (no STVS_PG_FAST). A loaded dataset is
+# reused when its marker (bench.dataset) matches the scale, the seed, the
+# migrations and bench/seed.*; what earlier runs added (sign-ups, sessions,
+# SMS sends) is removed first. Everything started here is stopped on exit,
+# failure or interrupt.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+SCALE=${BENCH_SCALE:-1}
+SEED=${BENCH_SEED:-1}
+DUR=${BENCH_DURATION:-15}
+WARMUP=${BENCH_WARMUP:-3}
+CONNS=${BENCH_CONNECTIONS:-64}
+WRK_THREADS=${BENCH_WRK_THREADS:-2}
+THREADS=${BENCH_THREADS:-4}
+PGC=${BENCH_PG_CLIENTS:-$THREADS}
+NTOK=${BENCH_TOKENS:-2000}
+MAX_AGE_DAYS=${BENCH_MAX_AGE_DAYS:-7}
+RESULTS=${BENCH_OUT:-$ROOT/bench/RESULTS.md}
+
+# fds 3 and 4: the terminal's stderr and stdout, for messages from inside
+# functions whose output goes to a results file
+exec 3>&2 4>&1
+die() { echo "bench: $*" >&3; exit 1; }
+say() { echo "bench: $(date +%H:%M:%S) $*" >&4; }
+
+[[ $SCALE =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "BENCH_SCALE must be a number"
+for v in SEED DUR WARMUP CONNS WRK_THREADS THREADS PGC NTOK MAX_AGE_DAYS; do
+    [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number"
+done
+[ "$DUR" -ge 1 ] && [ "$DUR" -le 600 ] || die "BENCH_DURATION must be 1..600"
+[ "$CONNS" -ge 1 ] && [ "$CONNS" -le 250 ] || die "BENCH_CONNECTIONS must be 1..250"
+[ "$THREADS" -ge 1 ] && [ "$THREADS" -le 64 ] || die "BENCH_THREADS must be 1..64"
+[ "$PGC" -ge 1 ] && [ "$PGC" -le 150 ] || die "BENCH_PG_CLIENTS must be 1..150"
+[ "$NTOK" -ge 10 ] || die "BENCH_TOKENS must be at least 10"
+
+# The bench stack: its own var/, ports and sockets; release build.
+export STVS_VAR=$ROOT/var/bench HTTP_PORT=${BENCH_HTTP_PORT:-18090} STVS_PG_PORT=${BENCH_PG_PORT:-55434}
+export STVS_THREADS=$THREADS MODE=release
+unset STVS_PG_FAST STVS_WRAPPER
+# The auth service's limits, raised for the run: every login of the bench
+# comes from 127.0.x.y, and the same phones log in again on every rerun.
+export SMS_PER_ADDRESS_PER_HOUR=1000000 SMS_PER_PHONE_PER_DAY=1000 SMS_RESEND_SECONDS=1
+export SMS_OUTBOX=$STVS_VAR/sms-outbox.jsonl
+VAR=$STVS_VAR PG_PORT=$STVS_PG_PORT
+PGSOCK=$VAR/run/pg PGDATA=$VAR/pg NGX=$VAR/nginx
+OUT=$VAR/results DATA=$VAR/data BIN=$ROOT/build/release/bench
+BASE=http://127.0.0.1:$HTTP_PORT
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+NPROC=$(nproc)
+FAILED=()
+
+psql_db() { psql -X -q -v ON_ERROR_STOP=1 -h "$PGSOCK" -p "$PG_PORT" -U stvs "$@"; }
+psql_su() { psql_db -d stvs "$@"; }
+sql_val() { psql_su -At -c "$1"; }
+
+# ------------------------------------------------------------------ cleanup
+
+# Every long command runs through bounded(): under timeout, in the
+# background, waited for, so that an interrupt reaches the trap at once (a
+# foreground wrk would swallow it) and cleanup can end the command.
+CUR_PID="" PERF_PID=""
+bounded() { # seconds command...
+    local secs=$1 rc=0
+    shift
+    timeout -k 5 "$secs" "$@" &
+    CUR_PID=$!
+    wait "$CUR_PID" || rc=$?
+    CUR_PID=""
+    return $rc
+}
+stop_fcgi_hello() {
+    [ -s "$VAR/run/fcgi_hello.pid" ] || return 0
+    local p
+    p=$(cat "$VAR/run/fcgi_hello.pid")
+    if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = fcgi_hello ]; then
+        kill -TERM "$p" 2>/dev/null
+        for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$p" 2>/dev/null
+    fi
+    rm -f "$VAR/run/fcgi_hello.pid"
+}
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    set +e
+    for p in $CUR_PID $PERF_PID; do kill -TERM "$p" 2>/dev/null; done
+    stop_fcgi_hello
+    scripts/stack.sh stop >/dev/null 2>&1 || echo "bench: stopping the bench stack failed; see $VAR/log" >&3
+    [ $rc -eq 0 ] || echo "bench: failed (exit $rc); logs in $VAR/log, raw results in $OUT" >&3
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ------------------------------------------------------------------ setup
+
+say "dependencies"
+scripts/deps.sh
+if ! command -v wrk >/dev/null; then
+    say "installing wrk (Debian)"
+    sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends wrk >/dev/null \
+        || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+fi
+[ -x "$PGBIN/pgbench" ] || die "pgbench not found under $PGBIN (package postgresql)"
+
+say "building (release) the services and the bench tools"
+make -s MODE=release build bench-tools
+
+# A stack left over by a killed run would hold the ports.
+stop_fcgi_hello
+scripts/stack.sh stop >/dev/null 2>&1 || true
+rm -rf "$OUT" "$DATA"
+mkdir -p "$OUT" "$DATA" "$VAR/pgbench"
+
+say "PostgreSQL of the bench stack ($PGDATA)"
+scripts/stack.sh migrate >/dev/null
+
+# --- the dataset: reuse it when the marker matches, else load it afresh
+MIGRATIONS=$(cd db/migrations && ls -- *.sql | sed 's/\.sql$//' | sort | paste -sd, -)
+SEED_SHA=$(cat bench/seed.sh bench/seed.sql | sha256sum | cut -c1-16)
+marker=$(sql_val "SELECT scale || ' ' || seed || ' ' || migrations || ' ' || seed_sha || ' '
+                         || (now() - loaded_at < interval '$MAX_AGE_DAYS days')
+                  FROM bench.dataset" 2>/dev/null || true)
+SCALE=$(awk -v s="$SCALE" 'BEGIN { printf "%g", s }')
+want="$SCALE $SEED $MIGRATIONS $SEED_SHA true"
+if [ "$marker" = "$want" ]; then
+    say "reusing the loaded dataset (scale $SCALE, seed $SEED)"
+else
+    [ -n "$marker" ] && say "the loaded dataset does not match ($marker); loading again"
+    say "loading the dataset: bench/seed.sh --scale $SCALE --seed $SEED (scale 1 takes minutes)"
+    # seed.sh loads only scratch databases (stvs_bench*): load one in the
+    # bench cluster and put it in the place of the stack's database.
+    PGHOST=$PGSOCK PGPORT=$PG_PORT PGUSER=stvs PGDATABASE=stvs_bench \
+        bounded 14400 bench/seed.sh --fresh --scale "$SCALE" --seed "$SEED" > >(tee "$OUT/seed.txt")
+    psql_db -d postgres -c "DROP DATABASE IF EXISTS stvs WITH (FORCE)" \
+                        -c "ALTER DATABASE stvs_bench RENAME TO stvs"
+    psql_su <<SQL
+CREATE SCHEMA bench;
+CREATE TABLE bench.dataset (scale text NOT NULL, seed int NOT NULL, migrations text NOT NULL,
+                            seed_sha text NOT NULL, loaded_at timestamptz NOT NULL DEFAULT clock_timestamp());
+INSERT INTO bench.dataset (scale, seed, migrations, seed_sha) VALUES ('$SCALE', $SEED, '$MIGRATIONS', '$SEED_SHA');
+SQL
+fi
+
+# --- what earlier bench runs added goes, so every run starts from the load
+# (bench/seed.sql dates every sign-up before the load's end)
+reset_signups() {
+    psql_su <<'SQL'
+BEGIN;
+CREATE TEMP TABLE gone ON COMMIT DROP AS
+WITH d AS (DELETE FROM activity.signups WHERE created_at > (SELECT loaded_at FROM bench.dataset)
+           RETURNING activity_id)
+SELECT activity_id, count(*) AS n FROM d GROUP BY activity_id;
+UPDATE activity.activities a SET signed_up = a.signed_up - g.n FROM gone g WHERE a.id = g.activity_id;
+COMMIT;
+SQL
+}
+say "removing what earlier runs added; VACUUM ANALYZE"
+reset_signups
+psql_su <<'SQL'
+DELETE FROM auth.sessions WHERE created_at > (SELECT loaded_at FROM bench.dataset);
+DELETE FROM auth.sms_sends WHERE sent_at > (SELECT loaded_at FROM bench.dataset);
+DELETE FROM auth.sms_codes WHERE created_at > (SELECT loaded_at FROM bench.dataset);
+SQL
+psql_su -c "VACUUM (ANALYZE) activity.activities, activity.signups, auth.users, auth.sessions, auth.refresh_tokens,
+                             auth.sms_sends, auth.sms_codes"
+
+# --- the draws: the same populations for wrk and for pgbench
+NACT=$(sql_val "SELECT max(id) FROM activity.activities")
+NVOL=$(sql_val "SELECT max(id) FROM volunteer.volunteers")
+[ "$(sql_val "SELECT count(*) FROM activity.activities")" = "$NACT" ] || die "activity ids are not 1..N"
+[ "$(sql_val "SELECT count(*) FROM volunteer.volunteers WHERE id = user_id")" = "$NVOL" ] || die "volunteer i is not user i"
+[ "$NVOL" -gt $((NTOK * 2)) ] || die "BENCH_TOKENS=$NTOK needs more than $((NTOK * 2)) volunteers (scale $SCALE has $NVOL)"
+U0=$((NVOL - NTOK + 1)) U1=$NVOL                       # the token holders
+L0=2 L1=$(( U0 - 1 < 100001 ? U0 - 1 : 100001 ))        # the login pair's phones (user 1 is the national admin)
+psql_su -At <<SQL
+DROP TABLE IF EXISTS bench.list_params, bench.signup_pool;
+CREATE TABLE bench.list_params (n int PRIMARY KEY, region text NOT NULL, status text NOT NULL);
+INSERT INTO bench.list_params
+SELECT row_number() OVER (ORDER BY r.code, s.status), r.code, s.status
+FROM ref.regions r
+CROSS JOIN unnest(ARRAY['cancelled', 'ended', 'ongoing', 'recruiting', 'signup_closed', 'upcoming']) s(status)
+WHERE r.level IN ('province', 'city');
+CREATE TABLE bench.signup_pool (n int PRIMARY KEY, activity_id bigint NOT NULL);
+INSERT INTO bench.signup_pool
+SELECT row_number() OVER (ORDER BY a.id), a.id FROM activity.activities a
+WHERE activity.status_at(a.cancelled_at, a.starts_at, a.ends_at, a.signup_starts_at, a.signup_ends_at, now()) = 'recruiting'
+  AND NOT a.members_only
+  AND a.signup_ends_at > now() + interval '1 hour'
+  AND NOT EXISTS (SELECT 1 FROM activity.signups s WHERE s.activity_id = a.id AND s.volunteer_id BETWEEN $U0 AND $U1);
+GRANT USAGE ON SCHEMA bench TO stvs_activity, stvs_volunteer, stvs_auth;
+GRANT SELECT ON ALL TABLES IN SCHEMA bench TO stvs_activity, stvs_volunteer, stvs_auth;
+ANALYZE bench.list_params, bench.signup_pool;
+SQL
+NLIST=$(sql_val "SELECT count(*) FROM bench.list_params")
+NPOOL=$(sql_val "SELECT count(*) FROM bench.signup_pool")
+[ "$NPOOL" -gt 0 ] || die "no recruiting activity open to all: the dataset is too small"
+sql_val "SELECT code FROM ref.regions WHERE level IN ('province', 'city') ORDER BY code" >"$DATA/regions.txt"
+sql_val "SELECT activity_id FROM bench.signup_pool ORDER BY n" >"$DATA/pool.txt"
+sql_val "SELECT u.phone FROM auth.users u WHERE u.id BETWEEN $U0 AND $U1 ORDER BY u.id" >"$DATA/token_phones.txt"
+sql_val "SELECT u.phone FROM auth.users u WHERE u.id BETWEEN $L0 AND $L1 ORDER BY md5(u.id::text)" >"$DATA/login_phones.txt"
+
+# --- the pgbench scripts, from the services' own SQL
+for f in bench/pg_*.sql; do
+    python3 bench/pgscripts.py "$BIN" "$f" "$VAR/pgbench/$(basename "$f")"
+    if ! cmp -s "$f" "$VAR/pgbench/$(basename "$f")"; then
+        say "$f: statements refreshed from the services' sql.c"
+        cp "$VAR/pgbench/$(basename "$f")" "$f"
+    fi
+done
+
+# ------------------------------------------------------------------ the stack
+
+say "starting the bench stack on $BASE (STVS_THREADS=$THREADS)"
+mkdir -p "$VAR/log"
+for s in auth volunteer org activity; do
+    echo "$s $(stat -c %s "$VAR/log/$s.log" 2>/dev/null || echo 0)"
+done >"$OUT/log-offsets"
+scripts/stack.sh run
+mkdir -p "$VAR/log"
+env STVS_LISTEN="$VAR/run/fcgi_hello.sock" STVS_THREADS="$THREADS" "$BIN/fcgi_hello" >>"$VAR/log/fcgi_hello.log" 2>&1 &
+echo $! >"$VAR/run/fcgi_hello.pid"
+
+# The ceilings' locations, added to the stack's own nginx.conf (same http
+# and FastCGI settings as the services'), then a reload.
+awk '/^# --- server ---/ { server = 1; next } !server' bench/nginx-ceiling.conf.in >"$NGX/bench-http.conf.in"
+awk '/^# --- server ---/ { server = 1; next } server' bench/nginx-ceiling.conf.in >"$NGX/bench-server.conf.in"
+for f in http server; do
+    sed -e "s|@RUN_DIR@|$VAR/run|g" -e "s|@CONF_DIR@|$NGX|g" "$NGX/bench-$f.conf.in" >"$NGX/bench-$f.conf"
+done
+grep -q '^    upstream stvs_activity ' "$NGX/nginx.conf" && grep -q '^        location /api/v1/activities ' "$NGX/nginx.conf" \
+    || die "nginx/nginx.conf.in changed shape: update bench/run.sh where it adds the ceiling locations"
+sed -i -e "/^    upstream stvs_activity /a\\    include $NGX/bench-http.conf;" \
+       -e "/^        location \/api\/v1\/activities /a\\        include $NGX/bench-server.conf;" "$NGX/nginx.conf"
+NGINX=(/usr/sbin/nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$VAR/log/nginx-error.log")
+"${NGINX[@]}" -t -q
+"${NGINX[@]}" -s reload
+for path in /bench/return200 /bench/fcgi; do
+    ok=""
+    for _ in $(seq 1 100); do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE$path")" = 200 ] && { ok=1; break; }
+        sleep 0.1
+    done
+    [ -n "$ok" ] || die "$BASE$path does not answer 200"
+done
+
+# ------------------------------------------------------------------ measuring
+
+pid_of() { [ -s "$1" ] && cat "$1"; }
+# "tier pid" lines for every process of the bench stack.
+tier_pids() {
+    local p s m
+    if p=$(pid_of "$NGX/nginx.pid"); then
+        echo "nginx $p"
+        for c in $(ps -o pid= --ppid "$p"); do echo "nginx $c"; done
+    fi
+    for s in auth volunteer org activity; do p=$(pid_of "$VAR/run/$s.pid") && echo "svc-$s $p"; done
+    p=$(pid_of "$VAR/run/fcgi_hello.pid") && echo "fcgi_hello $p"
+    if m=$(head -n 1 "$PGDATA/postmaster.pid" 2>/dev/null); then
+        echo "postgres $m"
+        for c in $(ps -o pid= --ppid "$m"); do echo "postgres $c"; done
+    fi
+}
+# CPU ticks per tier (exited children count through their parent's cutime),
+# and the machine's /proc/stat line, with a timestamp.
+cpu_snapshot() {
+    echo "time $(date +%s.%N)"
+    tier_pids | while read -r tier pid; do
+        [ -r "/proc/$pid/stat" ] || continue
+        sed 's/^.*) //' "/proc/$pid/stat" | awk -v t="$tier" '{ print t, $12 + $13 + $14 + $15 }'
+    done 2>/dev/null
+    awk '/^cpu / { print "machine_busy", $2 + $3 + $4 + $7 + $8; print "machine_iowait", $6;
+                   print "machine_steal", $9; print "machine_total", $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat
+    echo "loadavg $(cut -d' ' -f1 /proc/loadavg)"
+}
+# CPU use in % of one core per tier between two snapshots, as JSON.
+cpu_json() { # before after loadgen_seconds
+    awk -v lg="$3" -v hz="$(getconf CLK_TCK)" -v ncpu="$NPROC" '
+        FNR == NR { if ($1 == "time") t0 = $2; else if ($1 != "loadavg") b[$1] += $2; next }
+        { if ($1 == "time") t1 = $2; else if ($1 == "loadavg") la = $2; else a[$1] += $2 }
+        END {
+            dt = t1 - t0; printf "{\"seconds\":%.2f,\"cores\":%d,\"loadavg_after\":%s", dt, ncpu, la
+            for (k in a) if (k !~ /^machine_/) printf ",\"%s\":%.1f", k, 100 * (a[k] - b[k]) / hz / dt
+            tot = a["machine_total"] - b["machine_total"]
+            printf ",\"machine_busy\":%.1f,\"machine_iowait\":%.1f,\"machine_steal\":%.1f,\"loadgen\":%.1f}\n",
+                100 * ncpu * (a["machine_busy"] - b["machine_busy"]) / tot,
+                100 * ncpu * (a["machine_iowait"] - b["machine_iowait"]) / tot,
+                100 * ncpu * (a["machine_steal"] - b["machine_steal"]) / tot, 100 * lg / dt
+        }' "$1" "$2"
+}
+rss_json() {
+    local first=1 s p
+    printf '{'
+    for s in auth volunteer org activity; do
+        p=$(pid_of "$VAR/run/$s.pid") || continue
+        [ $first = 1 ] || printf ','
+        first=0
+        awk -v s="$s" '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END { printf "\"%s\":{\"rss_kib\":%d,\"hwm_kib\":%d}", s, r, h }' "/proc/$p/status"
+    done
+    printf '}\n'
+}
+
+# Runs a load generator ($@) with a bound, between two CPU snapshots; the
+# generator's own CPU comes from the shell's children times.
+measure() { # name bound_seconds command...
+    local name=$1 bound=$2
+    shift 2
+    cpu_snapshot >"$OUT/$name.cpu0"
+    if [ -n "${BENCH_PERF:-}" ]; then
+        perf record -a -g -F 299 -o "$OUT/$name.perf.data" -- sleep "$DUR" >/dev/null 2>&1 &
+        PERF_PID=$!
+    fi
+    local rc=0
+    # the generator's CPU: the shell's children times before and after
+    # (times, not in a pipeline: a pipeline's subshell has no children of its own)
+    times >"$OUT/$name.times0"
+    bounded "$bound" "$@" || rc=$?
+    times >"$OUT/$name.times1"
+    cpu_snapshot >"$OUT/$name.cpu1"
+    local lg
+    lg=$(tail -q -n 1 "$OUT/$name.times0" "$OUT/$name.times1" \
+         | awk '{ gsub(/[ms]/, " "); t[NR] = $1 * 60 + $2 + $3 * 60 + $4 } END { print t[2] - t[1] }')
+    cpu_json "$OUT/$name.cpu0" "$OUT/$name.cpu1" "$lg" >"$OUT/$name.cpu.json"
+    rss_json >"$OUT/$name.rss.json"
+    if [ -n "$PERF_PID" ]; then
+        wait "$PERF_PID" 2>/dev/null || true
+        PERF_PID=""
+        {
+            echo "# by process and object"
+            perf report -i "$OUT/$name.perf.data" --no-children --sort comm,dso --stdio -g none --percent-limit 1 \
+                2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 25
+            echo "# by process and symbol"
+            perf report -i "$OUT/$name.perf.data" --no-children --sort comm,symbol --stdio -g none --percent-limit 0.5 \
+                2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 50
+        } >"$OUT/$name.perf.txt" || true
+        rm -f "$OUT/$name.perf.data"
+    fi
+    if [ $rc -ne 0 ]; then
+        FAILED+=("$name (exit $rc)")
+        say "$name: the load generator failed (exit $rc)"
+    fi
+    return 0
+}
+
+wrk_run() { # name script path [script args...]
+    local name=$1 script=$2 path=$3
+    shift 3
+    local args=()
+    [ $# -gt 0 ] && args=(-- "$@")
+    if [ "$WARMUP" -gt 0 ] && [ "$name" != signup ]; then
+        BENCH_WRK_JSON=/dev/null BENCH_CONNECTIONS=$CONNS BENCH_SEED=$((SEED + 1000)) \
+            bounded $((WARMUP + 30)) wrk -t"$WRK_THREADS" -c"$CONNS" -d"${WARMUP}s" -s "bench/$script" \
+            "$BASE$path" "${args[@]}" >/dev/null 2>&1 || true
+    fi
+    say "wrk $name: $path, -t$WRK_THREADS -c$CONNS -d${DUR}s"
+    BENCH_WRK_JSON=$OUT/wrk-$name.json BENCH_CONNECTIONS=$CONNS BENCH_SEED=$SEED \
+        measure "wrk-$name" $((DUR + 60)) \
+        wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DUR}s" --latency --timeout 10s -s "bench/$script" "$BASE$path" \
+        "${args[@]}" >"$OUT/wrk-$name.txt" 2>&1
+    [ -s "$OUT/wrk-$name.json" ] && sed 's/^/    /' "$OUT/wrk-$name.json" | cut -c1-200
+}
+
+pg_run() { # name role script [-D var=value...]
+    local name=$1 role=$2 script=$3
+    shift 3
+    local j=$(( PGC < NPROC ? PGC : NPROC ))
+    local pg=("$PGBIN/pgbench" -h "$PGSOCK" -p "$PG_PORT" -U "stvs_$role" -n -M prepared -c "$PGC" -j "$j"
+              -f "$VAR/pgbench/$script" "$@" stvs)
+    # the services' session settings (common/db.c); the list's statements are
+    # planned per call by the service (db_stmt.plan_per_call), which
+    # force_custom_plan reproduces for pgbench's prepared statements
+    local per_call=""
+    [ "$name" = list ] && per_call=" -c plan_cache_mode=force_custom_plan"
+    export PGOPTIONS="-c statement_timeout=5000 -c TimeZone=Asia/Shanghai$per_call" PGAPPNAME=bench-$name
+    if [ "$WARMUP" -gt 0 ] && [ "$name" != signup ] && [ "$name" != login ]; then
+        bounded $((WARMUP + 30)) "${pg[@]}" -T "$WARMUP" >/dev/null 2>&1 || true
+    fi
+    say "pgbench $name: $script as stvs_$role, -c$PGC -T$DUR"
+    rm -f "$OUT/pg-$name".log*
+    measure "pg-$name" $((DUR + 60)) "${pg[@]}" -T "$DUR" -l --log-prefix="$OUT/pg-$name.log" >"$OUT/pg-$name.txt" 2>&1
+    unset PGOPTIONS PGAPPNAME
+    # per-transaction latencies (µs, 3rd field) into one file for the report
+    cat "$OUT/pg-$name".log.* 2>/dev/null | awk '{ print $3 }' >"$OUT/pg-$name.lat" || true
+    rm -f "$OUT/pg-$name".log.*
+    grep -E '^(tps|latency average|number of (failed|transactions actually))' "$OUT/pg-$name.txt" | sed 's/^/    /' || true
+}
+
+# The sign-up invariants, and the sign-ups since a moment against the 201s.
+verify_signups() { # name since
+    psql_su -At -F ' ' -v since="$2" <<'SQL' | awk -v n="$1" '{ printf "{\"name\":\"%s\",\"oversold\":%d,\"count_mismatch\":%d,\"new_signups\":%d,\"activities_touched\":%d,\"now_full\":%d}\n", n, $1, $2, $3, $4, $5 }' >"$OUT/verify-$1.json"
+SELECT (SELECT count(*) FROM activity.activities WHERE signed_up > capacity),
+       (SELECT count(*) FROM activity.activities a
+          LEFT JOIN (SELECT activity_id, count(*) AS n FROM activity.signups GROUP BY 1) s ON s.activity_id = a.id
+         WHERE a.signed_up <> coalesce(s.n, 0)),
+       (SELECT count(*) FROM activity.signups WHERE created_at >= :'since'),
+       (SELECT count(DISTINCT activity_id) FROM activity.signups WHERE created_at >= :'since'),
+       (SELECT count(*) FROM activity.activities a JOIN bench.signup_pool p ON p.activity_id = a.id
+         WHERE a.signed_up >= a.capacity);
+SQL
+    sed 's/^/    /' "$OUT/verify-$1.json"
+}
+
+# ------------------------------------------------------------------ the runs
+
+say "machine and versions"
+{
+    echo "started=$(date -Iseconds)"
+    echo "git=$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- common services db nginx 2>/dev/null || echo '+changes')"
+    echo "nproc=$NPROC"
+    echo "cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)"
+    echo "mem_kib=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)"
+    echo "kernel=$(uname -r)"
+    echo "os=$(. /etc/os-release && echo "$PRETTY_NAME")"
+    echo "nginx=$(/usr/sbin/nginx -v 2>&1 | sed 's/^nginx version: //')"
+    echo "postgres=$("$PGBIN/postgres" --version)"
+    echo "pgbench=$("$PGBIN/pgbench" --version)"
+    echo "wrk=$(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2)"
+    echo "libfcgi=$(dpkg-query -W -f='${Version}' libfcgi-dev 2>/dev/null)"
+    echo "cc=$(cc --version | head -n 1)"
+    echo "scale=$SCALE"; echo "seed=$SEED"; echo "duration=$DUR"; echo "warmup=$WARMUP"
+    echo "connections=$CONNS"; echo "wrk_threads=$WRK_THREADS"; echo "threads=$THREADS"; echo "pg_clients=$PGC"; echo "tokens=$NTOK"
+    echo "nact=$NACT"; echo "nvol=$NVOL"; echo "npool=$NPOOL"; echo "nlist=$NLIST"
+    echo "u0=$U0"; echo "u1=$U1"; echo "l0=$L0"; echo "l1=$L1"
+    echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
+    for s in shared_buffers fsync synchronous_commit full_page_writes wal_level max_connections; do
+        echo "pg_$s=$(sql_val "SHOW $s")"
+    done
+    echo "pg_db_size=$(sql_val "SELECT pg_size_pretty(pg_database_size('stvs'))")"
+    echo "dataset_loaded=$(sql_val "SELECT to_char(loaded_at, 'YYYY-MM-DD HH24:MI') FROM bench.dataset")"
+    for t in auth.users volunteer.volunteers org.orgs activity.activities activity.signups; do
+        echo "rows_$t=$(sql_val "SELECT count(*) FROM $t")"
+    done
+    echo "status_counts=$(sql_val "SELECT string_agg(s || ':' || n, ' ' ORDER BY s) FROM (SELECT activity.status_at(cancelled_at, starts_at, ends_at, signup_starts_at, signup_ends_at, now()) AS s, count(*) AS n FROM activity.activities GROUP BY 1) x")"
+    # what one commit costs on this disk (the sign-up and the login commit)
+    fs=$(timeout -k 5 60 "$PGBIN/pg_test_fsync" -s 1 -f "$VAR/pg_test_fsync.tmp" 2>/dev/null \
+         | awk '/one 8kB write/ { f = 1 } f && /^ +fdatasync +[0-9]/ { print $2; exit }' || true)
+    rm -f "$VAR/pg_test_fsync.tmp"
+    echo "fdatasync_per_s=${fs:-?}"
+} >"$OUT/meta.txt"
+sed 's/^/    /' "$OUT/meta.txt" | grep -E 'nproc|cpu=|mem_kib|fdatasync|rows_activity.activities|npool|loadavg'
+
+# 1. the ceilings
+wrk_run return200 plain.lua /bench/return200
+wrk_run fcgi plain.lua /bench/fcgi
+
+# 2. the reads (no token)
+pg_run list activity pg_list.sql -D nlist="$NLIST" -D page_size=20 -D offset=0
+wrk_run list list.lua "/api/v1/activities" "$DATA/regions.txt"
+pg_run activity_get activity pg_activity_get.sql -D nact="$NACT"
+wrk_run detail detail.lua "/api/v1/activities/1" "$NACT"
+
+# 3. tokens, through the real login (access tokens live 15 minutes)
+say "logging $NTOK volunteers in through the API (sms-codes, outbox, sessions)"
+t0=$(date +%s.%N)
+bounded $((NTOK / 20 + 180)) "$BIN/login_pair" --port "$HTTP_PORT" --outbox "$SMS_OUTBOX" \
+    --phones "$DATA/token_phones.txt" --concurrency "$CONNS" --tokens-out "$DATA/tokens.txt"
+echo "{\"tokens\":$NTOK,\"seconds\":$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')}" >"$OUT/tokens.json"
+[ "$(wc -l <"$DATA/tokens.txt")" = "$NTOK" ] || die "token preparation wrote $(wc -l <"$DATA/tokens.txt") tokens, not $NTOK"
+
+pg_run volunteer_me volunteer pg_volunteer_me.sql -D u0="$U0" -D u1="$U1"
+wrk_run me me.lua "/api/v1/volunteers/me" "$DATA/tokens.txt"
+
+# 4. the sign-up: pgbench, then back to the same state, then wrk
+since=$(sql_val "SELECT clock_timestamp()")
+pg_run signup activity pg_signup.sql -D n=0 -D clients="$PGC" -D npool="$NPOOL" -D ntok="$NTOK" \
+    -D u0="$U0" -D pseed="$SEED"
+verify_signups pg-signup "$since"
+reset_signups
+since=$(sql_val "SELECT clock_timestamp()")
+wrk_run signup signup.lua "/api/v1/activities/1/signups" "$DATA/tokens.txt" "$DATA/pool.txt"
+verify_signups wrk-signup "$since"
+
+# 5. the login pair: the driver first (pgbench's sends would put phones of
+#    the same population in their resend cooldown), then its SQL alone
+say "login pair: bench/login_pair, $CONNS workers, ${DUR}s"
+measure login $((DUR + 60)) "$BIN/login_pair" --port "$HTTP_PORT" --outbox "$SMS_OUTBOX" \
+    --phones "$DATA/login_phones.txt" --concurrency "$CONNS" --duration "$DUR" --json "$OUT/login.json"
+[ -s "$OUT/login.json" ] && cut -c1-200 "$OUT/login.json" | sed 's/^/    /'
+pg_run login auth pg_login.sql -D l0="$L0" -D l1="$L1" -D resend=1 -D per_day=1000 -D per_hour=1000000 \
+    -D purpose=login -D chash="$(printf '%064d' 0)" -D code_ttl=300 -D refresh_ttl=2592000
+
+# 6. the list query alone, one connection: its cost at this scale
+say "the list's SQL on one connection (its cost at this scale)"
+PGOPTIONS="-c statement_timeout=5000 -c TimeZone=Asia/Shanghai" bounded 60 \
+    "$PGBIN/pgbench" -h "$PGSOCK" -p "$PG_PORT" -U stvs_activity -n -M prepared -c 1 -T 5 \
+    -f "$VAR/pgbench/pg_list.sql" -D nlist="$NLIST" -D page_size=20 -D offset=0 stvs >"$OUT/pg-list-1conn.txt" 2>&1 || true
+
+rss_json >"$OUT/rss-final.json"
+echo "finished=$(date -Iseconds)" >>"$OUT/meta.txt"
+while read -r s off; do
+    echo "log_errors_$s=$(tail -c +$((off + 1)) "$VAR/log/$s.log" | grep -c '"level":"error"' || true)"
+done <"$OUT/log-offsets" >>"$OUT/meta.txt"
+
+say "writing $RESULTS"
+python3 bench/report.py "$OUT" "$RESULTS"
+if [ ${#FAILED[@]} -gt 0 ]; then
+    die "some runs failed: ${FAILED[*]} (see $RESULTS)"
+fi
+say "done: $RESULTS"
