@@ -456,7 +456,7 @@ members-only test is an index-only probe of \`members_org_status\`).
    \`activities_starts_status\` back from the last planned activity to the last September,
    fetching each row for its themes (${P[theme.page]} pages); \`status=recruiting\` (page ${T[recruiting.page.B]} ms) and
    the recruiting filters with a category (${T[category.page.B]} ms) or a province (${T[recruiting_prov.page.B]} ms) follow the
-   activities planned ahead or open now. All stay within ten-odd milliseconds.
+   activities planned ahead or open now. All stay within a few tens of milliseconds at 200k.
 
 Proposed, not applied (no migration added): the bounded count (1., an API change) and, for
 two-character searches (2.), in a migration:
