@@ -201,6 +201,9 @@ w("| list query cost, 2k vs 200k activities | | | | | | | | same order of time |
 w("")
 
 # ---------------------------------------------------------------- ceilings
+w("What stands in the way of the targets missed, with the profiles, what was tried and what was measured before and "
+  "after each change: [bench/ANALYSIS.md](ANALYSIS.md).")
+w("")
 w("## Ceilings")
 w("")
 w("| ceiling | req/s | p50 | p99 | errors |")

@@ -38,6 +38,7 @@ typedef struct {
     long long user_id;  /* sub */
     char session_id[24]; /* sid */
     long long iat, exp;
+    const EVP_PKEY *public_key; /* the key that verified it (the cache's, internal) */
 } token_claims;
 
 /* Loads a P-256 public key PEM; refuses anything else. 0 or -1 with err. */
