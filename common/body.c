@@ -306,3 +306,26 @@ const char *check_phone(const char *v, const char **message)
     *message = "must be a mainland mobile number (11 digits, 1[3-9]…)";
     return ok ? NULL : "invalid_format";
 }
+
+const char *query_text(req_t *r, const char *name, long max)
+{
+    const char *v = query_get(r, name);
+    if (!v)
+        return NULL;
+    long chars = utf8_chars(v);
+    if (chars < 0 || chars > max || has_control_chars(v, false)) {
+        field_error(r, name, "invalid_format", arena_printf(&r->arena, "must be at most %ld characters of text", max));
+        return NULL;
+    }
+    return *v ? v : NULL;
+}
+
+const char *query_code(req_t *r, const char *name, const code_table *t)
+{
+    const char *v = query_get(r, name);
+    if (v && !code_table_has(t, v)) {
+        field_error(r, name, "invalid_choice", arena_printf(&r->arena, "must be a code of table %s", t->name));
+        return NULL;
+    }
+    return v;
+}

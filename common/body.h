@@ -69,6 +69,13 @@ bool body_parse_or_reply(req_t *r, const field_spec *specs, size_t n, void *out)
  * named fields immutable (sending them is a 422 "immutable"). out has n slots. */
 void fields_for_patch(const field_spec *in, size_t n, const char *const *immutable, field_spec *out);
 
+/* Query parameters checked like body fields (errors go to r->field_errors):
+ * ?name= free text of at most max characters, no control characters; the
+ * value, or NULL when absent, empty or bad. */
+const char *query_text(req_t *r, const char *name, long max);
+/* ?name= a code of table t: the value, or NULL when absent or not a code. */
+const char *query_code(req_t *r, const char *name, const code_table *t);
+
 /* Field checks shared by services. */
 const char *check_phone(const char *v, const char **message); /* mainland mobile: 1[3-9] + 9 digits */
 

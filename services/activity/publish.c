@@ -338,9 +338,7 @@ void h_activity_list(req_t *r)
     static const char *const statuses[] = {"cancelled", "ended", "ongoing", "recruiting", "signup_closed", "upcoming"};
     paging_t pg;
     region_info region;
-    const char *status = query_get(r, "status"), *org = query_get(r, "org_id"), *q = query_get(r, "q");
-    const char *category = query_get(r, "service_category"), *theme = query_get(r, "theme");
-    const char *sort = query_get(r, "sort");
+    const char *status = query_get(r, "status"), *org = query_get(r, "org_id"), *sort = query_get(r, "sort");
     query_paging(r, &pg);
     bool status_ok = !status;
     for (size_t i = 0; status && i < sizeof statuses / sizeof *statuses; i++)
@@ -350,19 +348,15 @@ void h_activity_list(req_t *r)
                     "must be cancelled, ended, ongoing, recruiting, signup_closed or upcoming");
     if (org && (!*org || strlen(org) > 18 || strspn(org, "0123456789") != strlen(org) || org[0] == '0'))
         field_error(r, "org_id", "invalid_format", "must be a positive integer");
-    if (category && !code_table_has(&CODES_SERVICE_CATEGORY, category))
-        field_error(r, "service_category", "invalid_choice", "must be a code of table service_category");
-    if (theme && !code_table_has(&CODES_ACTIVITY_THEME, theme))
-        field_error(r, "theme", "invalid_choice", "must be a code of table activity_theme");
-    if (q && (utf8_chars(q) < 0 || utf8_chars(q) > 50 || has_control_chars(q, false)))
-        field_error(r, "q", "invalid_format", "must be at most 50 characters of text");
+    const char *category = query_code(r, "service_category", &CODES_SERVICE_CATEGORY);
+    const char *theme = query_code(r, "theme", &CODES_ACTIVITY_THEME), *q = query_text(r, "q", 50);
     if (sort && strcmp(sort, "starts_at") && strcmp(sort, "-starts_at"))
         field_error(r, "sort", "invalid_choice", "must be starts_at or -starts_at");
     const char *from = time_bound(r, "from", false), *to = time_bound(r, "to", true);
     if (!region_param_or_reply(r, SQL_REGION, "region", query_get(r, "region"), &region) || fields_failed_reply(r))
         return;
     const char *params[11] = {status, region.found ? region.lo : NULL, region.found ? region.hi : NULL, org,
-                              category, theme, q && *q ? q : NULL, from, to};
+                              category, theme, q, from, to};
     bool ascending = sort && !strcmp(sort, "starts_at");
     reply_page(r, SQL_LIST_COUNT, ascending ? SQL_LIST_PAGE_ASC : SQL_LIST_PAGE_DESC, 9, params, &pg, activity_row);
 }

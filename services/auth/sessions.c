@@ -42,7 +42,7 @@ static void start_session(req_t *r, const char *phone)
         return;
     long long user_id = db_int(res, 0, "id");
     PQclear(res);
-    const char *uid = arena_printf(&r->arena, "%lld", user_id);
+    const char *uid = id_str(r, user_id);
     res = db_query_or_reply(r, SQL_SESSION_CREATE, 1, (const char *[]){uid});
     if (!res)
         return;
@@ -121,14 +121,13 @@ static void login_with_password(req_t *r, const login_body *b)
     }
     bool ok = argon2id_verify(stored ? stored : dummy_hash, b->password, strlen(b->password)) == ARGON2_OK && stored;
     PQclear(res);
+    const char *uid = id_str(r, user_id);
     if (ok) {
-        const char *uid = arena_printf(&r->arena, "%lld", user_id);
         if (db_do_or_reply(r, SQL_PASSWORD_OK, 1, (const char *[]){uid}))
             start_session(r, b->phone);
         return;
     }
     if (exists) {
-        const char *uid = arena_printf(&r->arena, "%lld", user_id);
         const char *tries = arena_printf(&r->arena, "%d", PASSWORD_TRIES);
         const char *lock = arena_printf(&r->arena, "%d", PASSWORD_LOCK_SECONDS);
         if (!db_do_or_reply(r, SQL_PASSWORD_FAILED, 3, (const char *[]){uid, tries, lock}) || !db_commit_or_reply(r))
@@ -237,7 +236,7 @@ void h_password_put(req_t *r)
         reply_error(r, ERR_INTERNAL, NULL);
         return;
     }
-    const char *uid = arena_printf(&r->arena, "%lld", r->user_id);
+    const char *uid = id_str(r, r->user_id);
     if (!db_begin_or_reply(r) || !db_do_or_reply(r, SQL_PASSWORD_SET, 2, (const char *[]){uid, encoded}) ||
         !db_do_or_reply(r, SQL_SESSIONS_REVOKE_OTHERS, 2, (const char *[]){uid, r->session_id}) ||
         !db_commit_or_reply(r))

@@ -40,7 +40,7 @@ out:
 
 json_t *me_json_or_reply(req_t *r, long long user_id)
 {
-    const char *id = arena_printf(&r->arena, "%lld", user_id);
+    const char *id = id_str(r, user_id);
     PGresult *res = db_query_or_reply(r, SQL_ME, 1, (const char *[]){id});
     if (!res)
         return NULL;
@@ -69,7 +69,7 @@ void reply_new_tokens(req_t *r, long long user_id, long long session_id)
         return;
     }
     refresh_token_hash(refresh, hash);
-    const char *sid = arena_printf(&r->arena, "%lld", session_id);
+    const char *sid = id_str(r, session_id);
     const char *ttl = arena_printf(&r->arena, "%d", REFRESH_TTL);
     if (!db_do_or_reply(r, SQL_REFRESH_INSERT, 3, (const char *[]){hash, sid, ttl}))
         return;

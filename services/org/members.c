@@ -138,18 +138,17 @@ void h_members_list(req_t *r)
 {
     paging_t pg;
     org_access a;
-    const char *status = query_get(r, "status"), *q = query_get(r, "q");
+    const char *status = query_get(r, "status");
     query_paging(r, &pg);
     if (status && strcmp(status, "pending") && strcmp(status, "active"))
         field_error(r, "status", "invalid_choice", "must be pending or active");
-    if (q && (utf8_chars(q) < 0 || utf8_chars(q) > 50 || has_control_chars(q, false)))
-        field_error(r, "q", "invalid_format", "must be at most 50 characters of text");
+    const char *q = query_text(r, "q", 50);
     if (fields_failed_reply(r) || !org_access_or_reply(r, r->path_ids[0], &a))
         return;
     if (!can_manage(&a)) {
         reply_error(r, ERR_NOT_FOUND, "no such organization roster");
         return;
     }
-    const char *params[5] = {id_str(r, a.id), status, q && *q ? q : NULL};
+    const char *params[5] = {id_str(r, a.id), status, q};
     reply_page(r, SQL_MEMBERS_COUNT, SQL_MEMBERS_PAGE, 3, params, &pg, member_row);
 }

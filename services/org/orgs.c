@@ -288,17 +288,14 @@ void h_org_list(req_t *r)
 {
     paging_t pg;
     region_info region;
-    const char *q = query_get(r, "q"), *level = query_get(r, "level"), *parent = query_get(r, "parent_id");
+    const char *parent = query_get(r, "parent_id");
     query_paging(r, &pg);
-    if (q && (utf8_chars(q) < 0 || utf8_chars(q) > 50 || has_control_chars(q, false)))
-        field_error(r, "q", "invalid_format", "must be at most 50 characters of text");
-    if (level && !code_table_has(&CODES_ORG_LEVEL, level))
-        field_error(r, "level", "invalid_choice", "must be a code of table org_level");
+    const char *q = query_text(r, "q", 50), *level = query_code(r, "level", &CODES_ORG_LEVEL);
     if (parent && (strspn(parent, "0123456789") != strlen(parent) || !*parent || strlen(parent) > 18))
         field_error(r, "parent_id", "invalid_format", "must be a positive integer");
     if (!region_param_or_reply(r, SQL_REGION, "region", query_get(r, "region"), &region) || fields_failed_reply(r))
         return;
-    const char *params[7] = {region.found ? region.lo : NULL, region.found ? region.hi : NULL, q && *q ? q : NULL,
+    const char *params[7] = {region.found ? region.lo : NULL, region.found ? region.hi : NULL, q,
                              level, parent};
     reply_page(r, SQL_ORGS_COUNT, SQL_ORGS_PAGE, 5, params, &pg, org_row);
 }

@@ -61,7 +61,7 @@ static void check_region_exists(req_t *r, const char *code, bool *db_failed)
 
 static json_t *own_profile_or_reply(req_t *r, int status_if_missing)
 {
-    const char *uid = arena_printf(&r->arena, "%lld", r->user_id);
+    const char *uid = id_str(r, r->user_id);
     PGresult *res = db_query_or_reply(r, SQL_VOLUNTEER_BY_USER, 1, (const char *[]){uid});
     if (!res)
         return NULL;
@@ -108,7 +108,7 @@ void h_volunteer_create(req_t *r)
     char *categories = json_dumps(b.service_categories, JSON_COMPACT);
     char *fields = json_dumps(b.service_fields, JSON_COMPACT);
     const char *params[19] = {
-        arena_printf(&r->arena, "%lld", r->user_id), b.real_name, sealed_hex, index_hex, masked,
+        id_str(r, r->user_id), b.real_name, sealed_hex, index_hex, masked,
         id.male ? "male" : "female", arena_printf(&r->arena, "%04d-%02d-%02d", id.year, id.month, id.day),
         b.political_status, b.ethnicity, b.employer, b.title, b.education, b.occupation, b.region_code, categories,
         fields, b.grassroots_role, b.skills, b.availability,
@@ -159,7 +159,7 @@ void h_me_patch(req_t *r)
     char *categories = b.service_categories ? json_dumps(b.service_categories, JSON_COMPACT) : NULL;
     char *fields = b.service_fields ? json_dumps(b.service_fields, JSON_COMPACT) : NULL;
     const char *params[16] = {
-        arena_printf(&r->arena, "%lld", r->user_id), b.real_name, b.political_status, b.ethnicity, b.employer,
+        id_str(r, r->user_id), b.real_name, b.political_status, b.ethnicity, b.employer,
         b.title, b.education, b.occupation, b.region_code, categories, fields, b.grassroots_role,
         skills_sent ? "true" : "false", b.skills, availability_sent ? "true" : "false", b.availability,
     };

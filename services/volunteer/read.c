@@ -10,8 +10,8 @@
  * admins whose region covers it (phone masked); 404 to anyone else. */
 void h_volunteer_get(req_t *r)
 {
-    const char *id = arena_printf(&r->arena, "%lld", r->path_ids[0]);
-    const char *caller = arena_printf(&r->arena, "%lld", r->user_id);
+    const char *id = id_str(r, r->path_ids[0]);
+    const char *caller = id_str(r, r->user_id);
     PGresult *res = db_query_or_reply(r, SQL_VOLUNTEER_BY_ID, 2, (const char *[]){id, caller});
     if (!res)
         return;
@@ -83,16 +83,10 @@ static json_t *masked_volunteer_row(req_t *r, const PGresult *res, int row)
 void h_volunteer_list(req_t *r)
 {
     paging_t pg;
-    const char *region = query_get(r, "region"), *q = query_get(r, "q");
-    const char *category = query_get(r, "service_category");
+    const char *region = query_get(r, "region");
     region_info want_region;
     query_paging(r, &pg);
-    if (q && (utf8_chars(q) < 0 || utf8_chars(q) > 50 || has_control_chars(q, false)))
-        field_error(r, "q", "invalid_format", "must be at most 50 characters of text");
-    if (category && !code_table_has(&CODES_SERVICE_CATEGORY, category))
-        field_error(r, "service_category", "invalid_choice", "must be a code of table service_category");
-    if (q && !*q)
-        q = NULL;
+    const char *q = query_text(r, "q", 50), *category = query_code(r, "service_category", &CODES_SERVICE_CATEGORY);
 
     code_range want, scope[MAX_SCOPES], ranges[MAX_SCOPES];
     if (!region_param_or_reply(r, SQL_REGION, "region", region, &want_region) || fields_failed_reply(r))
@@ -100,7 +94,7 @@ void h_volunteer_list(req_t *r)
     memcpy(want.lo, want_region.lo, sizeof want.lo);
     memcpy(want.hi, want_region.hi, sizeof want.hi);
 
-    const char *caller = arena_printf(&r->arena, "%lld", r->user_id);
+    const char *caller = id_str(r, r->user_id);
     PGresult *res = db_query_or_reply(r, SQL_ADMIN_SCOPE, 1, (const char *[]){caller});
     if (!res)
         return;
@@ -128,7 +122,7 @@ static bool is_volunteer_or_reply(req_t *r)
 /* GET /volunteers/me/orgs: 200 {"items": [{org, status, joined_at}]}, 401, 403. */
 void h_me_orgs(req_t *r)
 {
-    const char *uid = arena_printf(&r->arena, "%lld", r->user_id);
+    const char *uid = id_str(r, r->user_id);
     if (!is_volunteer_or_reply(r))
         return;
     PGresult *res = db_query_or_reply(r, SQL_MY_ORGS, 1, (const char *[]){uid});
@@ -157,15 +151,14 @@ static json_t *my_signup_row(req_t *r, const PGresult *res, int row)
 void h_me_activities(req_t *r)
 {
     paging_t pg;
-    const char *filter = query_get(r, "filter"), *q = query_get(r, "q");
+    const char *filter = query_get(r, "filter");
     query_paging(r, &pg);
     if (filter && strcmp(filter, "all") && strcmp(filter, "upcoming") && strcmp(filter, "ended"))
         field_error(r, "filter", "invalid_choice", "must be all, upcoming or ended");
-    if (q && (utf8_chars(q) < 0 || utf8_chars(q) > 50 || has_control_chars(q, false)))
-        field_error(r, "q", "invalid_format", "must be at most 50 characters of text");
+    const char *q = query_text(r, "q", 50);
     if (fields_failed_reply(r) || !is_volunteer_or_reply(r))
         return;
-    const char *params[5] = {arena_printf(&r->arena, "%lld", r->user_id), filter ? filter : "all", q && *q ? q : NULL};
+    const char *params[5] = {id_str(r, r->user_id), filter ? filter : "all", q};
     reply_page(r, SQL_MY_ACTIVITIES_COUNT, SQL_MY_ACTIVITIES_PAGE, 3, params, &pg, my_signup_row);
 }
 
@@ -176,7 +169,7 @@ void h_me_service_records(req_t *r)
     if (!is_volunteer_or_reply(r))
         return;
     PGresult *res = db_query_or_reply(r, SQL_MY_SERVICE_RECORDS, 1,
-                                      (const char *[]){arena_printf(&r->arena, "%lld", r->user_id)});
+                                      (const char *[]){id_str(r, r->user_id)});
     if (!res)
         return;
     json_t *items = json_array();
