@@ -52,18 +52,15 @@ void h_member_apply(req_t *r)
 }
 
 /* Approve or reject a pending application: 200 with the membership; 403;
- * 404 (org, or no such application); 409 when it is not pending. */
+ * 404 (org, or no such application); 409 when it is not pending. Under the
+ * org's row lock, rights checked again after taking it. */
 static void decide(req_t *r, const char *status)
 {
     org_access a;
     if (r->body_len && !body_parse_or_reply(r, NULL, 0, NULL))
         return;
-    if (!org_access_or_reply(r, r->path_ids[0], &a))
+    if (!org_locked_or_reply(r, r->path_ids[0], &a, can_manage, "only the organization's admins decide applications"))
         return;
-    if (!can_manage(&a)) {
-        reply_error(r, ERR_FORBIDDEN, "only the organization's admins decide applications");
-        return;
-    }
     const char *org = id_str(r, a.id), *vol = id_str(r, r->path_ids[1]);
     PGresult *res = db_query_or_reply(r, SQL_MEMBER_DECIDE, 3, (const char *[]){org, vol, status});
     if (!res)
@@ -72,6 +69,8 @@ static void decide(req_t *r, const char *status)
     PQclear(res);
     if (decided) {
         reply_membership(r, 200, a.id, r->path_ids[1]);
+        if (r->status == 200)
+            db_commit_or_reply(r);
         return;
     }
     res = db_query_or_reply(r, SQL_MEMBER_GET, 2, (const char *[]){org, vol});
@@ -92,23 +91,21 @@ static void remove_member(req_t *r, long long org_id, long long volunteer_id)
     PGresult *res = db_query_or_reply(r, SQL_MEMBER_REMOVE, 2, (const char *[]){id_str(r, org_id), id_str(r, volunteer_id)});
     if (!res)
         return;
-    if (PQntuples(res))
-        reply_empty(r, 204);
-    else
-        reply_error(r, ERR_NOT_FOUND, "not a member of this organization");
+    bool removed = PQntuples(res) > 0;
     PQclear(res);
+    if (!removed)
+        reply_error(r, ERR_NOT_FOUND, "not a member of this organization");
+    else if (!r->db->in_tx || db_commit_or_reply(r))
+        reply_empty(r, 204);
 }
 
-/* DELETE /orgs/{id}/members/{volunteer_id}: 204; 403; 404. */
+/* DELETE /orgs/{id}/members/{volunteer_id}: 204; 403; 404. Under the org's
+ * row lock, rights checked again after taking it. */
 void h_member_remove(req_t *r)
 {
     org_access a;
-    if (!org_access_or_reply(r, r->path_ids[0], &a))
+    if (!org_locked_or_reply(r, r->path_ids[0], &a, can_manage, "only the organization's admins remove members"))
         return;
-    if (!can_manage(&a)) {
-        reply_error(r, ERR_FORBIDDEN, "only the organization's admins remove members");
-        return;
-    }
     remove_member(r, a.id, r->path_ids[1]);
 }
 
@@ -122,18 +119,25 @@ void h_member_leave(req_t *r)
     remove_member(r, r->path_ids[0], vid);
 }
 
-/* A roster row: the volunteer with full phone, and its membership status. */
+/* Whether this thread's roster shows full phones (set by h_members_list for
+ * the page it answers; each worker thread serves one request at a time). */
+static _Thread_local bool roster_full_phones;
+
+/* A roster row: the volunteer, its phone full or masked, and its membership
+ * status. */
 static json_t *member_row(req_t *r, const PGresult *res, int row)
 {
     (void)r;
-    json_t *v = volunteer_json(res, row, true);
+    json_t *v = volunteer_json(res, row, roster_full_phones);
     json_object_set_new(v, "membership_status", json_string(db_str(res, row, "membership_status")));
     return v;
 }
 
 /* GET /orgs/{id}/members?status=pending|active&q=&page=: 200 paged volunteers
- * with membership_status (full phone, ID masked) to those who manage the
- * org; 404 to anyone else; 422. */
+ * with membership_status (ID masked) to those who manage the org; 404 to
+ * anyone else; 422. Phones follow the volunteer rule: full for the org's
+ * admins and its ancestors' admins, masked for platform admins (unless also
+ * such an admin). */
 void h_members_list(req_t *r)
 {
     paging_t pg;
@@ -150,5 +154,6 @@ void h_members_list(req_t *r)
         return;
     }
     const char *params[5] = {id_str(r, a.id), status, q};
+    roster_full_phones = a.own_admin || a.ancestor_admin;
     reply_page(r, SQL_MEMBERS_COUNT, SQL_MEMBERS_PAGE, 3, params, &pg, member_row);
 }

@@ -15,13 +15,15 @@ enum org_sql {
     SQL_ORG_UPDATE,
     SQL_ORG_DECIDE,
     SQL_ORG_LOCK,
+    SQL_ORG_LOCK_ANCESTORS,
+    SQL_SCOPE_COVERS,
     SQL_LEVEL_NEIGHBOURS,
     SQL_ORGS_COUNT,
     SQL_ORGS_PAGE,
     SQL_CHILDREN_COUNT,
     SQL_CHILDREN_PAGE,
     SQL_VOLUNTEER_OF_USER,
-    SQL_USER_BY_PHONE,
+    SQL_ADMIN_CANDIDATE,
     SQL_ADMINS_LIST,
     SQL_ADMIN_ADD,
     SQL_ADMIN_COUNT,
@@ -36,11 +38,14 @@ enum org_sql {
 };
 extern const db_stmt org_sql[SQL__MAX];
 
+#define ETAG_MAX 48
+
 /* The caller's rights on one org (org.rights), with what the handlers need. */
 typedef struct {
     long long id;
     char status[12];
     char level[12];
+    char region_code[8];
     bool own_admin, ancestor_admin, platform_admin;
 } org_access;
 
@@ -52,9 +57,36 @@ bool org_access_or_reply(req_t *r, long long org_id, org_access *a);
 /* Rosters, member decisions, admins: the org's admins, its ancestors'
  * admins, platform admins in scope. */
 bool can_manage(const org_access *a);
+/* Approvers decide its registration and change an approved org's level and
+ * region: admins of an ancestor, platform admins in scope, never its own
+ * admins (no one approves what they registered). */
+bool can_approve(const org_access *a);
+/* A right on an org, for org_locked_or_reply. */
+typedef bool (*org_right)(const org_access *a);
+/* For requests that change an org or its people. Checks visibility (404) and
+ * right (403 with `denied`), then begins a transaction, locks the rows of the
+ * org's ancestors FOR SHARE and the org's own row FOR UPDATE, and checks both
+ * again: an admin removed (the removal locks that org's row) while this
+ * request was in flight has lost its rights by then. False after replying;
+ * the transaction stays open on true (the caller commits). */
+bool org_locked_or_reply(req_t *r, long long org_id, org_access *a, org_right right, const char *denied);
+/* Answers the org as GET /orgs/{id} shows it, with its ETag. */
+void reply_org(req_t *r, int status, long long org_id);
 /* The org as GET /orgs/{id} shows it, or NULL after replying. */
-json_t *org_json_or_reply(req_t *r, long long org_id);
+json_t *org_json_or_reply(req_t *r, long long org_id, char etag[ETAG_MAX]);
 json_t *org_json(const PGresult *res, int row);
+
+/* ETags (etag.c): a strong validator of the org as shown, from its row
+ * version (org.orgs.version, bumped by every UPDATE of the row) and a hash of
+ * the representation (which also covers what other rows contribute:
+ * activity_count, the parent's name). */
+void org_etag(long long version, const json_t *org, char etag[ETAG_MAX]);
+/* If-Match (RFC 9110, strong comparison): true when absent, "*", or one of
+ * its entity tags is etag. */
+bool if_match_ok(const char *if_match, const char *etag);
+/* An error with a code of the org service's own (e.g. 403
+ * approval_required): e's status and title, another code. */
+void reply_error_code(req_t *r, err_code e, const char *code, const char *detail);
 
 void orgs_init(void);
 void h_org_create(req_t *r);

@@ -7,6 +7,7 @@
 #include "org.h"
 
 bool can_manage(const org_access *a) { return a->own_admin || a->ancestor_admin || a->platform_admin; }
+bool can_approve(const org_access *a) { return !a->own_admin && (a->ancestor_admin || a->platform_admin); }
 
 int org_access_load(req_t *r, long long org_id, org_access *a)
 {
@@ -19,6 +20,7 @@ int org_access_load(req_t *r, long long org_id, org_access *a)
         a->id = org_id;
         snprintf(a->status, sizeof a->status, "%s", db_str(res, 0, "status"));
         snprintf(a->level, sizeof a->level, "%s", db_str(res, 0, "level"));
+        snprintf(a->region_code, sizeof a->region_code, "%s", db_str(res, 0, "region_code"));
         a->own_admin = db_bool(res, 0, "own_admin");
         a->ancestor_admin = db_bool(res, 0, "ancestor_admin");
         a->platform_admin = db_bool(res, 0, "platform_admin");
@@ -35,6 +37,26 @@ bool org_access_or_reply(req_t *r, long long org_id, org_access *a)
     return visible == 1;
 }
 
+static bool org_right_or_reply(req_t *r, long long org_id, org_access *a, org_right right, const char *denied)
+{
+    if (!org_access_or_reply(r, org_id, a))
+        return false;
+    if (!right(a)) {
+        reply_error(r, ERR_FORBIDDEN, denied);
+        return false;
+    }
+    return true;
+}
+
+bool org_locked_or_reply(req_t *r, long long org_id, org_access *a, org_right right, const char *denied)
+{
+    if (!org_right_or_reply(r, org_id, a, right, denied))
+        return false;
+    const char *id = id_str(r, org_id);
+    return db_begin_or_reply(r) && db_do_or_reply(r, SQL_ORG_LOCK_ANCESTORS, 1, &id) &&
+           db_do_or_reply(r, SQL_ORG_LOCK, 1, &id) && org_right_or_reply(r, org_id, a, right, denied);
+}
+
 json_t *org_json(const PGresult *res, int row)
 {
     json_t *parent = db_isnull(res, row, "parent_id")
@@ -47,8 +69,10 @@ json_t *org_json(const PGresult *res, int row)
                                      db_str(res, row, "leader_title"));
     json_t *region = json_loads(db_str(res, row, "region"), 0, NULL);
     json_t *categories = json_loads(db_str(res, row, "service_categories"), 0, NULL);
-    return json_pack("{s:I, s:s, s:s, s:o, s:s, s:s?, s:b, s:s, s:s, s:s, s:o, s:o, s:o, s:s?, s:I, s:I, s:s}",
-                     "id", (json_int_t)db_int(res, row, "id"), "name", db_str(res, row, "name"), "level",
+    json_t *former = json_loads(db_str(res, row, "former_names"), 0, NULL);
+    return json_pack("{s:I, s:s, s:o, s:s, s:o, s:s, s:s?, s:b, s:s, s:s, s:s, s:o, s:o, s:o, s:s?, s:I, s:I, s:s}",
+                     "id", (json_int_t)db_int(res, row, "id"), "name", db_str(res, row, "name"), "former_names",
+                     json_is_array(former) ? former : (json_decref(former), json_array()), "level",
                      db_str(res, row, "level"), "parent", parent, "status", db_str(res, row, "status"),
                      "reject_reason", db_str(res, row, "reject_reason"), "registered_with_civil_affairs",
                      db_bool(res, row, "registered_with_civil_affairs"), "supervisor_type",
@@ -60,16 +84,28 @@ json_t *org_json(const PGresult *res, int row)
                      (json_int_t)db_int(res, row, "activity_count"), "created_at", db_str(res, row, "created_at"));
 }
 
-json_t *org_json_or_reply(req_t *r, long long org_id)
+json_t *org_json_or_reply(req_t *r, long long org_id, char etag[ETAG_MAX])
 {
     PGresult *res = db_query_or_reply(r, SQL_ORG_GET, 1, (const char *[]){id_str(r, org_id)});
     if (!res)
         return NULL;
     json_t *o = PQntuples(res) == 1 ? org_json(res, 0) : NULL;
+    if (o && etag)
+        org_etag(db_int(res, 0, "version"), o, etag);
     PQclear(res);
     if (!o)
         reply_error(r, ERR_NOT_FOUND, "no such organization");
     return o;
+}
+
+void reply_org(req_t *r, int status, long long org_id)
+{
+    char etag[ETAG_MAX];
+    json_t *o = org_json_or_reply(r, org_id, etag);
+    if (!o)
+        return;
+    reply_json(r, status, o);
+    reply_header(r, "ETag", etag);
 }
 
 static json_t *org_row(req_t *r, const PGresult *res, int row)
@@ -116,20 +152,27 @@ static const field_spec leader_fields[] = {
 };
 #undef L
 
+/* PATCH takes every field of POST but parent_id, which is no field of it
+ * (422 unknown_field): a parent never changes. */
 static field_spec patch_fields[NFIELDS];
+static size_t npatch_fields;
 
 void orgs_init(void)
 {
-    static const char *const immutable[] = {"parent_id", NULL};
-    fields_for_patch(org_fields, NFIELDS, immutable, patch_fields);
+    static const char *const immutable[] = {NULL};
+    field_spec all[NFIELDS];
+    fields_for_patch(org_fields, NFIELDS, immutable, all);
+    for (size_t i = 0; i < NFIELDS; i++)
+        if (strcmp(all[i].name, "parent_id"))
+            patch_fields[npatch_fields++] = all[i];
 }
 
 /* Checks the body against a field table, the leader object and the region
  * (any level). False after replying 503. */
-static bool org_body_check(req_t *r, const field_spec *fields, org_body *b, leader_body *l)
+static bool org_body_check(req_t *r, const field_spec *fields, size_t n, org_body *b, leader_body *l)
 {
     region_info region;
-    body_fields(r, fields, NFIELDS, b);
+    body_fields(r, fields, n, b);
     if (b->leader)
         body_fields_of(r, b->leader, "leader.", leader_fields, sizeof leader_fields / sizeof *leader_fields, l);
     if (b->region_code) {
@@ -175,7 +218,8 @@ static bool level_fits_or_reply(req_t *r, long long org_id, const char *level)
 
 static void reply_name_taken_or_db(req_t *r)
 {
-    if (r->db->last == DB_UNIQUE && !strcmp(r->db->constraint, "orgs_name_unique"))
+    if (r->db->last == DB_UNIQUE &&
+        (!strcmp(r->db->constraint, "orgs_name_unique") || !strcmp(r->db->constraint, "orgs_name_key_unique")))
         reply_error(r, ERR_ALREADY_EXISTS, "an organization with this name exists");
     else
         reply_db_error(r);
@@ -190,7 +234,7 @@ void h_org_create(req_t *r)
     org_body b = {0};
     leader_body l = {0};
     org_access parent = {0};
-    if (!body_object_or_reply(r) || !org_body_check(r, org_fields, &b, &l) || fields_failed_reply(r))
+    if (!body_object_or_reply(r) || !org_body_check(r, org_fields, NFIELDS, &b, &l) || fields_failed_reply(r))
         return;
     long long vid = volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers register organizations");
     if (!vid)
@@ -227,15 +271,35 @@ void h_org_create(req_t *r)
     }
     long long id = db_int(res, 0, "id");
     PQclear(res);
-    json_t *o = org_json_or_reply(r, id);
-    if (!o)
-        return;
-    reply_json(r, 201, o);
-    reply_header(r, "Location", arena_printf(&r->arena, "/api/v1/orgs/%lld", id));
+    reply_org(r, 201, id);
+    if (r->status == 201)
+        reply_header(r, "Location", arena_printf(&r->arena, "/api/v1/orgs/%lld", id));
 }
 
-/* PATCH /orgs/{id}: 200; 403 for callers who are not its admins; 404; 409
- * already_exists; 422 (parent_id immutable, status unknown). */
+/* Who may PATCH: its own admins (any field), and its approvers (level and
+ * region_code only). */
+static bool can_patch(const org_access *a) { return a->own_admin || can_approve(a); }
+
+/* Is the body only level and region_code (what approvers change)? */
+static bool only_approver_fields(const json_t *body)
+{
+    const char *key;
+    const json_t *value;
+    json_object_foreach((json_t *)body, key, value)
+        if (strcmp(key, "level") && strcmp(key, "region_code"))
+            return false;
+    return true;
+}
+
+/* PATCH /orgs/{id} (If-Match optional): 200 with the org and its new ETag.
+ * 403 forbidden for callers who are neither its admins nor its approvers, for
+ * approvers sending other fields than level and region_code, and for a
+ * platform admin moving it out of its scope; 403 approval_required when its
+ * own admins change the level or region of an approved org; 404; 409
+ * already_exists (the name, after normalising); 412 precondition_failed; 422
+ * (parent_id immutable, status unknown, wrong_level). Runs under the org's row
+ * lock, with the rights checked again after taking it; writes only the
+ * fields sent, in one UPDATE. */
 void h_org_patch(req_t *r)
 {
     org_body b = {0};
@@ -243,18 +307,57 @@ void h_org_patch(req_t *r)
     org_access a;
     if (!org_access_or_reply(r, r->path_ids[0], &a))
         return;
-    if (!a.own_admin) {
+    if (!can_patch(&a)) {
         reply_error(r, ERR_FORBIDDEN, "only the organization's admins edit it");
         return;
     }
-    if (!body_object_or_reply(r) || !org_body_check(r, patch_fields, &b, &l) ||
-        (b.level && !level_fits_or_reply(r, a.id, b.level)) || fields_failed_reply(r))
+    if (!body_object_or_reply(r) || !org_body_check(r, patch_fields, npatch_fields, &b, &l) || fields_failed_reply(r))
+        return;
+    if (!a.own_admin && !only_approver_fields(r->json)) {
+        reply_error(r, ERR_FORBIDDEN, "approvers change only the level and region_code; its own admins edit the rest");
+        return;
+    }
+    if (!org_locked_or_reply(r, a.id, &a, can_patch, "only the organization's admins edit it"))
+        return;
+    char etag[ETAG_MAX];
+    json_t *current = org_json_or_reply(r, a.id, etag);
+    if (!current)
+        return;
+    json_decref(current);
+    if (!if_match_ok(r->if_match, etag)) {
+        reply_error(r, ERR_PRECONDITION_FAILED, "the organization has changed since this ETag (If-Match)");
+        return;
+    }
+    bool level_changes = b.level && strcmp(b.level, a.level);
+    bool region_changes = b.region_code && strcmp(b.region_code, a.region_code);
+    if ((level_changes || region_changes) && !strcmp(a.status, "approved") && a.own_admin) {
+        reply_error_code(r, ERR_FORBIDDEN, "approval_required",
+                         "the level and region of an approved organization change only by its approvers");
+        return;
+    }
+    if (region_changes && !a.own_admin && !a.ancestor_admin) {
+        /* a platform admin: its scope must cover the new region too */
+        PGresult *res = db_query_or_reply(r, SQL_SCOPE_COVERS, 2, (const char *[]){id_str(r, r->user_id), b.region_code});
+        if (!res)
+            return;
+        bool covers = db_bool(res, 0, "covers");
+        PQclear(res);
+        if (!covers) {
+            reply_error(r, ERR_FORBIDDEN, "the new region is outside your scope");
+            return;
+        }
+    }
+    if ((level_changes && !level_fits_or_reply(r, a.id, b.level)) || fields_failed_reply(r))
         return;
     bool leader_sent = json_object_get(r->json, "leader"), description_sent = json_object_get(r->json, "description");
     const char *registered = !b.registered_with_civil_affairs.set ? NULL
                              : b.registered_with_civil_affairs.v   ? "true"
                                                                    : "false";
     char *categories = b.service_categories ? json_dumps(b.service_categories, JSON_COMPACT) : NULL;
+    if (b.service_categories && !categories) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
     const char *params[16] = {id_str(r, a.id), b.name, b.level, registered, b.supervisor_type, b.supervisor_name,
                               b.founded_on, categories, b.region_code, leader_sent ? "true" : "false", l.name,
                               l.title, l.employer, l.phone, description_sent ? "true" : "false", b.description};
@@ -265,9 +368,9 @@ void h_org_patch(req_t *r)
         return;
     }
     PQclear(res);
-    json_t *o = org_json_or_reply(r, a.id);
-    if (o)
-        reply_json(r, 200, o);
+    reply_org(r, 200, a.id);
+    if (r->status == 200)
+        db_commit_or_reply(r);
 }
 
 /* --- reading ------------------------------------------------------------- */
@@ -278,9 +381,7 @@ void h_org_get(req_t *r)
     org_access a;
     if (!org_access_or_reply(r, r->path_ids[0], &a))
         return;
-    json_t *o = org_json_or_reply(r, a.id);
-    if (o)
-        reply_json(r, 200, o);
+    reply_org(r, 200, a.id);
 }
 
 /* GET /orgs?region=&q=&level=&parent_id=&page=: 200 paged approved orgs; 422. */
@@ -315,35 +416,32 @@ void h_org_children(req_t *r)
 
 /* --- approval ------------------------------------------------------------ */
 
-/* Approvers: admins of an ancestor, platform admins whose region covers it;
- * never the org's own admins (no one approves what they registered). */
-static bool decide(req_t *r, const char *status, const char *reason)
+/* Approvers (can_approve) decide, under the org's row lock with their
+ * rights checked again after taking it. */
+static void decide(req_t *r, const char *status, const char *reason)
 {
     org_access a;
     if (!org_access_or_reply(r, r->path_ids[0], &a))
-        return false;
+        return;
     if (a.own_admin) {
         reply_error(r, ERR_FORBIDDEN, "an organization's own admins cannot decide its registration");
-        return false;
+        return;
     }
-    if (!a.ancestor_admin && !a.platform_admin) {
-        reply_error(r, ERR_FORBIDDEN, "only the parent's admins or a platform admin in scope decide");
-        return false;
-    }
+    if (!org_locked_or_reply(r, a.id, &a, can_approve, "only the parent's admins or a platform admin in scope decide"))
+        return;
     const char *params[4] = {id_str(r, a.id), status, reason, id_str(r, r->user_id)};
     PGresult *res = db_query_or_reply(r, SQL_ORG_DECIDE, 4, params);
     if (!res)
-        return false;
+        return;
     int decided = PQntuples(res);
     PQclear(res);
     if (!decided) {
         reply_error(r, ERR_CONFLICT, "the organization is not pending");
-        return false;
+        return;
     }
-    json_t *o = org_json_or_reply(r, a.id);
-    if (o)
-        reply_json(r, 200, o);
-    return o != NULL;
+    reply_org(r, 200, a.id);
+    if (r->status == 200)
+        db_commit_or_reply(r);
 }
 
 /* POST /orgs/{id}/approve: 200, 401, 403, 404, 409 (not pending). */

@@ -6,7 +6,8 @@
     " o.registered_with_civil_affairs, o.supervisor_type, o.supervisor_name, o.founded_on::text AS founded_on," \
     " to_json(o.service_categories) AS service_categories, ref.region_json(o.region_code) AS region,"         \
     " o.leader_name, o.leader_title, o.description, o.member_count,"                                          \
-    " org.activity_count(o.id) AS activity_count, ref.rfc3339(o.created_at) AS created_at"
+    " org.activity_count(o.id) AS activity_count, ref.rfc3339(o.created_at) AS created_at,"                   \
+    " to_json(o.former_names) AS former_names, o.version"
 #define FROM_ORGS " FROM org.orgs o LEFT JOIN org.orgs p ON p.id = o.parent_id"
 
 /* The public list's filters: $1/$2 region range, $3 name, $4 level, $5 parent. */
@@ -36,7 +37,7 @@ const db_stmt org_sql[SQL__MAX] = {
 
     /* $2 is the caller (0 when anonymous). */
     [SQL_ORG_ACCESS] = {"org_access",
-        "SELECT o.id, o.status, o.level, r.own_admin, r.ancestor_admin, r.platform_admin"
+        "SELECT o.id, o.status, o.level, o.region_code, r.own_admin, r.ancestor_admin, r.platform_admin"
         " FROM org.orgs o CROSS JOIN LATERAL org.rights($2, o.id) r WHERE o.id = $1"},
 
     [SQL_ORG_GET] = {"org_get", "SELECT " ORG_COLUMNS FROM_ORGS " WHERE o.id = $1"},
@@ -50,10 +51,14 @@ const db_stmt org_sql[SQL__MAX] = {
         "  RETURNING id)"
         " INSERT INTO org.admins (org_id, user_id) SELECT id, $15 FROM o RETURNING org_id AS id"},
 
-    /* NULL leaves a field as it is; the leader and description may be
-     * cleared, so they carry "was sent" flags. */
+    /* One UPDATE of the fields sent: NULL leaves a field as it is (so
+     * concurrent edits of different fields never undo each other); the leader
+     * and description may be cleared, so they carry "was sent" flags. A new
+     * name of an approved org keeps the old one among former_names. */
     [SQL_ORG_UPDATE] = {"org_update",
         "UPDATE org.orgs SET name = coalesce($2, name), level = coalesce($3, level),"
+        "   former_names = CASE WHEN status = 'approved' AND $2 IS NOT NULL AND $2 <> name"
+        "                       THEN array_append(former_names, name) ELSE former_names END,"
         "   registered_with_civil_affairs = coalesce($4, registered_with_civil_affairs),"
         "   supervisor_type = coalesce($5, supervisor_type), supervisor_name = coalesce($6, supervisor_name),"
         "   founded_on = coalesce($7::date, founded_on),"
@@ -72,8 +77,26 @@ const db_stmt org_sql[SQL__MAX] = {
         "UPDATE org.orgs SET status = $2, reject_reason = $3, decided_by = $4, decided_at = now(), updated_at = now()"
         " WHERE id = $1 AND status = 'pending' RETURNING id"},
 
-    /* Serializes admin removals of one org (the last-admin rule). */
+    /* Every change of an org or its people locks its row (org_locked_or_reply):
+     * admin removals serialize (the last-admin rule), and a request whose
+     * caller is being removed as an admin waits for the removal and then sees
+     * it. */
     [SQL_ORG_LOCK] = {"org_lock", "SELECT id FROM org.orgs WHERE id = $1 FOR UPDATE"},
+
+    /* ...and its ancestors' rows, whose admins' rights reach it; root first,
+     * so that every transaction takes these locks in the same order. */
+    [SQL_ORG_LOCK_ANCESTORS] = {"org_lock_ancestors",
+        "WITH RECURSIVE up (id, parent_id, depth) AS ("
+        "  SELECT o.id, o.parent_id, 0 FROM org.orgs o WHERE o.id = $1"
+        "  UNION ALL"
+        "  SELECT o.id, o.parent_id, up.depth + 1 FROM org.orgs o JOIN up ON o.id = up.parent_id WHERE up.depth < 32)"
+        " SELECT o.id FROM org.orgs o JOIN up ON up.id = o.id WHERE up.depth > 0"
+        " ORDER BY up.depth DESC FOR SHARE OF o"},
+
+    /* Does a platform admin's scope cover a region (a new region_code)? */
+    [SQL_SCOPE_COVERS] = {"scope_covers",
+        "SELECT EXISTS (SELECT 1 FROM auth.platform_admins p CROSS JOIN LATERAL ref.region_range(p.region_code) s"
+        "               WHERE p.user_id = $1 AND $2 BETWEEN s.lo AND s.hi) AS covers"},
 
     /* An edit of the level must keep it below the parent's and above the
      * children's. */
@@ -92,12 +115,20 @@ const db_stmt org_sql[SQL__MAX] = {
 
     [SQL_VOLUNTEER_OF_USER] = {"volunteer_of_user", SQL_TEXT_VOLUNTEER_OF_USER},
 
-    [SQL_USER_BY_PHONE] = {"user_by_phone",
-        "SELECT u.id AS user_id, v.id AS volunteer_id FROM auth.users u"
-        " LEFT JOIN volunteer.volunteers v ON v.user_id = u.id WHERE u.phone = $1"},
+    /* Who a phone may be made admin of org $1: an active member, or an
+     * admin already (409). Nobody else: no row, whether the phone has an
+     * account, a volunteer or neither, so the answer tells nothing of them. */
+    [SQL_ADMIN_CANDIDATE] = {"admin_candidate",
+        "SELECT u.id AS user_id, EXISTS (SELECT 1 FROM org.admins a WHERE a.org_id = $1 AND a.user_id = u.id) AS is_admin"
+        " FROM auth.users u WHERE u.phone = $2"
+        "   AND (EXISTS (SELECT 1 FROM volunteer.volunteers v JOIN org.members m ON m.volunteer_id = v.id"
+        "                WHERE v.user_id = u.id AND m.org_id = $1 AND m.status = 'active')"
+        "        OR EXISTS (SELECT 1 FROM org.admins a WHERE a.org_id = $1 AND a.user_id = u.id))"},
 
+    /* Every admin is active for now; pending grants (org imports) will be
+     * listed here with status 'pending'. */
     [SQL_ADMINS_LIST] = {"admins_list",
-        "SELECT a.user_id, u.phone, v.real_name FROM org.admins a JOIN auth.users u ON u.id = a.user_id"
+        "SELECT a.user_id, u.phone, v.real_name, 'active' AS status FROM org.admins a JOIN auth.users u ON u.id = a.user_id"
         " LEFT JOIN volunteer.volunteers v ON v.user_id = a.user_id"
         " WHERE a.org_id = $1 ORDER BY a.created_at, a.user_id"},
 
