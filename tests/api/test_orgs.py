@@ -7,18 +7,22 @@ sibling)."""
 import datetime
 import re
 import secrets
+import shlex
+import subprocess
+import threading
+import time
 import urllib.parse
 
-from harness import (Client, OMIT, parallel, eq, ok, json_ok, problem, field_errors, login, me, psql, sql_str,
-                     platform_admin, mask_id_number, china_today, register_volunteer, unique_name_part, new_phone,
-                     org_name, org_body, create_org, approve_org, approved_org, country_admin)
+from harness import (Client, OMIT, PSQL, parallel, eq, ok, json_ok, problem, field_errors, login, me, psql, sql_str,
+                     platform_admin, grant_platform_admin, mask_id_number, mask_phone, china_today,
+                     register_volunteer, unique_name_part, new_phone, org_name, org_body, create_org, approve_org, approved_org, country_admin)
 from harness import padmin_actor as _padmin, call_as as _call, get_as as _get, post_as as _post  # noqa: E402
 from harness import patch_as as _patch, put_as as _put, delete_as as _delete  # noqa: E402
 
 O = "/orgs"
 ORG_KEYS = {"id", "name", "level", "parent", "status", "reject_reason", "registered_with_civil_affairs",
             "supervisor_type", "supervisor_name", "founded_on", "service_categories", "region", "leader",
-            "description", "member_count", "activity_count", "created_at"}
+            "description", "member_count", "activity_count", "created_at", "former_names"}
 MEMBERSHIP_KEYS = {"org", "volunteer_id", "status", "applied_at", "joined_at"}
 VOLUNTEER_KEYS = {"id", "real_name", "phone", "id_number", "gender", "political_status", "ethnicity", "employer",
                   "title", "education", "occupation", "region", "service_categories", "service_fields",
@@ -133,6 +137,23 @@ def _member(manager, oid, vol=None):
     return vol
 
 
+def _add_admin(manager, oid, vol):
+    return _post(manager, _p(oid, "/admins"), {"phone": vol["phone"]})
+
+
+def _member_admin(manager, oid, vol=None):
+    """A volunteer (fresh unless given) made an active member of oid (an approved org) and then one of
+    its admins by manager, as v1.1 requires."""
+    vol = _member(manager, oid, vol)
+    json_ok(_add_admin(manager, oid, vol), 201, "add admin")
+    return vol
+
+
+def _admin_item(vol):
+    return {"user_id": vol["user_id"], "phone": vol["phone"], "real_name": vol["body"]["real_name"],
+            "status": "active"}
+
+
 def _member_count(oid):
     return _org(country_admin(), oid, "member_count")["member_count"]
 
@@ -214,8 +235,7 @@ def test_create_org_makes_the_caller_its_first_admin_in_auth_me_roles_and_the_ad
     o = create_org(v)
     ok({"role": "org_admin", "org_id": o["id"]} in _roles(v), "creator should have the org_admin role")
     eq(json_ok(_get(v, _p(o["id"], "/admins")), 200, "admins list"),
-       {"items": [{"user_id": v["user_id"], "phone": v["phone"], "real_name": v["body"]["real_name"]}]},
-       "the creator is the only admin")
+       {"items": [_admin_item(v)]}, "the creator is the only admin")
 
 
 def test_create_org_chinese_text_round_trips_as_raw_utf8():
@@ -871,14 +891,18 @@ def test_patch_leader_and_description_can_be_replaced_and_cleared_with_null():
             % o["id"]), "--", "leader phone and employer cleared with the leader")
 
 
-def test_patch_parent_id_is_422_immutable_and_server_fields_are_unknown():
+def test_patch_parent_id_and_server_fields_are_422_unknown_field():
+    # API.md: parent_id is never changed by PATCH (422 unknown_field, as in v1), for anyone.
     parent = _tree("corps")[0]
     child = _child(parent, "team", approve=False)
     a = child["admin"]
-    for val in (None, parent["id"], child["id"] + 1000):
-        _only_error(_patch(a, _p(child["id"]), {"parent_id": val}), "parent_id", "immutable", "parent_id %r" % val)
+    for who, what in ((a, "own admin"), (parent["admin"], "the parent's admin (an approver)")):
+        for val in (None, parent["id"], child["id"] + 1000):
+            _only_error(_patch(who, _p(child["id"]), {"parent_id": val}), "parent_id", "unknown_field",
+                        "%s: parent_id %r" % (what, val))
     for f, val in (("status", "approved"), ("id", 1), ("member_count", 9), ("activity_count", 1),
-                   ("reject_reason", "x"), ("created_at", "2020-01-01T00:00:00+08:00")):
+                   ("reject_reason", "x"), ("created_at", "2020-01-01T00:00:00+08:00"), ("former_names", []),
+                   ("version", 1)):
         _only_error(_patch(a, _p(child["id"]), {f: val}), f, "unknown_field", "field " + f)
     got = _org(a, child["id"])
     eq((got["status"], got["parent"]["id"]), ("pending", parent["id"]), "nothing changed")
@@ -931,22 +955,170 @@ def test_patch_by_another_orgs_admin_is_403_on_an_approved_org_and_404_on_a_pend
 
 
 def test_patch_level_must_stay_below_the_parents_and_above_every_childs_422_wrong_level():
-    # The creation rule (a child's level is below its parent's) holds after edits too.
+    # The creation rule (a child's level is below its parent's) holds after edits too; the level of
+    # these approved orgs is changed by their approvers (v1.1), here the parent's admin.
     nodes = _tree("corps", "brigade", "team")
-    brigade = nodes[1]
+    brigade, approver = nodes[1], nodes[0]["admin"]
     for level in ("corps",):
-        _only_error(_patch(brigade["admin"], _p(brigade["id"]), {"level": level}), "level", "wrong_level",
+        _only_error(_patch(approver, _p(brigade["id"]), {"level": level}), "level", "wrong_level",
                     "raised to its parent's level")
     for level in ("team", "squad"):
-        _only_error(_patch(brigade["admin"], _p(brigade["id"]), {"level": level}), "level", "wrong_level",
+        _only_error(_patch(approver, _p(brigade["id"]), {"level": level}), "level", "wrong_level",
                     "lowered to or below its child's level (%s)" % level)
     eq(_org(None, brigade["id"])["level"], "brigade", "level unchanged")
-    eq(json_ok(_patch(brigade["admin"], _p(brigade["id"]), {"level": "detachment"}))["level"], "detachment",
+    eq(json_ok(_patch(approver, _p(brigade["id"]), {"level": "detachment"}))["level"], "detachment",
        "a level between the parent's and the children's is fine")
-    eq(json_ok(_patch(nodes[2]["admin"], _p(nodes[2]["id"]), {"level": "squad"}))["level"], "squad",
+    eq(json_ok(_patch(brigade["admin"], _p(nodes[2]["id"]), {"level": "squad"}))["level"], "squad",
        "a leaf may go down")
     eq(json_ok(_patch(nodes[0]["admin"], _p(nodes[0]["id"]), {"level": "corps"}))["level"], "corps",
-       "the same level again")
+       "the same level again, by its own admin")
+    pending = _child(nodes[1], "team", approve=False)
+    _only_error(_patch(pending["admin"], _p(pending["id"]), {"level": "brigade"}), "level", "wrong_level",
+                "a pending org's own admin: the same rule")
+
+
+def test_own_admins_rename_an_approved_org_and_its_former_names_are_kept():
+    # v1.1 (issue 9, finding 6): renames stay with its own admins, and the old names are kept.
+    o, v = approved_org()
+    eq(o["former_names"], [], "no former names yet")
+    first, second = org_name("更名一队"), org_name("更名二队")
+    got = json_ok(_patch(v, _p(o["id"]), {"name": first}), 200, "first rename")
+    eq((got["name"], got["status"], got["former_names"]), (first, "approved", [o["name"]]), "renamed, still approved")
+    got = json_ok(_patch(v, _p(o["id"]), {"name": second, "description": "改名两次"}), 200, "second rename")
+    eq(got["former_names"], [o["name"], first], "former names, oldest first")
+    eq(json_ok(_patch(v, _p(o["id"]), {"name": second}), 200, "the same name again")["former_names"],
+       [o["name"], first], "the same name is no rename")
+    eq(_org(None, o["id"])["former_names"], [o["name"], first], "public GET shows them")
+    listed = [it for it in json_ok(_get(None, O + "?q=" + _q(second)))["items"] if it["id"] == o["id"]]
+    eq([it["former_names"] for it in listed], [[o["name"], first]], "the list shows them too")
+    pending = create_org(v)
+    eq(json_ok(_patch(v, _p(pending["id"]), {"name": org_name("待批改名")}))["former_names"], [],
+       "a pending org's names before approval are not kept")
+
+
+def test_own_admins_changing_level_or_region_of_an_approved_org_is_403_approval_required():
+    # v1.1 (issue 9, finding 6): an approved team cannot make itself a corps or move on its own.
+    nodes = _tree("corps", "team")
+    team = nodes[1]
+    v = team["admin"]
+    for body, what in (({"level": "detachment"}, "re-level"), ({"region_code": "420102"}, "move region"),
+                       ({"level": "squad", "region_code": "410700"}, "both"),
+                       ({"level": "squad", "description": "顺带修改"}, "with another field")):
+        problem(_patch(v, _p(team["id"]), body), 403, "approval_required", what)
+    top, top_admin = approved_org(level="team")
+    problem(_patch(top_admin, _p(top["id"]), {"level": "corps"}), 403, "approval_required", "top-level team → corps")
+    eq(_org(None, team["id"]), team["org"], "nothing changed")
+    eq(_org(None, top["id"]), top, "nothing changed (top-level)")
+    got = json_ok(_patch(v, _p(team["id"]), {"level": "team", "region_code": "410702", "description": "同值"}), 200,
+                  "sending the current level and region is no change")
+    eq((got["level"], got["region"]["code"], got["status"]), ("team", "410702", "approved"), "unchanged")
+
+
+def test_approvers_change_level_and_region_of_an_approved_org_through_patch():
+    nodes = _tree("corps", "team")
+    team, parent_admin = nodes[1], nodes[0]["admin"]
+    got = json_ok(_patch(parent_admin, _p(team["id"]), {"level": "brigade", "region_code": "420102"}), 200,
+                  "the parent's admin re-levels and moves it")
+    eq((got["level"], got["region"], got["status"]), ("brigade", REGIONS["420102"], "approved"), "changed")
+    problem(_patch(parent_admin, _p(team["id"]), {"name": org_name("上级改名")}), 403, "forbidden",
+            "an approver does not rename")
+    problem(_patch(parent_admin, _p(team["id"]), {"level": "team", "description": "上级改"}), 403, "forbidden",
+            "an approver changes level and region only")
+    # a platform admin whose scope covers both the old and the new region
+    o, _ = approved_org(region_code="410702")
+    henan = _padmin("410000")
+    got = json_ok(_patch(henan, _p(o["id"]), {"region_code": "410700", "level": "detachment"}), 200,
+                  "platform admin in scope of both")
+    eq((got["region"], got["level"]), (REGIONS["410700"], "detachment"), "moved within Henan")
+    problem(_patch(henan, _p(o["id"]), {"region_code": "420102"}), 403, "forbidden", "new region outside its scope")
+    eq(_org(None, o["id"])["region"], REGIONS["410700"], "not moved out of scope")
+    problem(_patch(_padmin("420000"), _p(o["id"]), {"region_code": "420102"}), 403, "forbidden",
+            "a platform admin whose scope covers only the new region")
+    problem(_patch(_padmin("410700"), _p(o["id"]), {"region_code": "410000"}), 403, "forbidden",
+            "a city admin moving it up to the province")
+    eq(json_ok(_patch(country_admin(), _p(o["id"]), {"region_code": "420102"}), 200, "national admin")["region"],
+       REGIONS["420102"], "moved by a national admin")
+
+
+def test_get_and_patch_org_carry_an_etag_that_changes_with_every_update():
+    o, v = approved_org()
+    r = _get(None, _p(o["id"]))
+    etag = r.header("ETag")
+    ok(etag and re.fullmatch(r'"[^"]+"', etag), "GET has a strong ETag: %s" % r)
+    eq(_get(v, _p(o["id"])).header("ETag"), etag, "the same for another caller")
+    p = _patch(v, _p(o["id"]), {"description": "第一次修改"})
+    json_ok(p, 200, "PATCH")
+    etag2 = p.header("ETag")
+    ok(etag2 and etag2 != etag, "PATCH answers the new ETag: %s" % p)
+    eq(_get(None, _p(o["id"])).header("ETag"), etag2, "GET agrees with PATCH's ETag")
+    p = _patch(v, _p(o["id"]), {"description": "第一次修改"})
+    ok(p.header("ETag") not in (etag, etag2), "every update changes the ETag, even one writing the same value")
+    before = _get(None, _p(o["id"])).header("ETag")
+    _member(v, o["id"])
+    ok(_get(None, _p(o["id"])).header("ETag") != before, "a new member (member_count) changes it too")
+
+
+def test_patch_with_a_stale_if_match_is_412_precondition_failed_and_changes_nothing():
+    # v1.1 (issue 9, finding 7): a client that read the org before someone else's edit learns it.
+    o, v = approved_org()
+    etag = _get(v, _p(o["id"])).header("ETag")
+    json_ok(_patch(v, _p(o["id"]), {"supervisor_name": "别人改过的主管单位"}), 200, "someone else's edit")
+    stale = _call(v, "PATCH", _p(o["id"]), {"description": "基于旧版本"}, headers={"If-Match": etag})
+    problem(stale, 412, "precondition_failed", "stale If-Match")
+    for header in ('"0-0000000000000000"', "W/" + etag, "garbage"):
+        problem(_call(v, "PATCH", _p(o["id"]), {"description": "x"}, headers={"If-Match": header}), 412,
+                "precondition_failed", "If-Match %s" % header)
+    eq(_org(v, o["id"])["description"], o["description"], "nothing written")
+    current = _get(v, _p(o["id"])).header("ETag")
+    for form in ("%s", '"nope", %s', "*"):
+        header = form % current if "%s" in form else form
+        r = _call(v, "PATCH", _p(o["id"]), {"description": "基于新版本 " + form}, headers={"If-Match": header})
+        eq(json_ok(r, 200, "If-Match %s" % header)["description"], "基于新版本 " + form, "written")
+        current = r.header("ETag")
+    problem(_call(v, "PATCH", O + "/999999999999", {"description": "x"}, headers={"If-Match": "*"}), 404,
+            "not_found", "If-Match * on no org")
+
+
+def test_concurrent_patches_of_different_fields_never_lose_an_update():
+    # v1.1 (issue 9, finding 7): two admins edit different fields at once, 15 times; both edits stay.
+    o, v = approved_org()
+    w = _member_admin(v, o["id"])
+    for trial in range(15):
+        desc, sup = "描述%d-%s" % (trial, secrets.token_hex(3)), "主管单位%d-%s" % (trial, secrets.token_hex(3))
+        res = parallel(lambda who, body: _patch(who, _p(o["id"]), body),
+                       [(v, {"description": desc}), (w, {"supervisor_name": sup})])
+        for r in res:
+            ok(not isinstance(r, BaseException), "trial %d: request failed: %r" % (trial, r))
+            json_ok(r, 200, "trial %d" % trial)
+        got = _org(None, o["id"])
+        eq((got["description"], got["supervisor_name"]), (desc, sup), "trial %d: both edits kept" % trial)
+
+
+def test_look_alike_org_names_are_409_already_exists():
+    # v1.1 (issue 9, lows): names are unique after NFKC, removal of zero-width characters, trimming and
+    # collapsing whitespace, so nobody registers a copy of a team's name that looks the same.
+    tag = secrets.token_hex(3)
+    base = "科技志愿服务 Team%s 队" % tag
+    o, v = approved_org(name=base)
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in "Team" + tag)
+    look_alikes = (("科技志愿服务 %s 队" % fullwidth, "full-width letters and digits"),
+                   ("科技\u200b志愿服务 Team%s 队" % tag, "a zero-width space"),
+                   ("科技志愿\ufeff服务 Team%s\u200d 队" % tag, "BOM and zero-width joiner"),
+                   ("科技志愿服\u2060务 Team%s\u200c 队" % tag, "word joiner and zero-width non-joiner"),
+                   ("科技志愿服务   Team%s  队" % tag, "runs of spaces"),
+                   ("  科技志愿服务 Team%s 队 " % tag, "leading and trailing spaces"),
+                   ("科技志愿服务\u3000Team%s\u00a0队" % tag, "ideographic and no-break spaces"))
+    w = _vol()
+    for name, what in look_alikes:
+        problem(_post(w, O, org_body(name=name)), 409, "already_exists", "create: " + what)
+        eq(_org_count(name), 0, "create: nothing registered: " + what)
+    other = create_org(w)
+    for name, what in look_alikes:
+        problem(_patch(w, _p(other["id"]), {"name": name}), 409, "already_exists", "rename: " + what)
+    eq(_org(w, other["id"])["name"], other["name"], "rename refused")
+    json_ok(_post(w, O, org_body(name="科技志愿服务 Team%s 二队" % tag)), 201, "a really different name")
+    eq(json_ok(_patch(v, _p(o["id"]), {"name": "科技志愿服务  Team%s 队" % tag}), 200, "own look-alike")["name"],
+       "科技志愿服务  Team%s 队" % tag, "an org may respell its own name")
 
 
 # ================================================================ admins
@@ -954,8 +1126,7 @@ def test_patch_level_must_stay_below_the_parents_and_above_every_childs_422_wron
 def test_admins_list_shows_full_phone_and_real_name_to_own_ancestor_and_platform_admins():
     nodes = _tree("corps", "detachment", approve_last=False)
     n = nodes[1]
-    expect = {"items": [{"user_id": n["admin"]["user_id"], "phone": n["admin"]["phone"],
-                         "real_name": n["admin"]["body"]["real_name"]}]}
+    expect = {"items": [_admin_item(n["admin"])]}
     for who, what in ((n["admin"], "own admin"), (nodes[0]["admin"], "parent's admin"),
                       (_padmin("410700"), "platform admin in scope")):
         eq(json_ok(_get(who, _p(n["id"], "/admins")), 200, what), expect, what)
@@ -971,53 +1142,83 @@ def test_admins_list_is_404_to_other_orgs_admins_members_and_strangers():
 
 
 def test_add_admin_by_phone_is_201_and_the_new_admin_gets_the_rights():
-    v = _vol()
-    o = create_org(v)
-    w = _vol()
-    r = _post(v, _p(o["id"], "/admins"), {"phone": w["phone"]})
-    eq(json_ok(r, 201, "add admin"), {"user_id": w["user_id"], "phone": w["phone"],
-                                      "real_name": w["body"]["real_name"]}, "201 body")
+    o, v = approved_org()
+    w = _member(v, o["id"])
+    r = _add_admin(v, o["id"], w)
+    eq(json_ok(r, 201, "add admin"), _admin_item(w), "201 body")
     ok({"role": "org_admin", "org_id": o["id"]} in _roles(w), "new admin has the role in /auth/me")
-    eq(_org(w, o["id"])["status"], "pending", "new admin sees the pending org")
     eq(json_ok(_patch(w, _p(o["id"]), {"description": "新管理员修改"}))["description"], "新管理员修改", "new admin edits")
-    eq([it["user_id"] for it in json_ok(_get(w, _p(o["id"], "/admins")))["items"]], [v["user_id"], w["user_id"]],
-       "admins list, in order of appointment")
+    eq(json_ok(_get(w, _p(o["id"], "/admins")))["items"], [_admin_item(v), _admin_item(w)],
+       "admins list, in order of appointment, each with status active")
 
 
 def test_ancestor_and_platform_admins_add_admins():
     nodes = _tree("corps", "team")
-    w1, w2 = _vol(), _vol()
-    json_ok(_post(nodes[0]["admin"], _p(nodes[1]["id"], "/admins"), {"phone": w1["phone"]}), 201, "ancestor adds")
-    json_ok(_post(_padmin("410000"), _p(nodes[1]["id"], "/admins"), {"phone": w2["phone"]}), 201, "platform adds")
+    w1, w2 = _member(nodes[1]["admin"], nodes[1]["id"]), _member(nodes[1]["admin"], nodes[1]["id"])
+    json_ok(_add_admin(nodes[0]["admin"], nodes[1]["id"], w1), 201, "ancestor adds")
+    json_ok(_add_admin(_padmin("410000"), nodes[1]["id"], w2), 201, "platform adds")
     eq(_admin_count(nodes[1]["id"]), 3, "three admins")
 
 
-def test_add_admin_phone_of_a_non_volunteer_or_of_no_account_is_422_not_volunteer():
+def test_add_admin_to_a_pending_or_rejected_org_is_409_org_not_approved():
+    # v1.1: the admin of an org nobody approved cannot hand out admin rights at all.
     v = _vol()
-    o = create_org(v)
-    for phone, what in ((_user()["phone"], "account without a volunteer"), (new_phone(), "no account")):
-        _only_error(_post(v, _p(o["id"], "/admins"), {"phone": phone}), "phone", "not_volunteer", what)
+    pending = create_org(v)
+    rejected = create_org(v)
+    json_ok(_post(country_admin(), _p(rejected["id"], "/reject"), {"reason": "材料不全"}), 200, "reject")
+    for o, what in ((pending, "pending org"), (rejected, "rejected org")):
+        for phone, who in ((_vol()["phone"], "a volunteer"), (new_phone(), "a phone without an account")):
+            problem(_post(v, _p(o["id"], "/admins"), {"phone": phone}), 409, "org_not_approved",
+                    "%s, %s" % (what, who))
+        eq(_admin_count(o["id"]), 1, what + ": nobody added")
+    nodes = _tree("corps", "team", approve_last=False)
+    problem(_post(nodes[0]["admin"], _p(nodes[1]["id"], "/admins"), {"phone": _vol()["phone"]}), 409,
+            "org_not_approved", "the parent's admin on a pending child")
+
+
+def test_add_admin_of_anyone_but_an_active_member_is_the_same_422_not_member_for_registered_and_unregistered_phones():
+    # v1.1 (issue 9, High): a phone of no account, of an account without a volunteer, of a volunteer
+    # outside the org, of an applicant and of a rejected applicant all answer the same bytes, and nobody
+    # becomes an admin; nothing tells the caller who is registered.
+    o, v = approved_org()
+    applicant, rejected = _vol(), _vol()
+    _applied(applicant, o["id"])
+    _applied(rejected, o["id"])
+    json_ok(_decide_member(v, o["id"], rejected["id"], "reject"), 200)
+    other_org, other_admin = approved_org()
+    elsewhere = _member(other_admin, other_org["id"])
+    bodies = {}
+    for phone, what in ((new_phone(), "no account"), (_user()["phone"], "account without a volunteer"),
+                        (_vol()["phone"], "volunteer outside the org"), (applicant["phone"], "pending applicant"),
+                        (rejected["phone"], "rejected applicant"), (elsewhere["phone"], "member of another org")):
+        r = _post(v, _p(o["id"], "/admins"), {"phone": phone})
+        _only_error(r, "phone", "not_member", what)
+        ok(phone not in r.body.decode("utf-8"), "%s: the answer repeats the phone: %s" % (what, r))
+        bodies[what] = r.body
+    eq(len(set(bodies.values())), 1, "byte-identical 422 bodies for every non-member: %r" % bodies)
+    ok(b"real_name" not in bodies["volunteer outside the org"] and
+       elsewhere["body"]["real_name"].encode("utf-8") not in bodies["member of another org"], "no name shown")
+    eq(_admin_count(o["id"]), 1, "nobody added")
+    eq(json_ok(_get(v, _p(o["id"], "/admins")))["items"], [_admin_item(v)], "admins list unchanged")
     _only_error(_post(v, _p(o["id"], "/admins"), {"phone": "12345"}), "phone", "invalid_format", "bad phone")
     _only_error(_post(v, _p(o["id"], "/admins"), {}), "phone", "required", "no phone")
-    _only_error(_post(v, _p(o["id"], "/admins"), {"phone": _vol()["phone"], "role": "x"}), "role", "unknown_field",
-                "extra field")
+    _only_error(_post(v, _p(o["id"], "/admins"), {"phone": _member(v, o["id"])["phone"], "role": "x"}), "role",
+                "unknown_field", "extra field")
     eq(_admin_count(o["id"]), 1, "nobody added")
 
 
 def test_add_admin_twice_is_409_already_exists():
-    v = _vol()
-    o = create_org(v)
+    o, v = approved_org()
     problem(_post(v, _p(o["id"], "/admins"), {"phone": v["phone"]}), 409, "already_exists", "the creator again")
-    w = _vol()
-    json_ok(_post(v, _p(o["id"], "/admins"), {"phone": w["phone"]}), 201)
-    problem(_post(v, _p(o["id"], "/admins"), {"phone": w["phone"]}), 409, "already_exists", "added twice")
+    w = _member_admin(v, o["id"])
+    problem(_add_admin(v, o["id"], w), 409, "already_exists", "added twice")
 
 
 def test_add_admin_by_a_non_manager_is_403_on_an_approved_org_and_404_on_a_pending_one():
-    approved, _ = approved_org()
+    approved, a1 = approved_org()
     pending = create_org(_vol())
-    w = _vol()
-    for who, what in ((approved_org()[1], "other org's admin"), (_vol(), "volunteer"), (w, "itself")):
+    w = _member(a1, approved["id"])
+    for who, what in ((approved_org()[1], "other org's admin"), (_vol(), "volunteer"), (w, "itself, a member")):
         problem(_post(who, _p(approved["id"], "/admins"), {"phone": w["phone"]}), 403, "forbidden",
                 what + ", approved org")
         problem(_post(who, _p(pending["id"], "/admins"), {"phone": w["phone"]}), 404, "not_found",
@@ -1026,10 +1227,8 @@ def test_add_admin_by_a_non_manager_is_403_on_an_approved_org_and_404_on_a_pendi
 
 
 def test_remove_admin_is_204_the_last_admin_is_409_and_a_non_admin_is_404():
-    v = _vol()
-    o = create_org(v)
-    w = _vol()
-    json_ok(_post(v, _p(o["id"], "/admins"), {"phone": w["phone"]}), 201)
+    o, v = approved_org()
+    w = _member_admin(v, o["id"])
     problem(_delete(v, _p(o["id"], "/admins/%d" % _user()["user_id"])), 404, "not_found", "a user who is not admin")
     problem(_delete(v, _p(o["id"], "/admins/999999999999")), 404, "not_found", "no such user")
     r = _delete(v, _p(o["id"], "/admins/%d" % w["user_id"]))
@@ -1047,9 +1246,8 @@ def test_ancestor_admin_cannot_remove_the_last_admin_of_a_child_either():
 
 
 def test_admin_may_remove_itself_when_not_the_last():
-    v, w = _vol(), _vol()
-    o = create_org(v)
-    json_ok(_post(v, _p(o["id"], "/admins"), {"phone": w["phone"]}), 201)
+    o, v = approved_org()
+    w = _member_admin(v, o["id"])
     eq(_delete(w, _p(o["id"], "/admins/%d" % w["user_id"])).status, 204, "self-removal")
     eq([it["user_id"] for it in json_ok(_get(v, _p(o["id"], "/admins")))["items"]], [v["user_id"]], "admins")
 
@@ -1066,36 +1264,94 @@ def test_remove_admin_by_a_non_manager_is_403_on_an_approved_org_and_404_on_a_pe
 
 def test_removed_admin_loses_rights_at_once_even_with_an_unexpired_token():
     o, v = approved_org()
-    w = _vol()
-    json_ok(_post(v, _p(o["id"], "/admins"), {"phone": w["phone"]}), 201)
+    w = _member_admin(v, o["id"])
     json_ok(_patch(w, _p(o["id"]), {"description": "还是管理员"}), 200, "admin edits before removal")
     eq(_delete(v, _p(o["id"], "/admins/%d" % w["user_id"])).status, 204, "removed")
     problem(_patch(w, _p(o["id"]), {"description": "已被移除"}), 403, "forbidden", "PATCH after removal")
     problem(_get(w, _p(o["id"], "/admins")), 404, "not_found", "admins list after removal")
     problem(_get(w, _p(o["id"], "/members")), 404, "not_found", "roster after removal")
-    problem(_post(w, _p(o["id"], "/admins"), {"phone": _vol()["phone"]}), 403, "forbidden", "add admin after removal")
+    problem(_post(w, _p(o["id"], "/admins"), {"phone": _member(v, o["id"])["phone"]}), 403, "forbidden",
+            "add admin after removal")
     ok({"role": "org_admin", "org_id": o["id"]} not in _roles(w), "/auth/me no longer lists the org")
-    # and on a pending org the removed admin no longer even sees it
+    # and on a pending org the removed admin no longer even sees it (a second admin of a pending org
+    # cannot be added over HTTP since v1.1: straight into the table)
     p = create_org(v)
-    json_ok(_post(v, _p(p["id"], "/admins"), {"phone": w["phone"]}), 201)
+    psql("INSERT INTO org.admins (org_id, user_id) VALUES (%d, %d)" % (p["id"], w["user_id"]))
+    eq(_org(w, p["id"])["status"], "pending", "the second admin sees the pending org")
     eq(_delete(v, _p(p["id"], "/admins/%d" % w["user_id"])).status, 204, "removed from the pending org")
     problem(_get(w, _p(p["id"])), 404, "not_found", "pending org after removal")
 
 
 def test_concurrent_removals_never_remove_the_last_admin():
-    v, w = _vol(), _vol()
-    o = create_org(v)
-    json_ok(_post(v, _p(o["id"], "/admins"), {"phone": w["phone"]}), 201)
+    o, v = approved_org()
+    w = _member_admin(v, o["id"])
     res = parallel(lambda a, target: _delete(a, _p(o["id"], "/admins/%d" % target["user_id"])),
                    [(v, w), (w, v)])
     for r in res:
         ok(not isinstance(r, BaseException), "request failed: %r" % (r,))
     statuses = sorted(r.status for r in res)
     # The loser is refused as the last admin (409) or, when the winner's removal
-    # committed first, as someone who is no longer an admin: of a pending org it
-    # cannot even see (404), as here, or of an approved one (403).
-    ok(statuses in ([204, 403], [204, 404], [204, 409]), "one removal succeeds, the other is refused: %r" % (res,))
+    # committed first, as someone who is no longer an admin of this approved org (403).
+    ok(statuses in ([204, 403], [204, 409]), "one removal succeeds, the other is refused: %r" % (res,))
     eq(_admin_count(o["id"]), 1, "exactly one admin left")
+
+
+def _hold_org_lock_then(oid, seconds, sql_after):
+    """A psql session that locks org oid's row (as every change of the org or its people does), sleeps,
+    runs sql_after in the same transaction and commits. Returns the Popen; wait() on it."""
+    holder = subprocess.Popen(shlex.split(PSQL), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    holder.stdin.write("BEGIN; SELECT 1 FROM org.orgs WHERE id = %d FOR UPDATE; SELECT pg_sleep(%s); %s COMMIT;\n"
+                       % (oid, seconds, sql_after))
+    holder.stdin.close()
+    time.sleep(0.5)  # the lock is taken
+    return holder
+
+
+def _in_flight(fn):
+    """Start fn() on a thread; returns a function that joins it and returns its result."""
+    out = {}
+    t = threading.Thread(target=lambda: out.update(r=fn()))
+    t.start()
+
+    def join():
+        t.join(30)
+        ok("r" in out, "the in-flight request got no answer")
+        return out["r"]
+    return join
+
+
+def test_removed_admins_in_flight_admin_removal_does_not_take_effect():
+    # v1.1 (issue 9): w's DELETE of x passes the rights check, then waits for the org's row; meanwhile
+    # v removes w (here: a psql session holding that row, as the removal does) and commits. When w's
+    # request gets the row, w is no longer an admin: 403, and x stays.
+    o, v = approved_org()
+    w, x = _member_admin(v, o["id"]), _member_admin(v, o["id"])
+    holder = _hold_org_lock_then(o["id"], 2, "DELETE FROM org.admins WHERE org_id = %d AND user_id = %d;"
+                                 % (o["id"], w["user_id"]))
+    join = _in_flight(lambda: _delete(w, _p(o["id"], "/admins/%d" % x["user_id"])))
+    eq(holder.wait(30), 0, "psql lock holder")
+    problem(join(), 403, "forbidden", "the removed admin's in-flight removal")
+    eq(sorted(it["user_id"] for it in json_ok(_get(v, _p(o["id"], "/admins")))["items"]),
+       sorted([v["user_id"], x["user_id"]]), "x is still an admin; w is gone")
+
+
+def test_removed_admins_in_flight_admin_add_patch_and_member_decision_do_not_take_effect():
+    o, v = approved_org()
+    w = _member_admin(v, o["id"])
+    candidate, applicant = _member(v, o["id"]), _vol()
+    _applied(applicant, o["id"])
+    holder = _hold_org_lock_then(o["id"], 2, "DELETE FROM org.admins WHERE org_id = %d AND user_id = %d;"
+                                 % (o["id"], w["user_id"]))
+    joins = [_in_flight(lambda: _add_admin(w, o["id"], candidate)),
+             _in_flight(lambda: _patch(w, _p(o["id"]), {"description": "被移除后的修改"})),
+             _in_flight(lambda: _decide_member(w, o["id"], applicant["id"], "approve"))]
+    eq(holder.wait(30), 0, "psql lock holder")
+    for join, what in zip(joins, ("admin add", "PATCH", "member approval")):
+        problem(join(), 403, "forbidden", "the removed admin's in-flight " + what)
+    eq(_admin_count(o["id"]), 1, "nobody added")
+    got = _org(v, o["id"])
+    eq(got["description"], o["description"], "description unchanged")
+    eq(_ids(json_ok(_get(v, _p(o["id"], "/members?status=pending")))), [applicant["id"]], "still pending")
 
 
 # ================================================================ members: applying
@@ -1372,6 +1628,26 @@ def test_roster_status_q_and_paging_filters():
     for q, field in (("status=bad", "status"), ("status=rejected", "status"), ("page_size=101", "page_size"),
                      ("page=0", "page")):
         ok(field in {f for f, _ in _errors(_get(admin, _p(o["id"], "/members?" + q)))}, "%s names %s" % (q, field))
+
+
+def test_roster_phones_are_masked_for_platform_admins_and_full_for_org_and_ancestor_admins():
+    # v1.1 (issue 9, finding 2): the roster follows the volunteer rule, like /volunteers/{id}.
+    nodes = _tree("corps", "team")
+    team = nodes[1]
+    v = _member(team["admin"], team["id"])
+    path = _p(team["id"], "/members")
+    for who, what in ((team["admin"], "the org's admin"), (nodes[0]["admin"], "the parent's admin")):
+        eq([it["phone"] for it in json_ok(_get(who, path), 200, what)["items"]], [v["phone"]], what + ": full")
+    padmin = _padmin("410000")
+    body = json_ok(_get(padmin, path), 200, "platform admin in scope")
+    eq([it["phone"] for it in body["items"]], [mask_phone(v["phone"])], "platform admin: masked")
+    ok(v["phone"].encode() not in _get(padmin, path).body, "the full phone appears nowhere in the answer")
+    eq([it["phone"] for it in json_ok(_get(country_admin(), path + "?status=active"))["items"]],
+       [mask_phone(v["phone"])], "national admin: masked")
+    # a platform admin who is also an admin of the parent sees it in full
+    both = _member_admin(nodes[0]["admin"], nodes[0]["id"])
+    grant_platform_admin(both["user_id"], "410000")
+    eq([it["phone"] for it in json_ok(_get(both, path))["items"]], [v["phone"]], "platform and ancestor admin: full")
 
 
 def test_corps_admin_reads_a_squad_roster_three_levels_down():
