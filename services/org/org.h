@@ -70,7 +70,8 @@ typedef bool (*org_right)(const org_access *a);
  * request was in flight has lost its rights by then. False after replying;
  * the transaction stays open on true (the caller commits). */
 bool org_locked_or_reply(req_t *r, long long org_id, org_access *a, org_right right, const char *denied);
-/* Answers the org as GET /orgs/{id} shows it, with its ETag. */
+/* Answers the org as GET /orgs/{id} shows it, with its ETag; inside a
+ * transaction, reads it there and commits before answering. */
 void reply_org(req_t *r, int status, long long org_id);
 /* The org as GET /orgs/{id} shows it, or NULL after replying. */
 json_t *org_json_or_reply(req_t *r, long long org_id, char etag[ETAG_MAX]);

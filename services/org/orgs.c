@@ -104,6 +104,10 @@ void reply_org(req_t *r, int status, long long org_id)
     json_t *o = org_json_or_reply(r, org_id, etag);
     if (!o)
         return;
+    if (r->db->in_tx && !db_commit_or_reply(r)) {
+        json_decref(o);
+        return;
+    }
     reply_json(r, status, o);
     reply_header(r, "ETag", etag);
 }
@@ -369,8 +373,6 @@ void h_org_patch(req_t *r)
     }
     PQclear(res);
     reply_org(r, 200, a.id);
-    if (r->status == 200)
-        db_commit_or_reply(r);
 }
 
 /* --- reading ------------------------------------------------------------- */
@@ -440,8 +442,6 @@ static void decide(req_t *r, const char *status, const char *reason)
         return;
     }
     reply_org(r, 200, a.id);
-    if (r->status == 200)
-        db_commit_or_reply(r);
 }
 
 /* POST /orgs/{id}/approve: 200, 401, 403, 404, 409 (not pending). */
