@@ -382,7 +382,7 @@ wrk_run() { # name script path [script args...]
         measure "wrk-$name" $((DUR + 60)) \
         wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DUR}s" --latency --timeout 10s -s "bench/$script" "$BASE$path" \
         "${args[@]}" >"$OUT/wrk-$name.txt" 2>&1
-    [ -s "$OUT/wrk-$name.json" ] && sed 's/^/    /' "$OUT/wrk-$name.json" | cut -c1-200
+    if [ -s "$OUT/wrk-$name.json" ]; then sed 's/^/    /' "$OUT/wrk-$name.json" | cut -c1-200; fi
 }
 
 pg_run() { # name role script [-D var=value...]
