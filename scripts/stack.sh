@@ -119,7 +119,9 @@ remove_run_dir() {
     [ -d "$d" ] && [ ! -L "$d" ] || return 0
     [ "$(cat "$d/instance" 2>/dev/null)" = "$VAR" ] || return 0
     rm -rf -- "$d"
-    rmdir -- "$(dirname "$d")" 2>/dev/null || true
+    case $(basename "$(dirname "$d")") in   # /run/stvs, $XDG_RUNTIME_DIR/stvs, /tmp/stvs-UID, once empty
+        stvs | stvs-[0-9]*) rmdir -- "$(dirname "$d")" 2>/dev/null || true ;;
+    esac
 }
 # The layout before the runtime dir: sockets and pid files in $VAR/run, a
 # folder. Stops what it names, then makes way for the link.
@@ -259,6 +261,18 @@ stop_pid() { # name pidfile
     rm -f "$pidfile"
 }
 
+stop_postmaster_of() { # socket dir
+    local lock pid
+    for lock in "$1"/.s.PGSQL.*.lock; do
+        [ -s "$lock" ] || continue
+        pid=$(head -n 1 "$lock")
+        [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = postgres ] || continue
+        say "stopping PostgreSQL $pid (its cluster is not at $PGDATA)"
+        kill -INT "$pid" 2>/dev/null || true   # postgres' fast shutdown
+        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    done
+}
+
 start_services() {
     for s in "${SERVICES[@]}"; do
         stop_pid "$s" "$RUN/$s.pid"
@@ -337,6 +351,9 @@ stop() {
         for s in "${SERVICES[@]}"; do stop_pid "$s" "$d/$s.pid"; done
     done
     pg_stop
+    # a postgres whose cluster is no longer where var/pg says (var/ deleted
+    # while it ran): its socket lock file names it
+    for d in "${dirs[@]}"; do stop_postmaster_of "$d/pg"; done
     for d in "${dirs[@]}"; do remove_run_dir "$d"; done
     if [ -L "$VAR/run" ]; then rm -f -- "$VAR/run"; fi
     if [ -d "$VAR/run" ]; then rm -rf -- "${VAR:?}/run"; fi   # the old layout's folder, in the checkout
@@ -351,7 +368,7 @@ purge() {
     local ext=""
     if [ -L "$VAR/pg" ]; then ext=$(dirname "$(readlink -- "$VAR/pg")"); elif [ -e "$EXT" ]; then ext=$EXT; fi
     if [ -n "$ext" ]; then
-        if [ "$(cat "$ext/instance" 2>/dev/null)" = "$VAR" ]; then
+        if [ "$ext" = "$EXT" ] || [ "$(cat "$ext/instance" 2>/dev/null)" = "$VAR" ]; then
             rm -rf -- "$ext"
             rmdir -- "$EXT_HOME" 2>/dev/null || true
         else
