@@ -6,8 +6,8 @@
 # failure), checks the service logs for sanitizer reports, then runs a
 # newcomer's first `make run` in a fresh copy under a 700 folder
 # (tests/firstrun.sh, ports TEST_FIRSTRUN_HTTP_PORT / TEST_FIRSTRUN_PG_PORT,
-# default 18085 / 55438; skipped when API test names are given), and ends
-# with one line: N passed, N failed.
+# default the test stack's + 5: 18085 / 55438; skipped when API test names
+# are given), and ends with one line: N passed, N failed.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -132,7 +132,8 @@ if [ $# -gt 0 ]; then
     echo "== first run: skipped (API tests were named)"
 else
     # fd 9 (the lock) closed: nothing the copy starts may hold it
-    FIRSTRUN_HTTP_PORT=${TEST_FIRSTRUN_HTTP_PORT:-18085} FIRSTRUN_PG_PORT=${TEST_FIRSTRUN_PG_PORT:-55438} \
+    FIRSTRUN_HTTP_PORT=${TEST_FIRSTRUN_HTTP_PORT:-$((HTTP_PORT + 5))} \
+    FIRSTRUN_PG_PORT=${TEST_FIRSTRUN_PG_PORT:-$((STVS_PG_PORT + 5))} \
     FIRSTRUN_LOG_DIR="$STVS_VAR/firstrun" \
         bash tests/firstrun.sh 9>&- | tee "$STVS_VAR/firstrun.out"
     add_counts "$STVS_VAR/firstrun.out" "first run (tests/firstrun.sh)"
