@@ -144,7 +144,10 @@ CASES=(
 )
 case_field() { # id field#
     local c
-    for c in "${CASES[@]}"; do [ "${c%%|*}" = "$1" ] && { echo "$c" | cut -d'|' -f"$2"; return; }; done
+    for c in "${CASES[@]}"; do
+        if [ "${c%%|*}" = "$1" ]; then echo "$c" | cut -d'|' -f"$2"; return; fi
+    done
+    die "no case $1 in CASES"
 }
 
 session_head() {

@@ -243,7 +243,9 @@ for s in auth volunteer org activity; do
 done >"$OUT/log-offsets"
 scripts/stack.sh run
 mkdir -p "$VAR/log"
-env STVS_LISTEN="$VAR/run/fcgi_hello.sock" STVS_THREADS="$THREADS" "$BIN/fcgi_hello" >>"$VAR/log/fcgi_hello.log" 2>&1 &
+# $VAR/run links to the stack's runtime dir; nginx's workers need its real path
+RUN_DIR=$(readlink -f "$VAR/run")
+env STVS_LISTEN="$RUN_DIR/fcgi_hello.sock" STVS_THREADS="$THREADS" "$BIN/fcgi_hello" >>"$VAR/log/fcgi_hello.log" 2>&1 &
 echo $! >"$VAR/run/fcgi_hello.pid"
 
 # The ceilings' locations, added to the stack's own nginx.conf (same http
@@ -251,7 +253,7 @@ echo $! >"$VAR/run/fcgi_hello.pid"
 awk '/^# --- server ---/ { server = 1; next } !server' bench/nginx-ceiling.conf.in >"$NGX/bench-http.conf.in"
 awk '/^# --- server ---/ { server = 1; next } server' bench/nginx-ceiling.conf.in >"$NGX/bench-server.conf.in"
 for f in http server; do
-    sed -e "s|@RUN_DIR@|$VAR/run|g" -e "s|@CONF_DIR@|$NGX|g" "$NGX/bench-$f.conf.in" >"$NGX/bench-$f.conf"
+    sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@CONF_DIR@|$NGX|g" "$NGX/bench-$f.conf.in" >"$NGX/bench-$f.conf"
 done
 grep -q '^    upstream stvs_activity ' "$NGX/nginx.conf" && grep -q '^        location /api/v1/activities ' "$NGX/nginx.conf" \
     || die "nginx/nginx.conf.in changed shape: update bench/run.sh where it adds the ceiling locations"
@@ -275,7 +277,7 @@ pid_of() { [ -s "$1" ] && cat "$1"; }
 # "tier pid" lines for every process of the bench stack.
 tier_pids() {
     local p s m
-    if p=$(pid_of "$NGX/nginx.pid"); then
+    if p=$(pid_of "$VAR/run/nginx/nginx.pid"); then
         echo "nginx $p"
         for c in $(ps -o pid= --ppid "$p"); do echo "nginx $c"; done
     fi
@@ -382,7 +384,7 @@ wrk_run() { # name script path [script args...]
         measure "wrk-$name" $((DUR + 60)) \
         wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DUR}s" --latency --timeout 10s -s "bench/$script" "$BASE$path" \
         "${args[@]}" >"$OUT/wrk-$name.txt" 2>&1
-    [ -s "$OUT/wrk-$name.json" ] && sed 's/^/    /' "$OUT/wrk-$name.json" | cut -c1-200
+    if [ -s "$OUT/wrk-$name.json" ]; then sed 's/^/    /' "$OUT/wrk-$name.json" | cut -c1-200; fi
 }
 
 pg_run() { # name role script [-D var=value...]

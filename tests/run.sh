@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # make test: builds with -Werror and ASan/UBSan, runs the C unit tests, lints
-# docs/openapi.yaml, starts a stack of its own (fresh PostgreSQL cluster in
-# var/test, its own ports, real nginx and FastCGI services), runs the
+# docs/openapi.yaml, starts a stack of its own (fresh PostgreSQL cluster for
+# STVS_VAR=var/test, its own ports, real nginx and FastCGI services), runs the
 # black-box API tests through nginx, stops everything it started (even on
-# failure), checks the service logs for sanitizer reports, and ends with one
-# line: N passed, N failed.
+# failure), checks the service logs for sanitizer reports, then runs a
+# newcomer's first `make run` in a fresh copy under a 700 folder
+# (tests/firstrun.sh, ports TEST_FIRSTRUN_HTTP_PORT / TEST_FIRSTRUN_PG_PORT,
+# default the test stack's + 5: 18085 / 55438; skipped when API test names
+# are given), and ends with one line: N passed, N failed.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -39,7 +42,8 @@ add_counts() { # output-file name
     failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
 }
 finish() {
-    scripts/stack.sh stop >/dev/null 2>&1
+    # stop, and delete the throwaway cluster wherever it is (logs stay)
+    scripts/stack.sh purge >/dev/null 2>&1
     echo "$passed passed, $failed failed"
     [ "$failed" = 0 ]
 }
@@ -53,8 +57,9 @@ if ! flock -n 9; then
     flock 9
 fi
 
-# A test stack left over from an interrupted run is stopped by its pid files.
-scripts/stack.sh stop >/dev/null 2>&1
+# A test stack left over from an interrupted run is stopped by its pid files
+# and its cluster deleted, wherever it is.
+scripts/stack.sh purge >/dev/null 2>&1
 rm -rf "$STVS_VAR"
 mkdir -p "$STVS_VAR"
 trap 'finish; exit $?' EXIT
@@ -93,17 +98,17 @@ if ! scripts/stack.sh run; then
     tail -n 30 "$STVS_VAR"/log/*.log
     exit
 fi
-PG_CTL="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/pg_ctl -D $STVS_VAR/pg -w"
-[ "$(id -u)" = 0 ] && PG_CTL="runuser -u postgres -- $PG_CTL"
+# where the stack's sockets and cluster are (scripts/stack.sh paths)
+eval "$(scripts/stack.sh paths | sed 's/^/STACK_/')"
 
 echo "== API tests"
 STVS_TEST_BASE="http://127.0.0.1:$HTTP_PORT/api/v1" \
 STVS_TEST_OUTBOX="$SMS_OUTBOX" \
 STVS_TEST_LOG_DIR="$STVS_VAR/log" \
-STVS_TEST_RUN_DIR="$STVS_VAR/run" \
-STVS_TEST_PSQL="psql -h $STVS_VAR/run/pg -p $STVS_PG_PORT -U stvs -d stvs -X -q -At -v ON_ERROR_STOP=1" \
-STVS_TEST_PG_STOP="$PG_CTL -m fast stop" \
-STVS_TEST_PG_START="$PG_CTL -l $STVS_VAR/log/postgres/postgres.log start" \
+STVS_TEST_RUN_DIR="$STACK_STVS_RUN_DIR" \
+STVS_TEST_PSQL="psql -h $STACK_STVS_PGHOST -p $STVS_PG_PORT -U stvs -d stvs -X -q -At -v ON_ERROR_STOP=1" \
+STVS_TEST_PG_STOP="$ROOT/scripts/stack.sh pg-stop" \
+STVS_TEST_PG_START="$ROOT/scripts/stack.sh pg-start" \
 STVS_TEST_JWT_PRIVATE_KEY="$STVS_VAR/keys/jwt-es256.key" \
     python3 tests/api/run.py "$@" | tee "$STVS_VAR/api.out"
 add_counts "$STVS_VAR/api.out" "API tests"
@@ -122,3 +127,14 @@ for log in "$STVS_VAR"/log/*.log; do
         result "$name ran clean under $checker" 0
     fi
 done
+
+if [ $# -gt 0 ]; then
+    echo "== first run: skipped (API tests were named)"
+else
+    # fd 9 (the lock) closed: nothing the copy starts may hold it
+    FIRSTRUN_HTTP_PORT=${TEST_FIRSTRUN_HTTP_PORT:-$((HTTP_PORT + 5))} \
+    FIRSTRUN_PG_PORT=${TEST_FIRSTRUN_PG_PORT:-$((STVS_PG_PORT + 5))} \
+    FIRSTRUN_LOG_DIR="$STVS_VAR/firstrun" \
+        bash tests/firstrun.sh 9>&- | tee "$STVS_VAR/firstrun.out"
+    add_counts "$STVS_VAR/firstrun.out" "first run (tests/firstrun.sh)"
+fi
