@@ -166,6 +166,24 @@ static const body_case cases[] = {
     BAD_422("required field missing", "{\"bio\":\"x\"}", "name:required"),
     BAD_422("empty object: required field missing", "{}", "name:required"),
 
+    /* only blank or invisible characters (API.md v1.1): "blank", in every text field */
+    BAD_422("two spaces are blank (not too_short)", "{\"name\":\"  \"}", "name:blank"),
+    BAD_422("U+3000 U+3000 is blank", "{\"name\":\"\\u3000\\u3000\"}", "name:blank"),
+    BAD_422("U+00A0 NBSP twice is blank", "{\"name\":\"\\u00a0\\u00a0\"}", "name:blank"),
+    BAD_422("U+200B zero-width spaces are blank", "{\"name\":\"\\u200b\\u200b\"}", "name:blank"),
+    BAD_422("U+200C U+200D are blank", "{\"name\":\"\\u200c\\u200d\"}", "name:blank"),
+    BAD_422("U+2060 word joiners are blank", "{\"name\":\"\\u2060\\u2060\"}", "name:blank"),
+    BAD_422("U+FEFF BOMs are blank", "{\"name\":\"\\ufeff\\ufeff\"}", "name:blank"),
+    BAD_422("raw UTF-8 U+FEFF U+200B U+3000 mixed are blank", "{\"name\":\"\xef\xbb\xbf\xe2\x80\x8b\xe3\x80\x80\"}",
+            "name:blank"),
+    BAD_422("U+2003 em space and U+2009 thin space are blank", "{\"name\":\"\\u2003\\u2009\"}", "name:blank"),
+    BAD_422("one zero-width space under min 2 is blank, not too_short", "{\"name\":\"\\u200b\"}", "name:blank"),
+    BAD_422("blank in a field without a minimum", "{\"name\":\"ab\",\"nick\":\"\\u200b\"}", "nick:blank"),
+    BAD_422("newlines only in a multiline field are blank", "{\"name\":\"ab\",\"bio\":\"\\n\\r\\n\\t\"}", "bio:blank"),
+    BAD_422("a blank code is still invalid_choice", "{\"name\":\"ab\",\"gender\":\" \"}", "gender:invalid_choice"),
+    OK_BODY("visible text around U+200B and U+3000 is not blank", "{\"name\":\"a\\u200b\\u3000b\"}", NULL),
+    OK_BODY("an empty optional text is not blank", "{\"name\":\"ab\",\"nick\":\"\"}", NULL),
+
     /* control characters */
     BAD_422("U+0001 refused", "{\"name\":\"a\\u0001b\"}", "name:control_character"),
     BAD_422("U+001F refused", "{\"name\":\"a\\u001fb\"}", "name:control_character"),
@@ -512,6 +530,25 @@ static void test_text_rules(void)
         char *s = malloc(n);
         memcpy(s, cc[i].s, n);
         CHECK(cc[i].name, has_control_chars(s, cc[i].multiline) == cc[i].want);
+        free(s);
+    }
+
+    static const struct {
+        const char *s;
+        bool want;
+    } bl[] = {
+        {"", true}, {" \t\r\n", true}, {"\xc2\xa0", true}, {"\xe3\x80\x80", true}, {"\xe2\x80\x8b", true},
+        {"\xe2\x80\x8c\xe2\x80\x8d", true}, {"\xe2\x81\xa0", true}, {"\xef\xbb\xbf", true}, {"\xe2\x80\x83", true},
+        {"\xe1\x9a\x80", true}, {"\xe2\x80\xa8\xe2\x80\xa9", true}, {"\xe2\x80\xaf\xe2\x81\x9f", true},
+        {"a", false}, {" a ", false}, {"\xe5\xbc\xa0", false}, {"\xe2\x80\x8e", false} /* U+200E LRM: not listed */,
+        {"\xc2", false} /* a lone lead byte at the end: no over-read */, {"\xe3\x80", false},
+    };
+    for (size_t i = 0; i < NELEM(bl); i++) {
+        size_t n = strlen(bl[i].s) + 1;
+        char *s = malloc(n), name[64];
+        memcpy(s, bl[i].s, n);
+        snprintf(name, sizeof name, "is_blank_text case %zu", i);
+        CHECK(name, is_blank_text(s) == bl[i].want);
         free(s);
     }
 
