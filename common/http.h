@@ -15,6 +15,7 @@
 #define MAX_PATH_PARAMS 4
 #define MAX_QUERY_PARAMS 32
 #define MAX_EXTRA_HEADERS 6
+#define MAX_FIELD_ERRORS 100 /* entries of a 422's errors; past that errors_truncated */
 
 typedef struct {
     const char *name, *value;
@@ -43,8 +44,10 @@ typedef struct req {
     long long user_id;
     const char *session_id;
 
-    /* collected field errors, flushed by fields_failed_reply() */
+    /* collected field errors, flushed by fields_failed_reply(): at most
+     * MAX_FIELD_ERRORS kept, nfield_errors counts them all */
     json_t *field_errors;
+    size_t nfield_errors;
 
     /* response */
     int status;
@@ -69,7 +72,8 @@ bool db_do_or_reply(req_t *r, int stmt, int nparams, const char *const *params);
 bool db_begin_or_reply(req_t *r);
 bool db_commit_or_reply(req_t *r);
 
-/* Field errors: collect, then one 422 naming every bad field. */
+/* Field errors: collect, then one 422 naming every bad field (the first
+ * MAX_FIELD_ERRORS of them, then "errors_truncated": true). */
 void field_error(req_t *r, const char *field, const char *code, const char *message);
 bool fields_failed_reply(req_t *r); /* true (and replied 422) when any error was collected */
 

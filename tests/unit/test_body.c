@@ -727,6 +727,47 @@ static void test_replies(void)
     req_done(&r);
 }
 
+/* ------------------------------------------------------------------ */
+/* At most MAX_FIELD_ERRORS entries in errors, then errors_truncated. */
+
+static void unknown_keys_case(int nkeys, size_t want_listed, bool want_truncated, const char *name)
+{
+    req_t r;
+    form_t f;
+    memset(&r, 0, sizeof r);
+    memset(&f, 0, sizeof f);
+    r.json = json_pack("{s:s}", "name", "ab");
+    for (int i = 0; i < nkeys; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "k%d", i);
+        json_object_set_new(r.json, key, json_integer(i));
+    }
+    body_fields(&r, specs, NELEM(specs), &f);
+    bool replied = fields_failed_reply(&r);
+    const json_t *errors = json_object_get(r.resp, "errors");
+    char detail[64];
+    snprintf(detail, sizeof detail, nkeys == 1 ? "1 field is invalid" : "%d fields are invalid", nkeys);
+    bool ok = replied && r.status == 422 && json_array_size(errors) == want_listed &&
+              json_is_true(json_object_get(r.resp, "errors_truncated")) == want_truncated &&
+              (want_truncated || !json_object_get(r.resp, "errors_truncated")) &&
+              streq(json_string_value(json_object_get(r.resp, "detail")), detail) && r.nfield_errors == (size_t)nkeys;
+    if (!ok)
+        fprintf(stderr, "  %s: listed %zu, truncated %d, detail %s\n", name, json_array_size(errors),
+                json_is_true(json_object_get(r.resp, "errors_truncated")),
+                json_string_value(json_object_get(r.resp, "detail")));
+    CHECK(name, ok);
+    req_done(&r);
+}
+
+static void test_errors_cap(void)
+{
+    CHECK("MAX_FIELD_ERRORS is 100 (API.md v1.1)", MAX_FIELD_ERRORS == 100);
+    unknown_keys_case(1, 1, false, "1 unknown key: 1 error, no errors_truncated");
+    unknown_keys_case(100, 100, false, "100 unknown keys: all 100 listed, no errors_truncated");
+    unknown_keys_case(101, 100, true, "101 unknown keys: 100 listed, errors_truncated, detail counts 101");
+    unknown_keys_case(96334, 100, true, "96,334 unknown keys: 100 listed, errors_truncated, detail counts all");
+}
+
 int main(void)
 {
     test_table();
@@ -734,5 +775,6 @@ int main(void)
     test_text_rules();
     test_paging();
     test_replies();
+    test_errors_cap();
     return CHECK_DONE();
 }
