@@ -49,7 +49,9 @@ void db_close(db_t *db);
  * retried on a fresh connection (the database came back), and one chosen as
  * a deadlock or serialization victim is run again (it ran nothing). */
 PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params);
-/* A constant SQL string, no parameters (BEGIN, SELECT 1). */
+/* A constant SQL string, no parameters (BEGIN, SELECT 1). Outside a
+ * transaction, a dead connection is replaced and the statement run again,
+ * as in db_exec. */
 int db_simple(db_t *db, const char *sql);
 int db_begin(db_t *db);
 int db_commit(db_t *db);
