@@ -238,6 +238,14 @@ static void dispatch(worker_t *w, req_t *r)
         log_msg("error", r->request_id, "handler for %s %s returned without a reply", r->method, route->pattern);
         reply_error(r, ERR_INTERNAL, NULL);
     }
+    if (arena_failed(&r->arena) && r->status < 500) {
+        /* something the handler built is missing (a NULL from the arena): its
+         * answer cannot be trusted (db_exec and db_commit refused to run once
+         * the arena had failed, so no NULL reached the database) */
+        log_msg("error", r->request_id, "the request ran out of memory; answering 500 instead of %d", r->status);
+        r->nheaders = 0;
+        reply_error(r, ERR_INTERNAL, NULL);
+    }
 }
 
 static const char *reason(int status)
@@ -325,6 +333,7 @@ static void *worker_main(void *arg)
 {
     worker_t *w = arg;
     req_t *r = &w->req;
+    w->db.param_arena = &r->arena; /* db_exec refuses to run once it failed an allocation */
     if (db_connect(&w->db) == -2)
         exit(1); /* a statement does not prepare: a bug, not an outage */
     r->db = &w->db;

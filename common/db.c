@@ -126,12 +126,27 @@ static void log_failure(const db_t *db, const char *what, const char *then)
             db->constraint, then);
 }
 
+/* A NULL parameter after the request's arena failed an allocation may be a
+ * value that could not be made (an id_str() of a code to burn): refuse. */
+static bool params_lost(db_t *db, const char *what)
+{
+    if (!db->param_arena || !arena_failed(db->param_arena))
+        return false;
+    db->last = DB_ERROR;
+    snprintf(db->sqlstate, sizeof db->sqlstate, "%s", "");
+    db->constraint[0] = '\0';
+    log_msg("error", NULL, "db: %s refused: the request ran out of memory, a parameter may be missing", what);
+    return true;
+}
+
 PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params)
 {
     if (stmt < 0 || stmt >= db->nstmts) {
         db->last = DB_ERROR;
         return NULL;
     }
+    if (params_lost(db, db->stmts[stmt].name))
+        return NULL;
     for (int attempt = 0; attempt < 3; attempt++) {
         if (!ensure_connected(db))
             break;
@@ -199,6 +214,10 @@ int db_begin(db_t *db)
 
 int db_commit(db_t *db)
 {
+    if (params_lost(db, "COMMIT")) {
+        db_rollback(db);
+        return -1;
+    }
     int rc = db_simple(db, "COMMIT");
     db->in_tx = false;
     return rc;

@@ -78,7 +78,11 @@ void field_error(req_t *r, const char *field, const char *code, const char *mess
 bool fields_failed_reply(req_t *r); /* true (and replied 422) when any error was collected */
 
 const char *query_get(const req_t *r, const char *name); /* first value, decoded, or NULL */
-const char *id_str(req_t *r, long long id);               /* "%lld" in the request's arena */
+/* "%lld" in the request's arena. NULL only when the arena is out of memory,
+ * which marks it failed: db_exec then refuses every statement (a 500), so
+ * the NULL never runs as SQL NULL, and dispatch answers 500 whatever the
+ * handler replied. */
+const char *id_str(req_t *r, long long id);
 
 /* Paging ?page=&page_size= (defaults 1 and 20, page_size ≤ 100). Adds field
  * errors; the caller checks fields_failed_reply(). */
