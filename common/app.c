@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "body.h"
 #include "log.h"
 
 #define API_PREFIX "/api/v1"
@@ -60,8 +61,9 @@ static int hexdigit(char c)
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-/* Decodes application/x-www-form-urlencoded text (+ is a space). */
-static char *url_decode(arena_t *a, const char *s, size_t n)
+/* Decodes application/x-www-form-urlencoded text (+ is a space); *len is
+ * the decoded length, which a %00 makes longer than strlen(). */
+static char *url_decode(arena_t *a, const char *s, size_t n, size_t *len)
 {
     char *out = arena_alloc(a, n + 1);
     size_t o = 0;
@@ -78,24 +80,43 @@ static char *url_decode(arena_t *a, const char *s, size_t n)
         }
     }
     out[o] = '\0';
+    *len = o;
     return out;
 }
 
+/* A decoded name or value that a C string would cut (NUL) or that carries
+ * any other control character. */
+static bool query_text_bad(const char *s, size_t len) { return strlen(s) != len || has_control_chars(s, false); }
+
+/* Splits the query string into r->query. Nothing is cut silently: more
+ * than MAX_QUERY_PARAMS parameters, or a control character (NUL included)
+ * in a name or value, is a field error that dispatch() answers as a 422
+ * before the handler runs. */
 static void parse_query(req_t *r, const char *qs)
 {
-    while (qs && *qs && r->nquery < MAX_QUERY_PARAMS) {
+    int seen = 0;
+    while (qs && *qs) {
         const char *amp = strchr(qs, '&');
         size_t len = amp ? (size_t)(amp - qs) : strlen(qs);
         const char *eq = memchr(qs, '=', len);
-        if (len) {
-            size_t klen = eq ? (size_t)(eq - qs) : len;
-            char *k = url_decode(&r->arena, qs, klen);
-            char *v = eq ? url_decode(&r->arena, eq + 1, len - klen - 1) : arena_strndup(&r->arena, "", 0);
-            if (k && v)
-                r->query[r->nquery++] = (kv_t){k, v};
+        if (len && ++seen <= MAX_QUERY_PARAMS) {
+            size_t klen = eq ? (size_t)(eq - qs) : len, kdec = 0, vdec = 0;
+            char *k = url_decode(&r->arena, qs, klen, &kdec);
+            char *v = eq ? url_decode(&r->arena, eq + 1, len - klen - 1, &vdec) : arena_strndup(&r->arena, "", 0);
+            if (k && v) {
+                if (query_text_bad(k, kdec))
+                    field_error(r, "query", "control_character", "a parameter name must not contain control characters");
+                else if (query_text_bad(v, vdec))
+                    field_error(r, k, "control_character", "must not contain control characters (%00 included)");
+                else
+                    r->query[r->nquery++] = (kv_t){k, v};
+            }
         }
         qs = amp ? amp + 1 : NULL;
     }
+    if (seen > MAX_QUERY_PARAMS)
+        field_error(r, "query", "too_many",
+                    arena_printf(&r->arena, "%d query parameters; at most %d are read", seen, MAX_QUERY_PARAMS));
 }
 
 static bool is_json_type(const char *ct)
@@ -211,9 +232,19 @@ static void dispatch(worker_t *w, req_t *r)
     bool wants_token = (route->flags & ROUTE_AUTH) || ((route->flags & ROUTE_AUTH_OPTIONAL) && r->authorization);
     if (wants_token && !bearer_ok(r))
         return;
+    if (fields_failed_reply(r)) /* the query string's own faults (parse_query) */
+        return;
     route->handler(r);
     if (!r->replied) {
         log_msg("error", r->request_id, "handler for %s %s returned without a reply", r->method, route->pattern);
+        reply_error(r, ERR_INTERNAL, NULL);
+    }
+    if (arena_failed(&r->arena) && r->status < 500) {
+        /* something the handler built is missing (a NULL from the arena): its
+         * answer cannot be trusted (db_exec and db_commit refused to run once
+         * the arena had failed, so no NULL reached the database) */
+        log_msg("error", r->request_id, "the request ran out of memory; answering 500 instead of %d", r->status);
+        r->nheaders = 0;
         reply_error(r, ERR_INTERNAL, NULL);
     }
 }
@@ -303,6 +334,7 @@ static void *worker_main(void *arg)
 {
     worker_t *w = arg;
     req_t *r = &w->req;
+    w->db.param_arena = &r->arena; /* db_exec refuses to run once it failed an allocation */
     if (db_connect(&w->db) == -2)
         exit(1); /* a statement does not prepare: a bug, not an outage */
     r->db = &w->db;

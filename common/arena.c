@@ -24,23 +24,30 @@ static arena_block *block_new(size_t cap)
     return b;
 }
 
+static void *fail(arena_t *a)
+{
+    a->failed = true;
+    return NULL;
+}
+
 void *arena_alloc(arena_t *a, size_t n)
 {
     size_t need = (n + 15) & ~(size_t)15;
-    if (need < n)
-        return NULL;
+    if (need < n || (a->cap && (need > a->cap || a->given > a->cap - need)))
+        return fail(a);
     arena_block *b = a->head;
     if (!b || b->cap - b->used < need) {
         size_t cap = need > BLOCK_SIZE ? need : BLOCK_SIZE;
         arena_block *nb = block_new(cap);
         if (!nb)
-            return NULL;
+            return fail(a);
         nb->next = b;
         a->head = nb;
         b = nb;
     }
     void *p = b->data + b->used;
     b->used += need;
+    a->given += need;
     memset(p, 0, n);
     return p;
 }
@@ -62,7 +69,7 @@ char *arena_printf(arena_t *a, const char *fmt, ...)
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0)
-        return NULL;
+        return fail(a);
     char *p = arena_alloc(a, (size_t)n + 1);
     if (!p)
         return NULL;
@@ -72,9 +79,13 @@ char *arena_printf(arena_t *a, const char *fmt, ...)
     return p;
 }
 
+bool arena_failed(const arena_t *a) { return a->failed; }
+
 void arena_reset(arena_t *a)
 {
     arena_block *b = a->head;
+    a->given = 0;
+    a->failed = false;
     if (!b)
         return;
     /* Keep the oldest block (the usual working set); free the rest. */
@@ -96,4 +107,6 @@ void arena_free(arena_t *a)
         b = next;
     }
     a->head = NULL;
+    a->given = 0;
+    a->failed = false;
 }

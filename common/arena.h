@@ -2,17 +2,25 @@
  * together in arena_reset(), so handlers never free individual strings. */
 #ifndef STVS_ARENA_H
 #define STVS_ARENA_H
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct arena_block arena_block;
 typedef struct {
     arena_block *head;
+    size_t cap;   /* 0: no limit; else the most bytes handed out between resets */
+    size_t given; /* bytes handed out since the last reset */
+    bool failed;  /* an allocation failed since the last reset (sticky) */
 } arena_t;
 
-void *arena_alloc(arena_t *a, size_t n);          /* zeroed; NULL only on OOM */
+/* Every function returning NULL for want of memory also marks the arena
+ * failed: a NULL that came from here must never pass for a value (an SQL
+ * NULL, an absent field), so the request's users check arena_failed(). */
+void *arena_alloc(arena_t *a, size_t n);          /* zeroed; NULL only on OOM or past cap */
 char *arena_strndup(arena_t *a, const char *s, size_t n);
 char *arena_printf(arena_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void arena_reset(arena_t *a);                      /* keeps the first block */
+bool arena_failed(const arena_t *a);
+void arena_reset(arena_t *a);                      /* keeps the first block and the cap; clears failed */
 void arena_free(arena_t *a);
 
 #endif

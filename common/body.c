@@ -108,18 +108,36 @@ static const char *type_name(field_type t)
     return "?";
 }
 
-/* Only spaces, tabs, newlines or ideographic spaces (U+3000). */
-static bool is_blank(const char *s)
+/* The invisible or blank characters of API.md v1.1 (U+200B-U+200D, U+2060,
+ * U+FEFF, U+00A0, U+3000, ASCII blanks) and the rest of Unicode's
+ * White_Space (U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F) and
+ * U+180E: the length in bytes of the one at s, or 0. */
+static size_t blank_char_len(const unsigned char *s)
 {
-    while (*s) {
-        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-            s++;
-        else if (!strncmp(s, "\xe3\x80\x80", 3))
-            s += 3;
-        else
-            return false;
-    }
-    return true;
+    if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f')
+        return 1;
+    if (s[0] == 0xc2 && s[1] == 0xa0) /* U+00A0 */
+        return 2;
+    if (s[0] == 0xe1 && ((s[1] == 0x9a && s[2] == 0x80) || (s[1] == 0xa0 && s[2] == 0x8e))) /* U+1680, U+180E */
+        return 3;
+    if (s[0] == 0xe2 && s[1] == 0x80 && ((s[2] >= 0x80 && s[2] <= 0x8d) || s[2] == 0xa8 || s[2] == 0xa9 || s[2] == 0xaf))
+        return 3; /* U+2000-U+200D, U+2028, U+2029, U+202F */
+    if (s[0] == 0xe2 && s[1] == 0x81 && (s[2] == 0x9f || s[2] == 0xa0)) /* U+205F, U+2060 */
+        return 3;
+    if (s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80) /* U+3000 */
+        return 3;
+    if (s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf) /* U+FEFF */
+        return 3;
+    return 0;
+}
+
+bool is_blank_text(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n;
+    while (*p && (n = blank_char_len(p)) > 0)
+        p += n;
+    return *p == '\0';
 }
 
 /* Checks one string value; field is the name to report (e.g. "themes[2]"). */
@@ -134,7 +152,11 @@ static bool check_string(req_t *r, const field_spec *s, const char *field, const
         field_error(r, field, "control_character", "must not contain control characters");
         return false;
     }
-    if (length_rule && s->min && (chars < s->min || is_blank(v))) {
+    if (*v && !s->table && is_blank_text(v)) { /* API.md v1.1: "blank", every service's text fields */
+        field_error(r, field, "blank", "must not be only blank or invisible characters");
+        return false;
+    }
+    if (length_rule && s->min && chars < s->min) {
         field_error(r, field, "too_short", arena_printf(&r->arena, "must be at least %ld characters", s->min));
         return false;
     }

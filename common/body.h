@@ -1,7 +1,8 @@
 /* Strict JSON bodies, validated at the edge into typed values. A service
  * describes its body as a table of fields; body_parse() checks types,
  * lengths (in characters), control characters, code tables and unknown
- * fields, collecting every bad field before the handler looks at any. */
+ * fields, collecting every bad field before the handler looks at any. A
+ * non-empty string of only blank or invisible characters is "blank". */
 #ifndef STVS_BODY_H
 #define STVS_BODY_H
 #include <jansson.h>
@@ -82,6 +83,9 @@ const char *check_phone(const char *v, const char **message); /* mainland mobile
 /* Text rules shared by every string field. */
 long utf8_chars(const char *s);                /* -1 when not valid UTF-8 */
 bool has_control_chars(const char *s, bool allow_newlines);
+/* Only blank or invisible characters (an empty string too): such a text
+ * field is 422 "blank". */
+bool is_blank_text(const char *s);
 bool code_table_has(const code_table *t, const char *code);
 
 #endif

@@ -56,6 +56,7 @@ int db_connect(db_t *db)
     if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
         db_close(db);
         db->last = DB_UNAVAILABLE;
+        db->sqlstate[0] = db->constraint[0] = '\0'; /* no statement ran */
         return -1;
     }
     for (int i = 0; i < db->nstmts; i++) {
@@ -89,9 +90,53 @@ static bool ensure_connected(db_t *db)
         return true;
     if (db->in_tx) { /* the transaction died with the connection */
         db->last = DB_UNAVAILABLE;
+        snprintf(db->sqlstate, sizeof db->sqlstate, "%s", "");
         return false;
     }
     return db_connect(db) == 0;
+}
+
+static const char *status_name(db_status st)
+{
+    switch (st) {
+    case DB_OK: return "ok";
+    case DB_UNAVAILABLE: return "unavailable";
+    case DB_UNIQUE: return "unique_violation";
+    case DB_FOREIGN_KEY: return "foreign_key_violation";
+    case DB_CHECK: return "check_violation";
+    case DB_SERIALIZATION: return "serialization_failure";
+    case DB_ERROR: return "error";
+    }
+    return "?";
+}
+
+/* Every failed statement, whatever its class, leaves one line naming the
+ * statement, its SQLSTATE and constraint: never the server's message, which
+ * quotes values ("Key (phone)=(...) already exists"). A unique or foreign key
+ * violation is usually a 409 the handler expects (info); a lost connection,
+ * a timeout, a check or a serialization failure is worth a look (warn); any
+ * other class is a bug (error). */
+static void log_failure(const db_t *db, const char *what, const char *then)
+{
+    const char *level = db->last == DB_ERROR                                       ? "error"
+                        : db->last == DB_UNIQUE || db->last == DB_FOREIGN_KEY ? "info"
+                                                                               : "warn";
+    log_msg(level, NULL, "db: %s failed with SQLSTATE %s (%s%s%s)%s", what,
+            db->sqlstate[0] ? db->sqlstate : "none", status_name(db->last), db->constraint[0] ? ", constraint " : "",
+            db->constraint, then);
+}
+
+/* A NULL parameter after the request's arena failed an allocation may be a
+ * value that could not be made (an id_str() of a code to burn): refuse. */
+static bool params_lost(db_t *db, const char *what)
+{
+    if (!db->param_arena || !arena_failed(db->param_arena))
+        return false;
+    db->last = DB_ERROR;
+    snprintf(db->sqlstate, sizeof db->sqlstate, "%s", "");
+    db->constraint[0] = '\0';
+    log_msg("error", NULL, "db: %s refused: the request ran out of memory, a parameter may be missing", what);
+    return true;
 }
 
 PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params)
@@ -100,9 +145,11 @@ PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params)
         db->last = DB_ERROR;
         return NULL;
     }
+    if (params_lost(db, db->stmts[stmt].name))
+        return NULL;
     for (int attempt = 0; attempt < 3; attempt++) {
         if (!ensure_connected(db))
-            return NULL;
+            break;
         const db_stmt *st = &db->stmts[stmt];
         /* the unnamed statement of PQexecParams is planned with these values */
         PGresult *res = st->plan_per_call ? PQexecParams(db->conn, st->sql, nparams, NULL, params, NULL, NULL, 0)
@@ -115,30 +162,46 @@ PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params)
         PQclear(res);
         if (db->in_tx)
             break; /* the caller's transaction is lost: it decides */
-        if (db->last == DB_SERIALIZATION)
+        if (db->last == DB_SERIALIZATION && attempt < 2) {
+            log_failure(db, st->name, "; running it again");
             continue; /* a single statement chosen as a deadlock victim ran nothing: run it again */
+        }
         bool dead = !db->conn || PQstatus(db->conn) != CONNECTION_OK;
         if (db->last != DB_UNAVAILABLE || !dead)
             break;
+        log_failure(db, st->name, "; reconnecting to run it again");
         db_close(db); /* reconnect and retry: nothing ran on the dead session */
     }
-    if (db->last == DB_ERROR)
-        log_error("db: statement %s failed with SQLSTATE %s", db->stmts[stmt].name, db->sqlstate);
+    log_failure(db, db->stmts[stmt].name, "");
     return NULL;
 }
 
 int db_simple(db_t *db, const char *sql)
 {
-    if (!ensure_connected(db))
-        return -1;
-    PGresult *res = PQexec(db->conn, sql);
-    int rc = result_ok(res) ? 0 : -1;
-    if (rc)
+    for (int attempt = 0; attempt < 3; attempt++) {
+        if (!ensure_connected(db)) {
+            log_failure(db, sql, "");
+            return -1;
+        }
+        PGresult *res = PQexec(db->conn, sql);
+        if (result_ok(res)) {
+            PQclear(res);
+            db->last = DB_OK;
+            return 0;
+        }
         set_status(db, res);
-    else
-        db->last = DB_OK;
-    PQclear(res);
-    return rc;
+        PQclear(res);
+        /* Outside a transaction (BEGIN, SELECT 1), a session the server
+         * ended (pg_terminate_backend, a restart) ran nothing: reconnect and
+         * run it again, as db_exec does, instead of one 503 per worker. */
+        bool dead = !db->conn || PQstatus(db->conn) != CONNECTION_OK;
+        bool retry = !db->in_tx && attempt < 2 && db->last == DB_UNAVAILABLE && dead;
+        log_failure(db, sql, retry ? "; reconnecting to run it again" : "");
+        if (!retry)
+            return -1;
+        db_close(db);
+    }
+    return -1;
 }
 
 int db_begin(db_t *db)
@@ -151,6 +214,10 @@ int db_begin(db_t *db)
 
 int db_commit(db_t *db)
 {
+    if (params_lost(db, "COMMIT")) {
+        db_rollback(db);
+        return -1;
+    }
     int rc = db_simple(db, "COMMIT");
     db->in_tx = false;
     return rc;

@@ -6,6 +6,8 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+#include "arena.h"
+
 typedef struct {
     const char *name;
     const char *sql;
@@ -32,6 +34,11 @@ typedef struct {
     const db_stmt *stmts;
     int nstmts;
     bool in_tx;
+    /* The arena the statements' parameters come from (the worker's request
+     * arena), or NULL. Once it has failed an allocation, a NULL parameter
+     * may stand for a value that could not be made: db_exec and db_commit
+     * then refuse (DB_ERROR, so a 500) rather than run with SQL NULL. */
+    const arena_t *param_arena;
     db_status last;
     char sqlstate[6];
     char constraint[64];
@@ -49,10 +56,12 @@ void db_close(db_t *db);
  * retried on a fresh connection (the database came back), and one chosen as
  * a deadlock or serialization victim is run again (it ran nothing). */
 PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params);
-/* A constant SQL string, no parameters (BEGIN, SELECT 1). */
+/* A constant SQL string, no parameters (BEGIN, SELECT 1). Outside a
+ * transaction, a dead connection is replaced and the statement run again,
+ * as in db_exec. */
 int db_simple(db_t *db, const char *sql);
 int db_begin(db_t *db);
-int db_commit(db_t *db);
+int db_commit(db_t *db);      /* refused (and rolled back) once param_arena has failed */
 void db_rollback(db_t *db);   /* no-op outside a transaction */
 
 /* Column helpers: read by name; a NULL value reads as NULL / 0. */

@@ -96,20 +96,27 @@ bool db_commit_or_reply(req_t *r)
 
 void field_error(req_t *r, const char *field, const char *code, const char *message)
 {
+    r->nfield_errors++;
+    if (r->nfield_errors > MAX_FIELD_ERRORS)
+        return; /* counted, not listed: a body of 100,000 unknown keys is not 8 MB of errors */
     if (!r->field_errors)
         r->field_errors = json_array();
     json_array_append_new(r->field_errors,
-                          json_pack("{s:s, s:s, s:s}", "field", field, "code", code, "message", message));
+                          json_pack("{s:s, s:s, s:s}", "field", field ? field : "?", "code", code, "message", message));
 }
 
 bool fields_failed_reply(req_t *r)
 {
-    if (!r->field_errors || !json_array_size(r->field_errors))
+    if (!r->nfield_errors && (!r->field_errors || !json_array_size(r->field_errors)))
         return false;
-    size_t n = json_array_size(r->field_errors);
+    size_t n = r->nfield_errors > json_array_size(r->field_errors) ? r->nfield_errors : json_array_size(r->field_errors);
+    if (!r->field_errors) /* json_array() failed: still a 422, without the list */
+        r->field_errors = json_array();
     reply_problem(r, ERR_VALIDATION,
                   n == 1 ? "1 field is invalid" : arena_printf(&r->arena, "%zu fields are invalid", n),
                   r->field_errors);
+    if (n > json_array_size(r->field_errors))
+        json_object_set_new(r->resp, "errors_truncated", json_true());
     return true;
 }
 

@@ -15,6 +15,7 @@
 #define MAX_PATH_PARAMS 4
 #define MAX_QUERY_PARAMS 32
 #define MAX_EXTRA_HEADERS 6
+#define MAX_FIELD_ERRORS 100 /* entries of a 422's errors; past that errors_truncated */
 
 typedef struct {
     const char *name, *value;
@@ -44,8 +45,10 @@ typedef struct req {
     long long user_id;
     const char *session_id;
 
-    /* collected field errors, flushed by fields_failed_reply() */
+    /* collected field errors, flushed by fields_failed_reply(): at most
+     * MAX_FIELD_ERRORS kept, nfield_errors counts them all */
     json_t *field_errors;
+    size_t nfield_errors;
 
     /* response */
     int status;
@@ -70,12 +73,17 @@ bool db_do_or_reply(req_t *r, int stmt, int nparams, const char *const *params);
 bool db_begin_or_reply(req_t *r);
 bool db_commit_or_reply(req_t *r);
 
-/* Field errors: collect, then one 422 naming every bad field. */
+/* Field errors: collect, then one 422 naming every bad field (the first
+ * MAX_FIELD_ERRORS of them, then "errors_truncated": true). */
 void field_error(req_t *r, const char *field, const char *code, const char *message);
 bool fields_failed_reply(req_t *r); /* true (and replied 422) when any error was collected */
 
 const char *query_get(const req_t *r, const char *name); /* first value, decoded, or NULL */
-const char *id_str(req_t *r, long long id);               /* "%lld" in the request's arena */
+/* "%lld" in the request's arena. NULL only when the arena is out of memory,
+ * which marks it failed: db_exec then refuses every statement (a 500), so
+ * the NULL never runs as SQL NULL, and dispatch answers 500 whatever the
+ * handler replied. */
+const char *id_str(req_t *r, long long id);
 
 /* Paging ?page=&page_size= (defaults 1 and 20, page_size ≤ 100). Adds field
  * errors; the caller checks fields_failed_reply(). */

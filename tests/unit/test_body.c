@@ -166,6 +166,24 @@ static const body_case cases[] = {
     BAD_422("required field missing", "{\"bio\":\"x\"}", "name:required"),
     BAD_422("empty object: required field missing", "{}", "name:required"),
 
+    /* only blank or invisible characters (API.md v1.1): "blank", in every text field */
+    BAD_422("two spaces are blank (not too_short)", "{\"name\":\"  \"}", "name:blank"),
+    BAD_422("U+3000 U+3000 is blank", "{\"name\":\"\\u3000\\u3000\"}", "name:blank"),
+    BAD_422("U+00A0 NBSP twice is blank", "{\"name\":\"\\u00a0\\u00a0\"}", "name:blank"),
+    BAD_422("U+200B zero-width spaces are blank", "{\"name\":\"\\u200b\\u200b\"}", "name:blank"),
+    BAD_422("U+200C U+200D are blank", "{\"name\":\"\\u200c\\u200d\"}", "name:blank"),
+    BAD_422("U+2060 word joiners are blank", "{\"name\":\"\\u2060\\u2060\"}", "name:blank"),
+    BAD_422("U+FEFF BOMs are blank", "{\"name\":\"\\ufeff\\ufeff\"}", "name:blank"),
+    BAD_422("raw UTF-8 U+FEFF U+200B U+3000 mixed are blank", "{\"name\":\"\xef\xbb\xbf\xe2\x80\x8b\xe3\x80\x80\"}",
+            "name:blank"),
+    BAD_422("U+2003 em space and U+2009 thin space are blank", "{\"name\":\"\\u2003\\u2009\"}", "name:blank"),
+    BAD_422("one zero-width space under min 2 is blank, not too_short", "{\"name\":\"\\u200b\"}", "name:blank"),
+    BAD_422("blank in a field without a minimum", "{\"name\":\"ab\",\"nick\":\"\\u200b\"}", "nick:blank"),
+    BAD_422("newlines only in a multiline field are blank", "{\"name\":\"ab\",\"bio\":\"\\n\\r\\n\\t\"}", "bio:blank"),
+    BAD_422("a blank code is still invalid_choice", "{\"name\":\"ab\",\"gender\":\" \"}", "gender:invalid_choice"),
+    OK_BODY("visible text around U+200B and U+3000 is not blank", "{\"name\":\"a\\u200b\\u3000b\"}", NULL),
+    OK_BODY("an empty optional text is not blank", "{\"name\":\"ab\",\"nick\":\"\"}", NULL),
+
     /* control characters */
     BAD_422("U+0001 refused", "{\"name\":\"a\\u0001b\"}", "name:control_character"),
     BAD_422("U+001F refused", "{\"name\":\"a\\u001fb\"}", "name:control_character"),
@@ -515,6 +533,25 @@ static void test_text_rules(void)
         free(s);
     }
 
+    static const struct {
+        const char *s;
+        bool want;
+    } bl[] = {
+        {"", true}, {" \t\r\n", true}, {"\xc2\xa0", true}, {"\xe3\x80\x80", true}, {"\xe2\x80\x8b", true},
+        {"\xe2\x80\x8c\xe2\x80\x8d", true}, {"\xe2\x81\xa0", true}, {"\xef\xbb\xbf", true}, {"\xe2\x80\x83", true},
+        {"\xe1\x9a\x80", true}, {"\xe2\x80\xa8\xe2\x80\xa9", true}, {"\xe2\x80\xaf\xe2\x81\x9f", true},
+        {"a", false}, {" a ", false}, {"\xe5\xbc\xa0", false}, {"\xe2\x80\x8e", false} /* U+200E LRM: not listed */,
+        {"\xc2", false} /* a lone lead byte at the end: no over-read */, {"\xe3\x80", false},
+    };
+    for (size_t i = 0; i < NELEM(bl); i++) {
+        size_t n = strlen(bl[i].s) + 1;
+        char *s = malloc(n), name[64];
+        memcpy(s, bl[i].s, n);
+        snprintf(name, sizeof name, "is_blank_text case %zu", i);
+        CHECK(name, is_blank_text(s) == bl[i].want);
+        free(s);
+    }
+
     CHECK("code_table_has finds a code", code_table_has(&themes, "env"));
     CHECK("code_table_has does not match a label", !code_table_has(&themes, "科普"));
     CHECK("code_table_has does not match a prefix", !code_table_has(&themes, "sci"));
@@ -691,6 +728,47 @@ static void test_replies(void)
     req_done(&r);
 }
 
+/* ------------------------------------------------------------------ */
+/* At most MAX_FIELD_ERRORS entries in errors, then errors_truncated. */
+
+static void unknown_keys_case(int nkeys, size_t want_listed, bool want_truncated, const char *name)
+{
+    req_t r;
+    form_t f;
+    memset(&r, 0, sizeof r);
+    memset(&f, 0, sizeof f);
+    r.json = json_pack("{s:s}", "name", "ab");
+    for (int i = 0; i < nkeys; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "k%d", i);
+        json_object_set_new(r.json, key, json_integer(i));
+    }
+    body_fields(&r, specs, NELEM(specs), &f);
+    bool replied = fields_failed_reply(&r);
+    const json_t *errors = json_object_get(r.resp, "errors");
+    char detail[64];
+    snprintf(detail, sizeof detail, nkeys == 1 ? "1 field is invalid" : "%d fields are invalid", nkeys);
+    bool ok = replied && r.status == 422 && json_array_size(errors) == want_listed &&
+              json_is_true(json_object_get(r.resp, "errors_truncated")) == want_truncated &&
+              (want_truncated || !json_object_get(r.resp, "errors_truncated")) &&
+              streq(json_string_value(json_object_get(r.resp, "detail")), detail) && r.nfield_errors == (size_t)nkeys;
+    if (!ok)
+        fprintf(stderr, "  %s: listed %zu, truncated %d, detail %s\n", name, json_array_size(errors),
+                json_is_true(json_object_get(r.resp, "errors_truncated")),
+                json_string_value(json_object_get(r.resp, "detail")));
+    CHECK(name, ok);
+    req_done(&r);
+}
+
+static void test_errors_cap(void)
+{
+    CHECK("MAX_FIELD_ERRORS is 100 (API.md v1.1)", MAX_FIELD_ERRORS == 100);
+    unknown_keys_case(1, 1, false, "1 unknown key: 1 error, no errors_truncated");
+    unknown_keys_case(100, 100, false, "100 unknown keys: all 100 listed, no errors_truncated");
+    unknown_keys_case(101, 100, true, "101 unknown keys: 100 listed, errors_truncated, detail counts 101");
+    unknown_keys_case(96334, 100, true, "96,334 unknown keys: 100 listed, errors_truncated, detail counts all");
+}
+
 int main(void)
 {
     test_table();
@@ -698,5 +776,6 @@ int main(void)
     test_text_rules();
     test_paging();
     test_replies();
+    test_errors_cap();
     return CHECK_DONE();
 }
