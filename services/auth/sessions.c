@@ -136,7 +136,8 @@ static void login_with_password(req_t *r, const login_body *b)
     reply_error(r, ERR_UNAUTHORIZED, "wrong phone or password");
 }
 
-/* POST /auth/sessions: 200, 400, 401, 413, 415, 422, 429, 503. */
+/* POST /auth/sessions: 200, 400, 401, 413, 415, 422, 429, 503. The
+ * per-address limit comes before any hash is computed. */
 void h_sessions_create(req_t *r)
 {
     login_body b = {0};
@@ -148,7 +149,7 @@ void h_sessions_create(req_t *r)
         field_error(r, "password", "exclusive", "send either code or password, not both");
     else if (!has_code && !has_password)
         field_error(r, "code", "required", "code (or password) is required");
-    if (fields_failed_reply(r))
+    if (fields_failed_reply(r) || !login_admitted_or_reply(r))
         return;
     if (b.code)
         login_with_code(r, &b);

@@ -2,24 +2,41 @@
 #include "auth.h"
 
 const db_stmt auth_sql[SQL__MAX] = {
-    /* Serializes concurrent sends for one phone and one client address, so
-     * the limits below cannot be raced past. */
-    [SQL_SMS_LOCK] = {"sms_lock",
-        "SELECT pg_advisory_xact_lock(1, hashtext($1)), pg_advisory_xact_lock(2, hashtext(coalesce($2, '')))"},
+    /* Serializes concurrent sends for one phone, so the limits below cannot
+     * be raced past (the address is serialized by SQL_ADDRESS_LOCK, taken
+     * first). */
+    [SQL_SMS_LOCK] = {"sms_lock", "SELECT pg_advisory_xact_lock(1, hashtext($1))"},
 
     /* Seconds to wait for each limit, NULL when not reached: the cooldown
      * since the newest send, and the time until the N-th newest send of the
-     * window ages out (it exists only when N sends are in the window). */
+     * day ages out (it exists only when N sends are in the window). */
     [SQL_SMS_LIMITS] = {"sms_limits",
-        "WITH p AS (SELECT sent_at FROM auth.sms_sends WHERE phone = $1 AND sent_at > now() - interval '1 day'),"
-        "     a AS (SELECT sent_at FROM auth.sms_sends WHERE client_addr = $2::inet"
-        "           AND sent_at > now() - interval '1 hour')"
-        " SELECT (SELECT ceil(extract(epoch FROM max(sent_at) + make_interval(secs => $3::int) - now()))::int"
+        "WITH p AS (SELECT sent_at FROM auth.sms_sends WHERE phone = $1 AND sent_at > now() - interval '1 day')"
+        " SELECT (SELECT ceil(extract(epoch FROM max(sent_at) + make_interval(secs => $2::int) - now()))::int"
         "           FROM p) AS cooldown_wait,"
         "        (SELECT ceil(extract(epoch FROM sent_at + interval '1 day' - now()))::int"
-        "           FROM p ORDER BY sent_at DESC OFFSET $4::int - 1 LIMIT 1) AS phone_wait,"
-        "        (SELECT ceil(extract(epoch FROM sent_at + interval '1 hour' - now()))::int"
-        "           FROM a ORDER BY sent_at DESC OFFSET $5::int - 1 LIMIT 1) AS address_wait"},
+        "           FROM p ORDER BY sent_at DESC OFFSET $3::int - 1 LIMIT 1) AS phone_wait"},
+
+    /* The per-address limits ($1 the kind, 'sms' or 'login'; $2 nginx's
+     * $remote_addr). The lock serializes one address's requests of a kind
+     * until the transaction ends, so N concurrent requests cannot all see
+     * room for one. */
+    [SQL_ADDRESS_LOCK] = {"address_lock",
+        "SELECT pg_advisory_xact_lock(2, hashtext($1 || ' ' || coalesce($2, '')))"},
+
+    /* Seconds until the $3-th newest admitted request of the $4-second
+     * window ages out: no row while there is room. */
+    [SQL_ADDRESS_WAIT] = {"address_wait",
+        "SELECT ceil(extract(epoch FROM at + make_interval(secs => $4::int) - now()))::int AS wait"
+        " FROM auth.address_hits WHERE kind = $1 AND client_addr = $2::inet"
+        "   AND at > now() - make_interval(secs => $4::int)"
+        " ORDER BY at DESC OFFSET $3::int - 1 LIMIT 1"},
+
+    /* Counts an admitted request and drops this kind's rows older than any
+     * window (amortized). */
+    [SQL_ADDRESS_HIT] = {"address_hit",
+        "WITH gone AS (DELETE FROM auth.address_hits WHERE kind = $1 AND at < now() - interval '2 hours')"
+        " INSERT INTO auth.address_hits (kind, client_addr) VALUES ($1, $2::inet)"},
 
     /* A new code replaces the old one and resets its tries. */
     [SQL_SMS_CODE_UPSERT] = {"sms_code_upsert",

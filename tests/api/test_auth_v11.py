@@ -1,0 +1,124 @@
+"""Auth, contract v1.1 (API.md, Auth; issue 9 items 3-5): password lockout that
+does not tell known from unknown phones, reauthentication before a password is
+set or replaced, and the per-address login limit that answers before any hash."""
+
+import time
+
+from harness import (Client, JWT_ISS, JWT_AUD, eq, ok, status, json_ok, problem, retry_after, new_phone, psql,
+                     sql_str, send_code, login, refresh, me, jwt_parts, forge, good_claims)
+
+SESSIONS = "/auth/sessions"
+PASSWORD = "/auth/password"
+PW = "Correct-Horse-11"
+
+# Headers that differ on every answer by design; everything else must match.
+VOLATILE = {"date", "x-request-id"}
+
+
+def _account_with_password(pw=PW):
+    """A fresh account with a password set (from its fresh code login); returns its login body."""
+    c = Client()
+    s = login(c)
+    status(c.put(PASSWORD, {"password": pw}, token=s["access_token"]), 204, "set the first password")
+    return s
+
+
+def _headers(resp):
+    return {k.lower(): v for k, v in resp.headers.items() if k.lower() not in VOLATILE}
+
+
+def _same_answer(a, b, what):
+    """Byte-identical answers: status, body bytes, and every header but Date and
+    X-Request-Id (Retry-After may differ by the second that passed between them)."""
+    eq(a.status, b.status, what + ": status")
+    eq(a.body, b.body, what + ": body bytes")
+    ha, hb = _headers(a), _headers(b)
+    ra, rb = ha.pop("retry-after", None), hb.pop("retry-after", None)
+    eq(ha, hb, what + ": headers")
+    eq(ra is None, rb is None, what + ": Retry-After present in both or neither")
+    if ra is not None:
+        ok(abs(int(ra) - int(rb)) <= 1, "%s: Retry-After %s vs %s" % (what, ra, rb))
+
+
+def _sid(token):
+    return int(jwt_parts(token)[1]["sid"])
+
+
+def _age_session(token, minutes=11):
+    """Move the login time of the token's session back (the session row is the only source of it)."""
+    psql("UPDATE auth.sessions SET created_at = created_at - interval '%d minutes' WHERE id = %d"
+         % (minutes, _sid(token)))
+
+
+def _password_login(phone, pw, client=None):
+    return (client or Client()).post(SESSIONS, {"phone": phone, "password": pw})
+
+
+# ================================================================ item 5: per-address login limit
+
+def _attempt_rows(phone):
+    return psql("SELECT failed_logins FROM auth.users WHERE phone = %s" % sql_str(phone))
+
+
+def _sessions_of(user_id):
+    return int(psql("SELECT count(*) FROM auth.sessions WHERE user_id = %d" % user_id))
+
+
+def test_thirty_first_login_from_one_address_in_a_minute_is_429_before_any_hash():
+    s = _account_with_password()
+    uid = s["user"]["id"]
+    code_phone = new_phone()
+    code = send_code(Client(), code_phone)            # a live code, asked from another address
+    flood = Client()
+    for i in range(30):                                  # password and code logins count together
+        if i % 2:
+            r = flood.post(SESSIONS, {"phone": new_phone(), "password": "wrong-password"})
+            problem(r, 401, "unauthorized", "password login #%d from %s" % (i + 1, flood.addr))
+        else:
+            r = flood.post(SESSIONS, {"phone": new_phone(), "code": "123456"})
+            problem(r, 401, "invalid_code", "code login #%d from %s" % (i + 1, flood.addr))
+    sessions_before = _sessions_of(uid)
+
+    r = flood.post(SESSIONS, {"phone": s["phone"], "password": PW})
+    problem(r, 429, "rate_limited", "31st: a password login with the right password")
+    eq(r.json()["detail"], "too many logins from this address; see Retry-After", "detail")
+    retry_after(r, 1, 60)
+    eq(_sessions_of(uid), sessions_before, "the refused login started no session")
+
+    r = flood.post(SESSIONS, {"phone": s["phone"], "password": "a wrong password"})
+    problem(r, 429, "rate_limited", "32nd: a wrong password")
+    eq(_attempt_rows(s["phone"]), "0", "the refused wrong password never reached the account's counter (no hash)")
+
+    r = flood.post(SESSIONS, {"phone": code_phone, "code": code})
+    problem(r, 429, "rate_limited", "33rd: a code login with the right code")
+    retry_after(r, 1, 60)
+    eq(psql("SELECT attempts || ' ' || (used_at IS NULL) FROM auth.sms_codes WHERE phone = %s"
+            % sql_str(code_phone)), "0 true", "the refused code login never looked at the code")
+
+    # Other addresses are served, and the code refused above still works there.
+    json_ok(Client().post(SESSIONS, {"phone": code_phone, "code": code}), 200, "the same code from another address")
+    json_ok(_password_login(s["phone"], PW), 200, "the same password login from another address")
+
+
+def test_login_limit_refusals_answer_fast():
+    flood = Client()
+    for i in range(30):
+        problem(flood.post(SESSIONS, {"phone": new_phone(), "password": "wrong-password"}), 401, "unauthorized",
+                "password login #%d" % (i + 1))
+    times = []
+    for i in range(20):
+        t0 = time.monotonic()
+        problem(flood.post(SESSIONS, {"phone": new_phone(), "password": "wrong-password"}), 429, "rate_limited",
+                "refused #%d" % (i + 1))
+        times.append(time.monotonic() - t0)
+    times.sort()
+    # an argon2id verify (19 MiB, 2 passes) takes tens of ms; the refusals skip it
+    ok(times[len(times) // 2] < 0.5, "median refusal took %.3f s" % times[len(times) // 2])
+
+
+def test_validation_errors_do_not_count_toward_the_login_limit():
+    c = Client()
+    for i in range(31):
+        problem(c.post(SESSIONS, {"phone": "12345"}), 422, "validation_failed", "invalid body #%d" % (i + 1))
+    problem(c.post(SESSIONS, {"phone": new_phone(), "password": "wrong-password"}), 401, "unauthorized",
+            "the first real login from the address")
