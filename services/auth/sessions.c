@@ -43,6 +43,10 @@ static void start_session(req_t *r, const char *phone)
     long long user_id = db_int(res, 0, "id");
     PQclear(res);
     const char *uid = id_str(r, user_id);
+    if (!uid) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
     res = db_query_or_reply(r, SQL_SESSION_CREATE, 1, (const char *[]){uid});
     if (!res)
         return;
@@ -73,6 +77,10 @@ static void login_with_code(req_t *r, const login_body *b)
         return;
     }
     const char *tries = arena_printf(&r->arena, "%d", SMS_WRONG_TRIES);
+    if (!tries) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
     res = db_query_or_reply(r, SQL_CODE_WRONG, 2, (const char *[]){b->phone, tries});
     if (!res)
         return;
@@ -101,39 +109,61 @@ static int hash_password(const char *password, char *out, size_t outlen)
 
 int auth_passwords_init(void) { return hash_password("not a real password", dummy_hash, sizeof dummy_hash); }
 
-/* 200, 401 unauthorized, 429 while locked after repeated failures. */
+/* Whether a password matches the stored hash; with none stored, a dummy is
+ * verified instead, so that the answer takes as long either way. */
+static bool password_matches(const char *stored, const char *password)
+{
+    int rc = argon2id_verify(stored ? stored : dummy_hash, password, strlen(password));
+    return stored && rc == ARGON2_OK;
+}
+
+/* Takes the phone's attempt counter (in the caller's transaction) and
+ * answers 429 while it is locked. True: go on and check the password. */
+static bool attempts_open_or_reply(req_t *r, const char *phone)
+{
+    PGresult *res = db_query_or_reply(r, SQL_ATTEMPTS_LOCK, 1, (const char *[]){phone});
+    if (!res)
+        return false;
+    long long locked_for = db_int(res, 0, "locked_for");
+    PQclear(res);
+    if (locked_for > 0) {
+        rate_limited_reply(r, locked_for, "too many wrong passwords; try again later");
+        return false;
+    }
+    return true;
+}
+
+/* Counts a wrong password for the phone and commits it. */
+static bool attempt_failed_or_reply(req_t *r, const char *phone)
+{
+    const char *tries = arena_printf(&r->arena, "%d", PASSWORD_TRIES);
+    const char *lock = arena_printf(&r->arena, "%d", PASSWORD_LOCK_SECONDS);
+    if (!tries || !lock) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return false;
+    }
+    return db_do_or_reply(r, SQL_ATTEMPTS_FAILED, 3, (const char *[]){phone, tries, lock}) && db_commit_or_reply(r);
+}
+
+/* 200, 401 unauthorized, 429 while locked after repeated failures. Known and
+ * unknown phones, with or without a password, take the same path: the same
+ * counter, the same hash work, the same answers. */
 static void login_with_password(req_t *r, const login_body *b)
 {
-    if (!db_begin_or_reply(r))
+    if (!db_begin_or_reply(r) || !attempts_open_or_reply(r, b->phone))
         return;
     PGresult *res = db_query_or_reply(r, SQL_USER_FOR_PASSWORD, 1, (const char *[]){b->phone});
     if (!res)
         return;
-    bool exists = PQntuples(res) == 1;
-    long long user_id = exists ? db_int(res, 0, "id") : 0;
-    long long locked_for = exists ? db_int(res, 0, "locked_for") : 0;
-    const char *stored = exists ? db_str(res, 0, "password_hash") : NULL;
-    if (locked_for > 0) {
-        PQclear(res);
-        reply_header(r, "Retry-After", arena_printf(&r->arena, "%lld", locked_for));
-        reply_error(r, ERR_RATE_LIMITED, "too many wrong passwords; try again later");
-        return;
-    }
-    bool ok = argon2id_verify(stored ? stored : dummy_hash, b->password, strlen(b->password)) == ARGON2_OK && stored;
+    bool ok = password_matches(PQntuples(res) == 1 ? db_str(res, 0, "password_hash") : NULL, b->password);
     PQclear(res);
-    const char *uid = id_str(r, user_id);
     if (ok) {
-        if (db_do_or_reply(r, SQL_PASSWORD_OK, 1, (const char *[]){uid}))
+        if (db_do_or_reply(r, SQL_ATTEMPTS_CLEAR, 1, (const char *[]){b->phone}))
             start_session(r, b->phone);
         return;
     }
-    if (exists) {
-        const char *tries = arena_printf(&r->arena, "%d", PASSWORD_TRIES);
-        const char *lock = arena_printf(&r->arena, "%d", PASSWORD_LOCK_SECONDS);
-        if (!db_do_or_reply(r, SQL_PASSWORD_FAILED, 3, (const char *[]){uid, tries, lock}) || !db_commit_or_reply(r))
-            return;
-    }
-    reply_error(r, ERR_UNAUTHORIZED, "wrong phone or password");
+    if (attempt_failed_or_reply(r, b->phone))
+        reply_error(r, ERR_UNAUTHORIZED, "wrong phone or password");
 }
 
 /* POST /auth/sessions: 200, 400, 401, 413, 415, 422, 429, 503. The

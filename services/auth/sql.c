@@ -103,23 +103,34 @@ const db_stmt auth_sql[SQL__MAX] = {
         "             FROM auth.platform_admins p WHERE p.user_id = u.id) roles), '[]') AS roles"
         " FROM auth.users u WHERE u.id = $1"},
 
-    [SQL_USER_FOR_PASSWORD] = {"user_for_password",
-        "SELECT id, password_hash,"
-        "       ceil(extract(epoch FROM locked_until - now()))::int AS locked_for"
-        " FROM auth.users WHERE phone = $1 FOR UPDATE"},
+    /* Password attempts are counted per phone, account or not. Taking the
+     * row (created if needed) serializes one phone's attempts; the row of a
+     * phone that is let in goes again (SQL_ATTEMPTS_CLEAR). */
+    [SQL_ATTEMPTS_LOCK] = {"attempts_lock",
+        "INSERT INTO auth.password_attempts AS a (phone) VALUES ($1)"
+        " ON CONFLICT (phone) DO UPDATE SET phone = a.phone"
+        " RETURNING ceil(extract(epoch FROM a.locked_until - now()))::int AS locked_for"},
 
-    /* The PASSWORD_TRIES-th consecutive failure locks the account and starts
-     * counting again. */
-    [SQL_PASSWORD_FAILED] = {"password_failed",
-        "UPDATE auth.users SET"
-        "   locked_until = CASE WHEN failed_logins + 1 >= $2::int"
+    /* The PASSWORD_TRIES-th consecutive failure locks the phone and starts
+     * counting again. Rows idle for a day and not locked go (amortized). */
+    [SQL_ATTEMPTS_FAILED] = {"attempts_failed",
+        "WITH gone AS (DELETE FROM auth.password_attempts WHERE last_failed_at < now() - interval '1 day'"
+        "                AND (locked_until IS NULL OR locked_until < now()) AND phone <> $1)"
+        " UPDATE auth.password_attempts SET"
+        "   locked_until = CASE WHEN failures + 1 >= $2::int"
         "                  THEN now() + make_interval(secs => $3::int) ELSE locked_until END,"
-        "   failed_logins = CASE WHEN failed_logins + 1 >= $2::int THEN 0 ELSE failed_logins + 1 END"
-        " WHERE id = $1"},
+        "   failures = CASE WHEN failures + 1 >= $2::int THEN 0 ELSE failures + 1 END,"
+        "   last_failed_at = now()"
+        " WHERE phone = $1"},
 
-    [SQL_PASSWORD_OK] = {"password_ok",
-        "UPDATE auth.users SET failed_logins = 0, locked_until = NULL WHERE id = $1"},
+    [SQL_ATTEMPTS_CLEAR] = {"attempts_clear", "DELETE FROM auth.password_attempts WHERE phone = $1"},
 
+    /* Shared: a password change waits for the logins checking the old one. */
+    [SQL_USER_FOR_PASSWORD] = {"user_for_password",
+        "SELECT id, password_hash FROM auth.users WHERE phone = $1 FOR SHARE"},
+
+    /* A new password ends every lock of the phone. */
     [SQL_PASSWORD_SET] = {"password_set",
-        "UPDATE auth.users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1"},
+        "WITH u AS (UPDATE auth.users SET password_hash = $2 WHERE id = $1 RETURNING phone)"
+        " DELETE FROM auth.password_attempts WHERE phone = (SELECT phone FROM u)"},
 };

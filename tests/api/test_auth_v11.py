@@ -54,10 +54,50 @@ def _password_login(phone, pw, client=None):
     return (client or Client()).post(SESSIONS, {"phone": phone, "password": pw})
 
 
+# ================================================================ item 3: lockout per phone
+
+def test_password_lockout_answers_known_and_unknown_phones_byte_identically():
+    with_pw = _account_with_password()["phone"]
+    without_pw = login(Client())["phone"]          # an account, no password
+    unknown = new_phone()                          # no account at all
+    phones = [with_pw, without_pw, unknown]
+    for i in range(5):
+        answers = [_password_login(p, "wrong-password-%d" % i) for p in phones]
+        problem(answers[0], 401, "unauthorized", "wrong password #%d for the known phone" % (i + 1))
+        for a, name in zip(answers[1:], ("account without password", "unknown phone")):
+            _same_answer(answers[0], a, "wrong password #%d, known phone vs %s" % (i + 1, name))
+    answers = [_password_login(p, PW) for p in phones]
+    problem(answers[0], 429, "rate_limited", "6th attempt for the known phone, right password")
+    retry_after(answers[0], 890, 900)
+    for a, name in zip(answers[1:], ("account without password", "unknown phone")):
+        _same_answer(answers[0], a, "6th attempt, known phone vs %s" % name)
+
+
+def test_unknown_phone_is_counted_per_phone_from_any_address():
+    phone = new_phone()
+    for i in range(5):
+        problem(_password_login(phone, "nope-%d-password" % i), 401, "unauthorized", "attempt #%d" % (i + 1))
+    r = _password_login(phone, "nope-again-password")
+    problem(r, 429, "rate_limited", "6th attempt for a phone without account, from a 6th address")
+    retry_after(r, 890, 900)
+
+
+def test_locked_phone_can_still_log_in_with_a_code_and_set_a_new_password():
+    s = _account_with_password()
+    for i in range(5):
+        problem(_password_login(s["phone"], "wrong-%d-password" % i), 401, "unauthorized")
+    problem(_password_login(s["phone"], PW), 429, "rate_limited", "locked")
+    c = Client()
+    fresh = login(c, s["phone"])
+    status(c.put(PASSWORD, {"password": "a brand new password"}, token=fresh["access_token"]), 204,
+           "a fresh code login sets a new password while the phone is locked (forgotten password)")
+    json_ok(_password_login(s["phone"], "a brand new password"), 200, "the new password ends the lock")
+
+
 # ================================================================ item 5: per-address login limit
 
 def _attempt_rows(phone):
-    return psql("SELECT failed_logins FROM auth.users WHERE phone = %s" % sql_str(phone))
+    return psql("SELECT count(*) FROM auth.password_attempts WHERE phone = %s" % sql_str(phone))
 
 
 def _sessions_of(user_id):
@@ -87,7 +127,7 @@ def test_thirty_first_login_from_one_address_in_a_minute_is_429_before_any_hash(
 
     r = flood.post(SESSIONS, {"phone": s["phone"], "password": "a wrong password"})
     problem(r, 429, "rate_limited", "32nd: a wrong password")
-    eq(_attempt_rows(s["phone"]), "0", "the refused wrong password never reached the account's counter (no hash)")
+    eq(_attempt_rows(s["phone"]), "0", "the refused wrong password never reached the phone's counter (no hash)")
 
     r = flood.post(SESSIONS, {"phone": code_phone, "code": code})
     problem(r, 429, "rate_limited", "33rd: a code login with the right code")
