@@ -35,4 +35,12 @@ INSERT INTO auth.address_hits (kind, client_addr, at)
 SELECT 'sms', client_addr, sent_at FROM auth.sms_sends
 WHERE client_addr IS NOT NULL AND sent_at > now() - interval '1 hour';
 
+-- How a session began. created_at is its login time: refreshing keeps the
+-- session, so tokens refreshed from it keep both. A fresh SMS-code login
+-- (under 10 minutes) may set a password without the current one.
+-- Sessions from before this migration have no method (NULL): they never count
+-- as a fresh code login.
+ALTER TABLE auth.sessions ADD COLUMN login_method text CHECK (login_method IN ('code', 'password'));
+COMMENT ON COLUMN auth.sessions.created_at IS 'the login that began the session (refreshes keep it)';
+
 GRANT SELECT, INSERT, UPDATE, DELETE ON auth.password_attempts, auth.address_hits TO stvs_auth;

@@ -34,8 +34,9 @@ static const field_spec login_fields[] = {
     {"password", F_STRING, 0, 1, 128, offsetof(login_body, password), NULL, NULL},
 };
 
-/* Creates the account on first use, a session, and answers the tokens. */
-static void start_session(req_t *r, const char *phone)
+/* Creates the account on first use, a session that remembers how it began
+ * ("code" or "password"), and answers the tokens. */
+static void start_session(req_t *r, const char *phone, const char *method)
 {
     PGresult *res = db_query_or_reply(r, SQL_USER_UPSERT, 1, (const char *[]){phone});
     if (!res)
@@ -47,7 +48,7 @@ static void start_session(req_t *r, const char *phone)
         reply_error(r, ERR_INTERNAL, NULL);
         return;
     }
-    res = db_query_or_reply(r, SQL_SESSION_CREATE, 1, (const char *[]){uid});
+    res = db_query_or_reply(r, SQL_SESSION_CREATE, 2, (const char *[]){uid, method});
     if (!res)
         return;
     long long session_id = db_int(res, 0, "id");
@@ -73,7 +74,7 @@ static void login_with_code(req_t *r, const login_body *b)
     }
     if (right) {
         if (db_do_or_reply(r, SQL_CODE_USE, 1, (const char *[]){b->phone}))
-            start_session(r, b->phone);
+            start_session(r, b->phone, "code");
         return;
     }
     const char *tries = arena_printf(&r->arena, "%d", SMS_WRONG_TRIES);
@@ -108,6 +109,18 @@ static int hash_password(const char *password, char *out, size_t outlen)
 }
 
 int auth_passwords_init(void) { return hash_password("not a real password", dummy_hash, sizeof dummy_hash); }
+
+/* A problem whose code is the auth service's own (API.md v1.1: 401
+ * invalid_password, 403 reauthentication_required), shaped as
+ * common/http.c shapes every other. */
+static void reply_auth_problem(req_t *r, int status, const char *code, const char *title, const char *detail)
+{
+    reply_json(r, status, json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "about:blank", "title", title, "status",
+                                    status, "code", code, "detail", detail));
+    r->content_type_out = "application/problem+json";
+    if (status == 401)
+        reply_header(r, "WWW-Authenticate", "Bearer");
+}
 
 /* Whether a password matches the stored hash; with none stored, a dummy is
  * verified instead, so that the answer takes as long either way. */
@@ -159,7 +172,7 @@ static void login_with_password(req_t *r, const login_body *b)
     PQclear(res);
     if (ok) {
         if (db_do_or_reply(r, SQL_ATTEMPTS_CLEAR, 1, (const char *[]){b->phone}))
-            start_session(r, b->phone);
+            start_session(r, b->phone, "password");
         return;
     }
     if (attempt_failed_or_reply(r, b->phone))
@@ -249,26 +262,95 @@ void h_me(req_t *r)
 }
 
 typedef struct {
-    const char *password;
+    const char *password, *current_password;
 } password_body;
 
 static const field_spec password_fields[] = {
     {"password", F_STRING, FIELD_REQUIRED, 8, 128, offsetof(password_body, password), NULL, NULL},
+    {"current_password", F_STRING, 0, 1, 128, offsetof(password_body, current_password), NULL, NULL},
 };
 
-/* PUT /auth/password: 204, 401, 422. Every other session of the user ends. */
+/* The caller's session: 401 when it has ended (logged out, or ended by a
+ * password change elsewhere); *fresh_code when it began with a code login
+ * under 10 minutes ago (refreshed tokens keep their session's login). */
+static bool session_or_reply(req_t *r, const char *uid, bool *fresh_code)
+{
+    PGresult *res = db_query_or_reply(r, SQL_SESSION_REAUTH, 2, (const char *[]){r->session_id, uid});
+    if (!res)
+        return false;
+    bool live = PQntuples(res) == 1 && !db_bool(res, 0, "revoked");
+    *fresh_code = live && db_bool(res, 0, "fresh_code");
+    PQclear(res);
+    if (!live)
+        reply_error(r, ERR_UNAUTHORIZED, "the session has ended");
+    return live;
+}
+
+/* In the caller's transaction: takes the phone's attempt counter (the order
+ * every password transaction takes its rows in: the counter, then the
+ * account) and, when current is given, checks it as a password login would:
+ * 429 while the phone is locked, 401 invalid_password (the failure
+ * committed). A fresh code login passes a lock: it is the way back for a
+ * forgotten password. */
+static bool password_change_allowed_or_reply(req_t *r, const char *uid, const char *current)
+{
+    PGresult *res = db_query_or_reply(r, SQL_USER_PASSWORD_BY_ID, 1, (const char *[]){uid});
+    if (!res)
+        return false;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        reply_error(r, ERR_UNAUTHORIZED, "the account no longer exists");
+        return false;
+    }
+    bool has_password = !db_isnull(res, 0, "password_hash");
+    const char *phone = arena_printf(&r->arena, "%s", db_str(res, 0, "phone"));
+    const char *stored = has_password ? arena_printf(&r->arena, "%s", db_str(res, 0, "password_hash")) : NULL;
+    PQclear(res);
+    if (!phone || (has_password && !stored)) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return false;
+    }
+    if (!current) /* the caller checked the session: take the counter's row, then go on */
+        return db_do_or_reply(r, SQL_ATTEMPTS_LOCK, 1, (const char *[]){phone});
+    if (!attempts_open_or_reply(r, phone))
+        return false;
+    if (password_matches(stored, current))
+        return true;
+    if (attempt_failed_or_reply(r, phone))
+        reply_auth_problem(r, 401, "invalid_password", "Invalid password", "the current password is wrong");
+    return false;
+}
+
+/* PUT /auth/password: 204, 400, 401 (invalid_password), 403
+ * (reauthentication_required), 413, 415, 422, 429, 503. Needs the current
+ * password, or a session that began with a code login under 10 minutes ago:
+ * an access token alone never sets or replaces a password. Every other
+ * session of the user ends. */
 void h_password_put(req_t *r)
 {
     password_body b = {0};
     char encoded[128];
-    if (!body_parse_or_reply(r, password_fields, 1, &b))
+    bool fresh_code;
+    if (!body_parse_or_reply(r, password_fields, sizeof password_fields / sizeof *password_fields, &b))
         return;
+    const char *uid = id_str(r, r->user_id);
+    if (!uid) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
+    if (!session_or_reply(r, uid, &fresh_code))
+        return;
+    if (!b.current_password && !fresh_code) {
+        reply_auth_problem(r, 403, "reauthentication_required", "Reauthentication required",
+                           "send current_password, or log in with an SMS code and set the password within 10 minutes");
+        return;
+    }
     if (hash_password(b.password, encoded, sizeof encoded)) {
         reply_error(r, ERR_INTERNAL, NULL);
         return;
     }
-    const char *uid = id_str(r, r->user_id);
-    if (!db_begin_or_reply(r) || !db_do_or_reply(r, SQL_PASSWORD_SET, 2, (const char *[]){uid, encoded}) ||
+    if (!db_begin_or_reply(r) || !password_change_allowed_or_reply(r, uid, b.current_password) ||
+        !db_do_or_reply(r, SQL_PASSWORD_SET, 2, (const char *[]){uid, encoded}) ||
         !db_do_or_reply(r, SQL_SESSIONS_REVOKE_OTHERS, 2, (const char *[]){uid, r->session_id}) ||
         !db_commit_or_reply(r))
         return;

@@ -68,8 +68,18 @@ const db_stmt auth_sql[SQL__MAX] = {
         "INSERT INTO auth.users (phone) VALUES ($1)"
         " ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone RETURNING id"},
 
+    /* $2: how the session began, 'code' or 'password'; created_at is its
+     * login time, which refreshes keep. */
     [SQL_SESSION_CREATE] = {"session_create",
-        "INSERT INTO auth.sessions (user_id) VALUES ($1) RETURNING id"},
+        "INSERT INTO auth.sessions (user_id, login_method) VALUES ($1, $2) RETURNING id"},
+
+    /* Whether the session of an access token may set a password without the
+     * current one: it began with a code login under 10 minutes ago, and it
+     * has not ended. */
+    [SQL_SESSION_REAUTH] = {"session_reauth",
+        "SELECT revoked_at IS NOT NULL AS revoked,"
+        "       login_method IS NOT DISTINCT FROM 'code' AND created_at > now() - interval '10 minutes' AS fresh_code"
+        " FROM auth.sessions WHERE id = $1 AND user_id = $2"},
 
     [SQL_REFRESH_INSERT] = {"refresh_insert",
         "INSERT INTO auth.refresh_tokens (token_hash, session_id, expires_at)"
@@ -129,7 +139,12 @@ const db_stmt auth_sql[SQL__MAX] = {
     [SQL_USER_FOR_PASSWORD] = {"user_for_password",
         "SELECT id, password_hash FROM auth.users WHERE phone = $1 FOR SHARE"},
 
-    /* A new password ends every lock of the phone. */
+    /* The caller's phone and password, to check a current_password. */
+    [SQL_USER_PASSWORD_BY_ID] = {"user_password_by_id",
+        "SELECT phone, password_hash FROM auth.users WHERE id = $1"},
+
+    /* A new password ends every lock of the phone (whose counter row the
+     * caller holds already: one lock order). */
     [SQL_PASSWORD_SET] = {"password_set",
         "WITH u AS (UPDATE auth.users SET password_hash = $2 WHERE id = $1 RETURNING phone)"
         " DELETE FROM auth.password_attempts WHERE phone = (SELECT phone FROM u)"},

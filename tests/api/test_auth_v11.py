@@ -94,6 +94,133 @@ def test_locked_phone_can_still_log_in_with_a_code_and_set_a_new_password():
     json_ok(_password_login(s["phone"], "a brand new password"), 200, "the new password ends the lock")
 
 
+# ================================================================ item 4: reauthentication
+
+def test_password_change_with_access_token_of_old_sms_login_is_403_reauthentication_required():
+    s = _account_with_password()
+    c = Client()
+    _age_session(s["access_token"])
+    r = c.put(PASSWORD, {"password": "attacker-chosen-pw"}, token=s["access_token"])
+    body = problem(r, 403, "reauthentication_required", "replace without current_password, old SMS login")
+    eq(body["title"], "Reauthentication required", "title")
+    json_ok(_password_login(s["phone"], PW), 200, "the old password still works")
+    problem(_password_login(s["phone"], "attacker-chosen-pw"), 401, "unauthorized", "the new one was not set")
+
+
+def test_first_password_with_access_token_of_old_sms_login_is_403_reauthentication_required():
+    c = Client()
+    s = login(c)
+    _age_session(s["access_token"])
+    problem(c.put(PASSWORD, {"password": "attacker-chosen-pw"}, token=s["access_token"]), 403,
+            "reauthentication_required", "first password, SMS login 11 minutes ago")
+    eq(psql("SELECT password_hash IS NULL FROM auth.users WHERE id = %d" % s["user"]["id"]), "t", "no password set")
+
+
+def test_sms_login_of_nine_minutes_ago_may_still_set_password():
+    c = Client()
+    s = login(c)
+    _age_session(s["access_token"], 9)
+    status(c.put(PASSWORD, {"password": PW}, token=s["access_token"]), 204, "SMS login 9 minutes ago")
+
+
+def test_password_login_session_cannot_set_password_without_current_password():
+    s = _account_with_password()
+    c = Client()
+    pw_session = json_ok(_password_login(s["phone"], PW, c), 200, "password login")
+    problem(c.put(PASSWORD, {"password": "attacker-chosen-pw"}, token=pw_session["access_token"]), 403,
+            "reauthentication_required", "fresh password-login session, no current_password")
+    json_ok(_password_login(s["phone"], PW), 200, "the old password still works")
+
+
+def test_wrong_current_password_is_401_invalid_password_and_right_one_changes_it():
+    s = _account_with_password()
+    c = Client()
+    tok = json_ok(_password_login(s["phone"], PW, c), 200, "password login")["access_token"]
+    r = c.put(PASSWORD, {"password": "the next password", "current_password": PW + "x"}, token=tok)
+    body = problem(r, 401, "invalid_password", "wrong current_password")
+    eq(body["title"], "Invalid password", "title")
+    eq(r.header("WWW-Authenticate"), "Bearer", "401 carries WWW-Authenticate")
+    json_ok(_password_login(s["phone"], PW), 200, "the password is unchanged after a wrong current_password")
+    r = c.put(PASSWORD, {"password": "the next password", "current_password": PW}, token=tok)
+    status(r, 204, "right current_password")
+    eq(r.body, b"", "204 has no body")
+    problem(_password_login(s["phone"], PW), 401, "unauthorized", "the old password no longer works")
+    json_ok(_password_login(s["phone"], "the next password"), 200, "the new password works")
+
+
+def test_current_password_also_works_with_old_sms_login():
+    s = _account_with_password()
+    c = Client()
+    _age_session(s["access_token"])
+    status(c.put(PASSWORD, {"password": "the next password", "current_password": PW}, token=s["access_token"]),
+           204, "old SMS session plus the right current_password")
+    json_ok(_password_login(s["phone"], "the next password"), 200, "the new password works")
+
+
+def test_wrong_current_passwords_count_toward_the_phone_lock():
+    s = _account_with_password()
+    c = Client()
+    tok = json_ok(_password_login(s["phone"], PW, c), 200, "password login")["access_token"]
+    for i in range(5):
+        problem(c.put(PASSWORD, {"password": "the next password", "current_password": "guess-%d-pw" % i},
+                      token=tok), 401, "invalid_password", "guess #%d" % (i + 1))
+    r = c.put(PASSWORD, {"password": "the next password", "current_password": PW}, token=tok)
+    problem(r, 429, "rate_limited", "6th try, even the right current_password")
+    retry_after(r, 890, 900)
+    problem(_password_login(s["phone"], PW), 429, "rate_limited", "password logins of the phone are locked too")
+
+
+def test_refreshed_token_of_fresh_sms_login_may_set_password():
+    c = Client()
+    s = login(c)
+    pair = json_ok(refresh(c, s["refresh_token"]), 200, "refresh")
+    eq(_sid(pair["access_token"]), _sid(s["access_token"]), "the refreshed token keeps its session")
+    status(c.put(PASSWORD, {"password": PW}, token=pair["access_token"]), 204, "refreshed token, fresh SMS login")
+    json_ok(_password_login(s["phone"], PW), 200, "the password works")
+
+
+def test_refreshed_token_keeps_the_login_time_of_its_sms_login():
+    c = Client()
+    s = login(c)
+    _age_session(s["access_token"])
+    pair = json_ok(refresh(c, s["refresh_token"]), 200, "refresh of an 11-minute-old SMS session")
+    problem(c.put(PASSWORD, {"password": PW}, token=pair["access_token"]), 403, "reauthentication_required",
+            "a refresh does not make the session a fresh login")
+
+
+def test_signed_token_claiming_a_fresh_sms_login_does_not_replace_the_session_login_time():
+    s = _account_with_password()
+    _age_session(s["access_token"])
+    now = int(time.time())
+    claims = dict(good_claims(s["access_token"]), auth_time=now, amr=["sms"], login_method="code", iat=now)
+    eq((claims["iss"], claims["aud"]), (JWT_ISS, JWT_AUD), "claims")
+    tok = forge({"alg": "ES256", "typ": "JWT", "kid": jwt_parts(s["access_token"])[0]["kid"]}, claims)
+    c = Client()
+    json_ok(me(c, tok), 200, "the re-signed token is valid")
+    problem(c.put(PASSWORD, {"password": "attacker-chosen-pw"}, token=tok), 403, "reauthentication_required",
+            "login time claims in the token are not what counts")
+
+
+def test_ended_session_cannot_set_password():
+    c = Client()
+    s = login(c)
+    status(c.delete("/auth/sessions/current", token=s["access_token"]), 204, "log out")
+    problem(c.put(PASSWORD, {"password": PW}, token=s["access_token"]), 401, "unauthorized",
+            "the access token of an ended session")
+    eq(psql("SELECT password_hash IS NULL FROM auth.users WHERE id = %d" % s["user"]["id"]), "t", "no password set")
+
+
+def test_current_password_is_validated():
+    c = Client()
+    tok = login(c)["access_token"]
+    r = c.put(PASSWORD, {"password": PW, "current_password": 12345678}, token=tok)
+    body = problem(r, 422, "validation_failed")
+    ok(("current_password", "invalid_type") in [(e["field"], e["code"]) for e in body["errors"]], "%r" % body)
+    r = c.put(PASSWORD, {"password": PW, "current_password": ""}, token=tok)
+    body = problem(r, 422, "validation_failed")
+    ok(("current_password", "too_short") in [(e["field"], e["code"]) for e in body["errors"]], "%r" % body)
+
+
 # ================================================================ item 5: per-address login limit
 
 def _attempt_rows(phone):
