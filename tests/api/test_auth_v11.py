@@ -289,3 +289,24 @@ def test_validation_errors_do_not_count_toward_the_login_limit():
         problem(c.post(SESSIONS, {"phone": "12345"}), 422, "validation_failed", "invalid body #%d" % (i + 1))
     problem(c.post(SESSIONS, {"phone": new_phone(), "password": "wrong-password"}), 401, "unauthorized",
             "the first real login from the address")
+
+
+# ================================================================ item 1 (auth): registered vs unregistered
+
+def test_wrong_code_answers_are_identical_for_phone_with_and_without_account():
+    known = login(Client())["phone"]
+    unknown = new_phone()
+    codes = {p: send_code(Client(), p) for p in (known, unknown)}
+    for i in range(5):
+        answers = [Client().post(SESSIONS, {"phone": p, "code": "%06d" % ((int(codes[p]) + 1 + i) % 1000000)})
+                   for p in (known, unknown)]
+        _same_answer(answers[0], answers[1], "wrong code #%d, known vs unknown phone" % (i + 1))
+    eq(answers[0].json()["code"], "too_many_attempts", "5th wrong code")
+
+
+def test_code_login_without_a_code_answers_identically_for_phone_with_and_without_account():
+    known = login(Client())["phone"]
+    a = Client().post(SESSIONS, {"phone": known, "code": "123456"})
+    b = Client().post(SESSIONS, {"phone": new_phone(), "code": "123456"})
+    problem(a, 401, "invalid_code")
+    _same_answer(a, b, "used code of a known phone vs no code of an unknown phone")
