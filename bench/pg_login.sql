@@ -39,6 +39,8 @@ SELECT pg_advisory_xact_lock(2, hashtext(:kind_login || ' ' || coalesce(:addr, '
 SELECT ceil(extract(epoch FROM at + make_interval(secs => :minute::int) - now()))::int AS wait FROM auth.address_hits WHERE kind = :kind_login AND client_addr = :addr::inet   AND at > now() - make_interval(secs => :minute::int) ORDER BY at DESC OFFSET :per_minute::int - 1 LIMIT 1;
 -- @stmt auth address_hit :kind_login :addr
 WITH gone AS (DELETE FROM auth.address_hits WHERE kind = :kind_login AND at < now() - interval '2 hours') INSERT INTO auth.address_hits (kind, client_addr) VALUES (:kind_login, :addr::inet);
+-- @stmt auth async_commit
+SELECT set_config('synchronous_commit', 'off', true);
 COMMIT;
 BEGIN;
 -- @stmt auth code_for_update :phone

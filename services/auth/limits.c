@@ -120,8 +120,8 @@ void rate_limited_reply(req_t *r, long long wait, const char *detail)
     reply_error(r, ERR_RATE_LIMITED, detail);
 }
 
-/* Counted in its own transaction, committed before the login starts: a
- * login that fails still counts. */
+/* Counted in its own transaction, committed (without waiting for the disk)
+ * before the login starts: a login that fails still counts. */
 bool login_admitted_or_reply(req_t *r)
 {
     static const char detail[] = "too many logins from this address; see Retry-After";
@@ -137,5 +137,6 @@ bool login_admitted_or_reply(req_t *r)
         rate_limited_reply(r, wait, detail);
         return false;
     }
-    return address_hit_or_reply(r, "login") && db_commit_or_reply(r);
+    return address_hit_or_reply(r, "login") && db_do_or_reply(r, SQL_ASYNC_COMMIT, 0, NULL) &&
+           db_commit_or_reply(r);
 }

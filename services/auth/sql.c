@@ -32,6 +32,10 @@ const db_stmt auth_sql[SQL__MAX] = {
         "   AND at > now() - make_interval(secs => $4::int)"
         " ORDER BY at DESC OFFSET $3::int - 1 LIMIT 1"},
 
+    /* For the login limit's own transaction: its commit need not wait for
+     * the disk (a crash loses at most the last moment's counts). */
+    [SQL_ASYNC_COMMIT] = {"async_commit", "SELECT set_config('synchronous_commit', 'off', true)"},
+
     /* Counts an admitted request and drops this kind's rows older than any
      * window (amortized). */
     [SQL_ADDRESS_HIT] = {"address_hit",
