@@ -1,8 +1,18 @@
--- wrk: GET /api/v1/volunteers/me with a random one of the access tokens
--- prepared by bench/run.sh (through the real login; the file given after --).
+-- wrk: GET of the URL's path (/api/v1/volunteers/me, /api/v1/auth/me) with a
+-- random one of the access tokens prepared by bench/run.sh (through the real
+-- login; the file given after --). $BENCH_DELAY_MS (default 0): each
+-- connection waits that long between its requests (a set rate rather than
+-- as fast as the server answers).
 dofile("bench/wrk_common.lua")
 
 local tokens
+local pause = tonumber(os.getenv("BENCH_DELAY_MS")) or 0
+
+if pause > 0 then -- defined only then: wrk schedules every request through a timer when it exists
+   function delay()
+      return pause
+   end
+end
 
 function init(args)
    bench_seed()
@@ -10,6 +20,6 @@ function init(args)
 end
 
 function request()
-   return wrk.format("GET", "/api/v1/volunteers/me",
+   return wrk.format("GET", nil,
                      { ["Authorization"] = "Bearer " .. tokens[math.random(#tokens)] })
 end

@@ -299,6 +299,44 @@ if tok:
     w("Token preparation (the same driver, before the token runs): %s logins in %s s." % (tok["tokens"], tok["seconds"]))
 w("")
 
+# ---------------------------------------------------------------- login flood
+flood_lim, flood_nolim = load("login-flood.json"), load("login-flood-nolimit.json")
+if flood_lim or flood_nolim:
+    w("## Login flood from one address (API.md v1.1)")
+    w("")
+    w("`bench/login_flood.sh`: GET /auth/me from %s connections, each waiting %s ms between requests (a load the "
+      "machine serves without queueing), alone and while one client address (127.0.0.1) floods POST /auth/sessions "
+      "with password logins (random phones, wrong password) from %s connections: paced (each waiting %s ms, about "
+      "1000 logins/s) and as fast as answered (unpaced). The flood starts 5 s before the measured run, so its first "
+      "logins within the limit are already served. First with the limit raised as for the runs above (as before "
+      "`LOGIN_PER_ADDRESS_PER_MINUTE` existed), then with the services restarted at its default (30). Target: "
+      "the paced flood leaves /auth/me's p99 within 2x of its p99 alone." % (
+          (flood_lim or flood_nolim)["me_connections"], (flood_lim or flood_nolim)["me_delay_ms"],
+          (flood_lim or flood_nolim)["paced"]["flood_connections"],
+          (flood_lim or flood_nolim)["paced"]["flood_delay_ms"]))
+    w("")
+    w("| limit | flood | flood req/s | flood answers | /auth/me p50 alone → during | p99 alone → during | p99 ratio | target | met |")
+    w("|---|---|---:|---|---|---|---:|---|---|")
+    for label, f in (("raised (before)", flood_nolim), ("30 / min (default)", flood_lim)):
+        if not f:
+            continue
+        for mode in ("paced", "unpaced"):
+            m = f[mode]
+            errs = sum(m["me_during"]["errors"].values())
+            w("| %s | %s | %s | %s | %s → %s | %s → %s%s | %s | %s | %s |" % (
+                label, mode, f0(m["flood"]["requests_per_s"]),
+                ", ".join("%s: %s" % (k, f0(v)) for k, v in sorted(m["flood"]["counts"].items())) or "—",
+                ms(f["me_alone"]["p50_ms"]), ms(m["me_during"]["p50_ms"]),
+                ms(f["me_alone"]["p99_ms"]), ms(m["me_during"]["p99_ms"]),
+                " (%d errors)" % errs if errs else "", f2(m["p99_ratio"]),
+                "≤ 2x" if mode == "paced" and f is flood_lim else "— (measured)",
+                ok(m["within_2x"]) if mode == "paced" and f is flood_lim else "—"))
+    w("")
+    w("`401 unauthorized` answers reached the argon2id verify; `429 rate_limited` ones were refused before any hash. "
+      "On a small shared machine these ratios move with everything else running on it (load average in the CPU "
+      "table's runs, and in `var/bench/results/`).")
+    w("")
+
 # ---------------------------------------------------------------- RSS
 w("## Memory (VmRSS after each run; peak = VmHWM)")
 w("")

@@ -17,6 +17,10 @@
 enum auth_sql {
     SQL_SMS_LOCK,
     SQL_SMS_LIMITS,
+    SQL_ADDRESS_LOCK,
+    SQL_ADDRESS_WAIT,
+    SQL_ADDRESS_HIT,
+    SQL_ASYNC_COMMIT,
     SQL_SMS_CODE_UPSERT,
     SQL_SMS_SEND_LOG,
     SQL_CODE_FOR_UPDATE,
@@ -24,15 +28,18 @@ enum auth_sql {
     SQL_CODE_USE,
     SQL_USER_UPSERT,
     SQL_SESSION_CREATE,
+    SQL_SESSION_REAUTH,
     SQL_REFRESH_INSERT,
     SQL_REFRESH_FOR_UPDATE,
     SQL_REFRESH_MARK_USED,
     SQL_SESSION_REVOKE,
     SQL_SESSIONS_REVOKE_OTHERS,
     SQL_ME,
+    SQL_ATTEMPTS_LOCK,
+    SQL_ATTEMPTS_FAILED,
+    SQL_ATTEMPTS_CLEAR,
     SQL_USER_FOR_PASSWORD,
-    SQL_PASSWORD_FAILED,
-    SQL_PASSWORD_OK,
+    SQL_USER_PASSWORD_BY_ID,
     SQL_PASSWORD_SET,
     SQL__MAX
 };
@@ -41,6 +48,7 @@ extern const db_stmt auth_sql[SQL__MAX];
 typedef struct {
     sms_sender *sms;
     long resend_seconds, per_phone_per_day, per_address_per_hour;
+    long login_per_address_per_minute;
     unsigned char code_key[32]; /* HMAC key for stored SMS codes */
     char *private_pem;
     size_t private_len;
@@ -59,6 +67,20 @@ void refresh_token_hash(const char *token, char out[65]);
 int auth_passwords_init(void);
 /* The caller as GET /auth/me shows it, or NULL after replying an error. */
 json_t *me_json_or_reply(req_t *r, long long user_id);
+
+/* limits.c: per-client-address limits (kind "sms" or "login"). The wait
+ * (seconds) of a refusal this process remembers, 0 when none. */
+long long address_remembered_wait(const req_t *r, const char *kind);
+/* Inside the caller's transaction: locks the address for the kind and sets
+ * *wait to the seconds until the window has room (0: room now). */
+bool address_wait_or_reply(req_t *r, const char *kind, long per_window, int window_seconds, long long *wait);
+/* Counts one admitted request of the kind, inside the caller's transaction. */
+bool address_hit_or_reply(req_t *r, const char *kind);
+/* 429 rate_limited with Retry-After: wait. */
+void rate_limited_reply(req_t *r, long long wait, const char *detail);
+/* LOGIN_PER_ADDRESS_PER_MINUTE, before any hash: counts the login and
+ * answers true, or answers 429 (or 503) itself. */
+bool login_admitted_or_reply(req_t *r);
 
 /* handlers */
 void h_sms_codes_create(req_t *r);

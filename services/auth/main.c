@@ -103,6 +103,7 @@ static int auth_init(const stvs_config *cfg)
     if (config_int("SMS_RESEND_SECONDS", 60, 1, 3600, &auth.resend_seconds) ||
         config_int("SMS_PER_PHONE_PER_DAY", 10, 1, 1000000, &auth.per_phone_per_day) ||
         config_int("SMS_PER_ADDRESS_PER_HOUR", 30, 1, 1000000000, &auth.per_address_per_hour) ||
+        config_int("LOGIN_PER_ADDRESS_PER_MINUTE", 30, 1, 1000000000, &auth.login_per_address_per_minute) ||
         crypto_derive_key(cfg->data_key, "stvs/auth/sms-code/v1", auth.code_key) || load_private_key() ||
         make_sms_sender() || auth_passwords_init())
         return -1;

@@ -34,8 +34,9 @@ static const field_spec login_fields[] = {
     {"password", F_STRING, 0, 1, 128, offsetof(login_body, password), NULL, NULL},
 };
 
-/* Creates the account on first use, a session, and answers the tokens. */
-static void start_session(req_t *r, const char *phone)
+/* Creates the account on first use, a session that remembers how it began
+ * ("code" or "password"), and answers the tokens. */
+static void start_session(req_t *r, const char *phone, const char *method)
 {
     PGresult *res = db_query_or_reply(r, SQL_USER_UPSERT, 1, (const char *[]){phone});
     if (!res)
@@ -43,7 +44,11 @@ static void start_session(req_t *r, const char *phone)
     long long user_id = db_int(res, 0, "id");
     PQclear(res);
     const char *uid = id_str(r, user_id);
-    res = db_query_or_reply(r, SQL_SESSION_CREATE, 1, (const char *[]){uid});
+    if (!uid) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
+    res = db_query_or_reply(r, SQL_SESSION_CREATE, 2, (const char *[]){uid, method});
     if (!res)
         return;
     long long session_id = db_int(res, 0, "id");
@@ -69,10 +74,14 @@ static void login_with_code(req_t *r, const login_body *b)
     }
     if (right) {
         if (db_do_or_reply(r, SQL_CODE_USE, 1, (const char *[]){b->phone}))
-            start_session(r, b->phone);
+            start_session(r, b->phone, "code");
         return;
     }
     const char *tries = arena_printf(&r->arena, "%d", SMS_WRONG_TRIES);
+    if (!tries) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
     res = db_query_or_reply(r, SQL_CODE_WRONG, 2, (const char *[]){b->phone, tries});
     if (!res)
         return;
@@ -101,42 +110,77 @@ static int hash_password(const char *password, char *out, size_t outlen)
 
 int auth_passwords_init(void) { return hash_password("not a real password", dummy_hash, sizeof dummy_hash); }
 
-/* 200, 401 unauthorized, 429 while locked after repeated failures. */
+/* A problem whose code is the auth service's own (API.md v1.1: 401
+ * invalid_password, 403 reauthentication_required), shaped as
+ * common/http.c shapes every other. */
+static void reply_auth_problem(req_t *r, int status, const char *code, const char *title, const char *detail)
+{
+    reply_json(r, status, json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "about:blank", "title", title, "status",
+                                    status, "code", code, "detail", detail));
+    r->content_type_out = "application/problem+json";
+    if (status == 401)
+        reply_header(r, "WWW-Authenticate", "Bearer");
+}
+
+/* Whether a password matches the stored hash; with none stored, a dummy is
+ * verified instead, so that the answer takes as long either way. */
+static bool password_matches(const char *stored, const char *password)
+{
+    int rc = argon2id_verify(stored ? stored : dummy_hash, password, strlen(password));
+    return stored && rc == ARGON2_OK;
+}
+
+/* Takes the phone's attempt counter (in the caller's transaction) and
+ * answers 429 while it is locked. True: go on and check the password. */
+static bool attempts_open_or_reply(req_t *r, const char *phone)
+{
+    PGresult *res = db_query_or_reply(r, SQL_ATTEMPTS_LOCK, 1, (const char *[]){phone});
+    if (!res)
+        return false;
+    long long locked_for = db_int(res, 0, "locked_for");
+    PQclear(res);
+    if (locked_for > 0) {
+        rate_limited_reply(r, locked_for, "too many wrong passwords; try again later");
+        return false;
+    }
+    return true;
+}
+
+/* Counts a wrong password for the phone and commits it. */
+static bool attempt_failed_or_reply(req_t *r, const char *phone)
+{
+    const char *tries = arena_printf(&r->arena, "%d", PASSWORD_TRIES);
+    const char *lock = arena_printf(&r->arena, "%d", PASSWORD_LOCK_SECONDS);
+    if (!tries || !lock) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return false;
+    }
+    return db_do_or_reply(r, SQL_ATTEMPTS_FAILED, 3, (const char *[]){phone, tries, lock}) && db_commit_or_reply(r);
+}
+
+/* 200, 401 unauthorized, 429 while locked after repeated failures. Known and
+ * unknown phones, with or without a password, take the same path: the same
+ * counter, the same hash work, the same answers. */
 static void login_with_password(req_t *r, const login_body *b)
 {
-    if (!db_begin_or_reply(r))
+    if (!db_begin_or_reply(r) || !attempts_open_or_reply(r, b->phone))
         return;
     PGresult *res = db_query_or_reply(r, SQL_USER_FOR_PASSWORD, 1, (const char *[]){b->phone});
     if (!res)
         return;
-    bool exists = PQntuples(res) == 1;
-    long long user_id = exists ? db_int(res, 0, "id") : 0;
-    long long locked_for = exists ? db_int(res, 0, "locked_for") : 0;
-    const char *stored = exists ? db_str(res, 0, "password_hash") : NULL;
-    if (locked_for > 0) {
-        PQclear(res);
-        reply_header(r, "Retry-After", arena_printf(&r->arena, "%lld", locked_for));
-        reply_error(r, ERR_RATE_LIMITED, "too many wrong passwords; try again later");
-        return;
-    }
-    bool ok = argon2id_verify(stored ? stored : dummy_hash, b->password, strlen(b->password)) == ARGON2_OK && stored;
+    bool ok = password_matches(PQntuples(res) == 1 ? db_str(res, 0, "password_hash") : NULL, b->password);
     PQclear(res);
-    const char *uid = id_str(r, user_id);
     if (ok) {
-        if (db_do_or_reply(r, SQL_PASSWORD_OK, 1, (const char *[]){uid}))
-            start_session(r, b->phone);
+        if (db_do_or_reply(r, SQL_ATTEMPTS_CLEAR, 1, (const char *[]){b->phone}))
+            start_session(r, b->phone, "password");
         return;
     }
-    if (exists) {
-        const char *tries = arena_printf(&r->arena, "%d", PASSWORD_TRIES);
-        const char *lock = arena_printf(&r->arena, "%d", PASSWORD_LOCK_SECONDS);
-        if (!db_do_or_reply(r, SQL_PASSWORD_FAILED, 3, (const char *[]){uid, tries, lock}) || !db_commit_or_reply(r))
-            return;
-    }
-    reply_error(r, ERR_UNAUTHORIZED, "wrong phone or password");
+    if (attempt_failed_or_reply(r, b->phone))
+        reply_error(r, ERR_UNAUTHORIZED, "wrong phone or password");
 }
 
-/* POST /auth/sessions: 200, 400, 401, 413, 415, 422, 429, 503. */
+/* POST /auth/sessions: 200, 400, 401, 413, 415, 422, 429, 503. The
+ * per-address limit comes before any hash is computed. */
 void h_sessions_create(req_t *r)
 {
     login_body b = {0};
@@ -148,7 +192,7 @@ void h_sessions_create(req_t *r)
         field_error(r, "password", "exclusive", "send either code or password, not both");
     else if (!has_code && !has_password)
         field_error(r, "code", "required", "code (or password) is required");
-    if (fields_failed_reply(r))
+    if (fields_failed_reply(r) || !login_admitted_or_reply(r))
         return;
     if (b.code)
         login_with_code(r, &b);
@@ -218,26 +262,95 @@ void h_me(req_t *r)
 }
 
 typedef struct {
-    const char *password;
+    const char *password, *current_password;
 } password_body;
 
 static const field_spec password_fields[] = {
     {"password", F_STRING, FIELD_REQUIRED, 8, 128, offsetof(password_body, password), NULL, NULL},
+    {"current_password", F_STRING, 0, 1, 128, offsetof(password_body, current_password), NULL, NULL},
 };
 
-/* PUT /auth/password: 204, 401, 422. Every other session of the user ends. */
+/* The caller's session: 401 when it has ended (logged out, or ended by a
+ * password change elsewhere); *fresh_code when it began with a code login
+ * under 10 minutes ago (refreshed tokens keep their session's login). */
+static bool session_or_reply(req_t *r, const char *uid, bool *fresh_code)
+{
+    PGresult *res = db_query_or_reply(r, SQL_SESSION_REAUTH, 2, (const char *[]){r->session_id, uid});
+    if (!res)
+        return false;
+    bool live = PQntuples(res) == 1 && !db_bool(res, 0, "revoked");
+    *fresh_code = live && db_bool(res, 0, "fresh_code");
+    PQclear(res);
+    if (!live)
+        reply_error(r, ERR_UNAUTHORIZED, "the session has ended");
+    return live;
+}
+
+/* In the caller's transaction: takes the phone's attempt counter (the order
+ * every password transaction takes its rows in: the counter, then the
+ * account) and, when current is given, checks it as a password login would:
+ * 429 while the phone is locked, 401 invalid_password (the failure
+ * committed). A fresh code login passes a lock: it is the way back for a
+ * forgotten password. */
+static bool password_change_allowed_or_reply(req_t *r, const char *uid, const char *current)
+{
+    PGresult *res = db_query_or_reply(r, SQL_USER_PASSWORD_BY_ID, 1, (const char *[]){uid});
+    if (!res)
+        return false;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        reply_error(r, ERR_UNAUTHORIZED, "the account no longer exists");
+        return false;
+    }
+    bool has_password = !db_isnull(res, 0, "password_hash");
+    const char *phone = arena_printf(&r->arena, "%s", db_str(res, 0, "phone"));
+    const char *stored = has_password ? arena_printf(&r->arena, "%s", db_str(res, 0, "password_hash")) : NULL;
+    PQclear(res);
+    if (!phone || (has_password && !stored)) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return false;
+    }
+    if (!current) /* the caller checked the session: take the counter's row, then go on */
+        return db_do_or_reply(r, SQL_ATTEMPTS_LOCK, 1, (const char *[]){phone});
+    if (!attempts_open_or_reply(r, phone))
+        return false;
+    if (password_matches(stored, current))
+        return true;
+    if (attempt_failed_or_reply(r, phone))
+        reply_auth_problem(r, 401, "invalid_password", "Invalid password", "the current password is wrong");
+    return false;
+}
+
+/* PUT /auth/password: 204, 400, 401 (invalid_password), 403
+ * (reauthentication_required), 413, 415, 422, 429, 503. Needs the current
+ * password, or a session that began with a code login under 10 minutes ago:
+ * an access token alone never sets or replaces a password. Every other
+ * session of the user ends. */
 void h_password_put(req_t *r)
 {
     password_body b = {0};
     char encoded[128];
-    if (!body_parse_or_reply(r, password_fields, 1, &b))
+    bool fresh_code;
+    if (!body_parse_or_reply(r, password_fields, sizeof password_fields / sizeof *password_fields, &b))
         return;
+    const char *uid = id_str(r, r->user_id);
+    if (!uid) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
+    if (!session_or_reply(r, uid, &fresh_code))
+        return;
+    if (!b.current_password && !fresh_code) {
+        reply_auth_problem(r, 403, "reauthentication_required", "Reauthentication required",
+                           "send current_password, or log in with an SMS code and set the password within 10 minutes");
+        return;
+    }
     if (hash_password(b.password, encoded, sizeof encoded)) {
         reply_error(r, ERR_INTERNAL, NULL);
         return;
     }
-    const char *uid = id_str(r, r->user_id);
-    if (!db_begin_or_reply(r) || !db_do_or_reply(r, SQL_PASSWORD_SET, 2, (const char *[]){uid, encoded}) ||
+    if (!db_begin_or_reply(r) || !password_change_allowed_or_reply(r, uid, b.current_password) ||
+        !db_do_or_reply(r, SQL_PASSWORD_SET, 2, (const char *[]){uid, encoded}) ||
         !db_do_or_reply(r, SQL_SESSIONS_REVOKE_OTHERS, 2, (const char *[]){uid, r->session_id}) ||
         !db_commit_or_reply(r))
         return;

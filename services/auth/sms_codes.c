@@ -37,21 +37,18 @@ bool sms_code_matches(const char *phone, const char *code, const char *stored_he
     return strlen(stored_hex) == 64 && crypto_equal(want, stored_hex, 64);
 }
 
-/* Replies 429 when a limit is reached; the longest wait wins. */
-static bool limited_reply(req_t *r, const PGresult *res)
+/* The longest wait of the phone's limits (cooldown, per day) and of the
+ * address's; 0 when none is reached. */
+static long long phone_wait(const PGresult *res)
 {
-    static const char *const cols[] = {"cooldown_wait", "phone_wait", "address_wait"};
+    static const char *const cols[] = {"cooldown_wait", "phone_wait"};
     long long wait = 0;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 2; i++) {
         long long w = db_int(res, 0, cols[i]);
         if (w > wait)
             wait = w;
     }
-    if (wait <= 0)
-        return false;
-    reply_header(r, "Retry-After", arena_printf(&r->arena, "%lld", wait));
-    reply_error(r, ERR_RATE_LIMITED, "too many codes requested; see Retry-After");
-    return true;
+    return wait;
 }
 
 /* 202, 400, 413, 415, 422, 429, 503. The answer never says whether the phone
@@ -59,32 +56,52 @@ static bool limited_reply(req_t *r, const PGresult *res)
  * provider accepted the message: a failed send rolls everything back. */
 void h_sms_codes_create(req_t *r)
 {
+    static const char limited[] = "too many codes requested; see Retry-After";
     sms_body b = {0};
     char code[7], hash[65], err[128];
     if (!body_parse_or_reply(r, sms_fields, sizeof sms_fields / sizeof *sms_fields, &b))
         return;
     if (!b.purpose)
         b.purpose = "login";
+    long long wait = address_remembered_wait(r, "sms"), addr_wait = 0;
+    if (wait > 0) {
+        rate_limited_reply(r, wait, limited);
+        return;
+    }
+    const char *resend = arena_printf(&r->arena, "%ld", auth.resend_seconds);
+    const char *per_day = arena_printf(&r->arena, "%ld", auth.per_phone_per_day);
+    const char *ttl = arena_printf(&r->arena, "%d", SMS_CODE_TTL);
+    if (!resend || !per_day || !ttl) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
+
+    /* the address first, then the phone: one order for every transaction */
+    if (!db_begin_or_reply(r) || !address_wait_or_reply(r, "sms", auth.per_address_per_hour, 3600, &addr_wait) ||
+        !db_do_or_reply(r, SQL_SMS_LOCK, 1, (const char *[]){b.phone}))
+        return;
+    PGresult *res = db_query_or_reply(r, SQL_SMS_LIMITS, 3, (const char *[]){b.phone, resend, per_day});
+    if (!res)
+        return;
+    wait = phone_wait(res);
+    PQclear(res);
+    if (addr_wait > wait)
+        wait = addr_wait;
+    if (wait > 0) {
+        rate_limited_reply(r, wait, limited);
+        return;
+    }
     if (crypto_random_digits(code, 6) || code_hash(b.phone, b.purpose, code, hash)) {
+        explicit_bzero(code, sizeof code);
         reply_error(r, ERR_INTERNAL, NULL);
         return;
     }
     const char *addr = r->remote_addr;
-    const char *resend = arena_printf(&r->arena, "%ld", auth.resend_seconds);
-    const char *per_day = arena_printf(&r->arena, "%ld", auth.per_phone_per_day);
-    const char *per_hour = arena_printf(&r->arena, "%ld", auth.per_address_per_hour);
-    const char *ttl = arena_printf(&r->arena, "%d", SMS_CODE_TTL);
-
-    if (!db_begin_or_reply(r) || !db_do_or_reply(r, SQL_SMS_LOCK, 2, (const char *[]){b.phone, addr}))
+    if (!db_do_or_reply(r, SQL_SMS_CODE_UPSERT, 4, (const char *[]){b.phone, b.purpose, hash, ttl}) ||
+        !db_do_or_reply(r, SQL_SMS_SEND_LOG, 2, (const char *[]){b.phone, addr}) || !address_hit_or_reply(r, "sms")) {
+        explicit_bzero(code, sizeof code);
         return;
-    PGresult *res = db_query_or_reply(r, SQL_SMS_LIMITS, 5, (const char *[]){b.phone, addr, resend, per_day, per_hour});
-    if (!res)
-        return;
-    bool limited = limited_reply(r, res);
-    PQclear(res);
-    if (limited || !db_do_or_reply(r, SQL_SMS_CODE_UPSERT, 4, (const char *[]){b.phone, b.purpose, hash, ttl}) ||
-        !db_do_or_reply(r, SQL_SMS_SEND_LOG, 2, (const char *[]){b.phone, addr}))
-        return;
+    }
     sms_status st = auth.sms->send(auth.sms, b.phone, code, b.purpose, err, sizeof err);
     explicit_bzero(code, sizeof code);
     if (st != SMS_OK) {

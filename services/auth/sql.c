@@ -2,24 +2,45 @@
 #include "auth.h"
 
 const db_stmt auth_sql[SQL__MAX] = {
-    /* Serializes concurrent sends for one phone and one client address, so
-     * the limits below cannot be raced past. */
-    [SQL_SMS_LOCK] = {"sms_lock",
-        "SELECT pg_advisory_xact_lock(1, hashtext($1)), pg_advisory_xact_lock(2, hashtext(coalesce($2, '')))"},
+    /* Serializes concurrent sends for one phone, so the limits below cannot
+     * be raced past (the address is serialized by SQL_ADDRESS_LOCK, taken
+     * first). */
+    [SQL_SMS_LOCK] = {"sms_lock", "SELECT pg_advisory_xact_lock(1, hashtext($1))"},
 
     /* Seconds to wait for each limit, NULL when not reached: the cooldown
      * since the newest send, and the time until the N-th newest send of the
-     * window ages out (it exists only when N sends are in the window). */
+     * day ages out (it exists only when N sends are in the window). */
     [SQL_SMS_LIMITS] = {"sms_limits",
-        "WITH p AS (SELECT sent_at FROM auth.sms_sends WHERE phone = $1 AND sent_at > now() - interval '1 day'),"
-        "     a AS (SELECT sent_at FROM auth.sms_sends WHERE client_addr = $2::inet"
-        "           AND sent_at > now() - interval '1 hour')"
-        " SELECT (SELECT ceil(extract(epoch FROM max(sent_at) + make_interval(secs => $3::int) - now()))::int"
+        "WITH p AS (SELECT sent_at FROM auth.sms_sends WHERE phone = $1 AND sent_at > now() - interval '1 day')"
+        " SELECT (SELECT ceil(extract(epoch FROM max(sent_at) + make_interval(secs => $2::int) - now()))::int"
         "           FROM p) AS cooldown_wait,"
         "        (SELECT ceil(extract(epoch FROM sent_at + interval '1 day' - now()))::int"
-        "           FROM p ORDER BY sent_at DESC OFFSET $4::int - 1 LIMIT 1) AS phone_wait,"
-        "        (SELECT ceil(extract(epoch FROM sent_at + interval '1 hour' - now()))::int"
-        "           FROM a ORDER BY sent_at DESC OFFSET $5::int - 1 LIMIT 1) AS address_wait"},
+        "           FROM p ORDER BY sent_at DESC OFFSET $3::int - 1 LIMIT 1) AS phone_wait"},
+
+    /* The per-address limits ($1 the kind, 'sms' or 'login'; $2 nginx's
+     * $remote_addr). The lock serializes one address's requests of a kind
+     * until the transaction ends, so N concurrent requests cannot all see
+     * room for one. */
+    [SQL_ADDRESS_LOCK] = {"address_lock",
+        "SELECT pg_advisory_xact_lock(2, hashtext($1 || ' ' || coalesce($2, '')))"},
+
+    /* Seconds until the $3-th newest admitted request of the $4-second
+     * window ages out: no row while there is room. */
+    [SQL_ADDRESS_WAIT] = {"address_wait",
+        "SELECT ceil(extract(epoch FROM at + make_interval(secs => $4::int) - now()))::int AS wait"
+        " FROM auth.address_hits WHERE kind = $1 AND client_addr = $2::inet"
+        "   AND at > now() - make_interval(secs => $4::int)"
+        " ORDER BY at DESC OFFSET $3::int - 1 LIMIT 1"},
+
+    /* For the login limit's own transaction: its commit need not wait for
+     * the disk (a crash loses at most the last moment's counts). */
+    [SQL_ASYNC_COMMIT] = {"async_commit", "SELECT set_config('synchronous_commit', 'off', true)"},
+
+    /* Counts an admitted request and drops this kind's rows older than any
+     * window (amortized). */
+    [SQL_ADDRESS_HIT] = {"address_hit",
+        "WITH gone AS (DELETE FROM auth.address_hits WHERE kind = $1 AND at < now() - interval '2 hours')"
+        " INSERT INTO auth.address_hits (kind, client_addr) VALUES ($1, $2::inet)"},
 
     /* A new code replaces the old one and resets its tries. */
     [SQL_SMS_CODE_UPSERT] = {"sms_code_upsert",
@@ -51,8 +72,18 @@ const db_stmt auth_sql[SQL__MAX] = {
         "INSERT INTO auth.users (phone) VALUES ($1)"
         " ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone RETURNING id"},
 
+    /* $2: how the session began, 'code' or 'password'; created_at is its
+     * login time, which refreshes keep. */
     [SQL_SESSION_CREATE] = {"session_create",
-        "INSERT INTO auth.sessions (user_id) VALUES ($1) RETURNING id"},
+        "INSERT INTO auth.sessions (user_id, login_method) VALUES ($1, $2) RETURNING id"},
+
+    /* Whether the session of an access token may set a password without the
+     * current one: it began with a code login under 10 minutes ago, and it
+     * has not ended. */
+    [SQL_SESSION_REAUTH] = {"session_reauth",
+        "SELECT revoked_at IS NOT NULL AS revoked,"
+        "       login_method IS NOT DISTINCT FROM 'code' AND created_at > now() - interval '10 minutes' AS fresh_code"
+        " FROM auth.sessions WHERE id = $1 AND user_id = $2"},
 
     [SQL_REFRESH_INSERT] = {"refresh_insert",
         "INSERT INTO auth.refresh_tokens (token_hash, session_id, expires_at)"
@@ -86,23 +117,39 @@ const db_stmt auth_sql[SQL__MAX] = {
         "             FROM auth.platform_admins p WHERE p.user_id = u.id) roles), '[]') AS roles"
         " FROM auth.users u WHERE u.id = $1"},
 
-    [SQL_USER_FOR_PASSWORD] = {"user_for_password",
-        "SELECT id, password_hash,"
-        "       ceil(extract(epoch FROM locked_until - now()))::int AS locked_for"
-        " FROM auth.users WHERE phone = $1 FOR UPDATE"},
+    /* Password attempts are counted per phone, account or not. Taking the
+     * row (created if needed) serializes one phone's attempts; the row of a
+     * phone that is let in goes again (SQL_ATTEMPTS_CLEAR). */
+    [SQL_ATTEMPTS_LOCK] = {"attempts_lock",
+        "INSERT INTO auth.password_attempts AS a (phone) VALUES ($1)"
+        " ON CONFLICT (phone) DO UPDATE SET phone = a.phone"
+        " RETURNING ceil(extract(epoch FROM a.locked_until - now()))::int AS locked_for"},
 
-    /* The PASSWORD_TRIES-th consecutive failure locks the account and starts
-     * counting again. */
-    [SQL_PASSWORD_FAILED] = {"password_failed",
-        "UPDATE auth.users SET"
-        "   locked_until = CASE WHEN failed_logins + 1 >= $2::int"
+    /* The PASSWORD_TRIES-th consecutive failure locks the phone and starts
+     * counting again. Rows idle for a day and not locked go (amortized). */
+    [SQL_ATTEMPTS_FAILED] = {"attempts_failed",
+        "WITH gone AS (DELETE FROM auth.password_attempts WHERE last_failed_at < now() - interval '1 day'"
+        "                AND (locked_until IS NULL OR locked_until < now()) AND phone <> $1)"
+        " UPDATE auth.password_attempts SET"
+        "   locked_until = CASE WHEN failures + 1 >= $2::int"
         "                  THEN now() + make_interval(secs => $3::int) ELSE locked_until END,"
-        "   failed_logins = CASE WHEN failed_logins + 1 >= $2::int THEN 0 ELSE failed_logins + 1 END"
-        " WHERE id = $1"},
+        "   failures = CASE WHEN failures + 1 >= $2::int THEN 0 ELSE failures + 1 END,"
+        "   last_failed_at = now()"
+        " WHERE phone = $1"},
 
-    [SQL_PASSWORD_OK] = {"password_ok",
-        "UPDATE auth.users SET failed_logins = 0, locked_until = NULL WHERE id = $1"},
+    [SQL_ATTEMPTS_CLEAR] = {"attempts_clear", "DELETE FROM auth.password_attempts WHERE phone = $1"},
 
+    /* Shared: a password change waits for the logins checking the old one. */
+    [SQL_USER_FOR_PASSWORD] = {"user_for_password",
+        "SELECT id, password_hash FROM auth.users WHERE phone = $1 FOR SHARE"},
+
+    /* The caller's phone and password, to check a current_password. */
+    [SQL_USER_PASSWORD_BY_ID] = {"user_password_by_id",
+        "SELECT phone, password_hash FROM auth.users WHERE id = $1"},
+
+    /* A new password ends every lock of the phone (whose counter row the
+     * caller holds already: one lock order). */
     [SQL_PASSWORD_SET] = {"password_set",
-        "UPDATE auth.users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1"},
+        "WITH u AS (UPDATE auth.users SET password_hash = $2 WHERE id = $1 RETURNING phone)"
+        " DELETE FROM auth.password_attempts WHERE phone = (SELECT phone FROM u)"},
 };
