@@ -171,6 +171,7 @@ static void dispatch(worker_t *w, req_t *r)
     r->method = param(w, "REQUEST_METHOD");
     r->content_type = param(w, "CONTENT_TYPE");
     r->authorization = param(w, "HTTP_AUTHORIZATION");
+    r->if_match = param(w, "HTTP_IF_MATCH");
     r->remote_addr = param(w, "REMOTE_ADDR");
     if (!r->method)
         r->method = "GET";

@@ -16,6 +16,7 @@ static const err_info errs[ERR__MAX] = {
     [ERR_ACTIVITY_FULL] = {409, "activity_full", "Activity is full"},
     [ERR_SIGNUP_CLOSED] = {409, "signup_closed", "Sign-up is closed"},
     [ERR_ORG_NOT_APPROVED] = {409, "org_not_approved", "Organization not approved"},
+    [ERR_PRECONDITION_FAILED] = {412, "precondition_failed", "Precondition failed"},
     [ERR_PAYLOAD_TOO_LARGE] = {413, "payload_too_large", "Payload too large"},
     [ERR_UNSUPPORTED_MEDIA_TYPE] = {415, "unsupported_media_type", "Unsupported media type"},
     [ERR_RATE_LIMITED] = {429, "rate_limited", "Too many requests"},

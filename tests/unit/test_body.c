@@ -619,6 +619,7 @@ static void test_replies(void)
         {ERR_ACTIVITY_FULL, 409, "activity_full"},
         {ERR_SIGNUP_CLOSED, 409, "signup_closed"},
         {ERR_ORG_NOT_APPROVED, 409, "org_not_approved"},
+        {ERR_PRECONDITION_FAILED, 412, "precondition_failed"},
         {ERR_PAYLOAD_TOO_LARGE, 413, "payload_too_large"},
         {ERR_UNSUPPORTED_MEDIA_TYPE, 415, "unsupported_media_type"},
         {ERR_RATE_LIMITED, 429, "rate_limited"},
