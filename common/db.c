@@ -44,6 +44,17 @@ static void set_status(db_t *db, const PGresult *res)
         db->last = DB_ERROR;
 }
 
+/* Every failed statement is logged with its SQLSTATE (and so its class),
+ * never with values: a 500 or 503 always leaves a trace. Failures a handler
+ * expects and answers (unique, foreign key, check, serialization, a
+ * database that is down) are warnings; anything else is an error. */
+static void log_failure(const db_t *db, const char *what)
+{
+    const char *state = db->sqlstate[0] ? db->sqlstate : "none";
+    log_msg(db->last == DB_ERROR ? "error" : "warn", NULL, "db: %s failed with SQLSTATE %s (class %.2s)", what, state,
+            state);
+}
+
 int db_connect(db_t *db)
 {
     static const char *const keys[] = {"dbname", "connect_timeout", "application_name", "options", NULL};
@@ -101,8 +112,10 @@ PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params)
         return NULL;
     }
     for (int attempt = 0; attempt < 3; attempt++) {
-        if (!ensure_connected(db))
+        if (!ensure_connected(db)) {
+            log_msg("warn", NULL, "db: statement %s not run: no connection (class 08)", db->stmts[stmt].name);
             return NULL;
+        }
         const db_stmt *st = &db->stmts[stmt];
         /* the unnamed statement of PQexecParams is planned with these values */
         PGresult *res = st->plan_per_call ? PQexecParams(db->conn, st->sql, nparams, NULL, params, NULL, NULL, 0)
@@ -122,21 +135,24 @@ PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params)
             break;
         db_close(db); /* reconnect and retry: nothing ran on the dead session */
     }
-    if (db->last == DB_ERROR)
-        log_error("db: statement %s failed with SQLSTATE %s", db->stmts[stmt].name, db->sqlstate);
+    log_failure(db, db->stmts[stmt].name);
     return NULL;
 }
 
 int db_simple(db_t *db, const char *sql)
 {
-    if (!ensure_connected(db))
+    if (!ensure_connected(db)) {
+        log_msg("warn", NULL, "db: %s not run: no connection (class 08)", sql);
         return -1;
+    }
     PGresult *res = PQexec(db->conn, sql);
     int rc = result_ok(res) ? 0 : -1;
-    if (rc)
+    if (rc) {
         set_status(db, res);
-    else
+        log_failure(db, sql);
+    } else {
         db->last = DB_OK;
+    }
     PQclear(res);
     return rc;
 }
