@@ -78,42 +78,115 @@ static long long days_from_civil(int y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-bool parse_rfc3339(const char *s, double *out)
+/* A day of a month of any year from 0 on (the range check comes later). */
+static bool day_is_real(int y, int m, int d)
 {
-    ymd d;
-    size_t n = strlen(s);
-    if (n < 20 || !parse_ymd_prefix(s, &d) || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':')
-        return false;
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return y >= 0 && m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1] + (m == 2 && leap(y));
+}
+
+dt_status parse_rfc3339_us(const char *s, long long *us)
+{
+    /* The shape first: YYYY-MM-DDThh:mm:ss, then .f+, then Z or ±hh:mm. */
+    if (strnlen(s, 20) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||
+        s[16] != ':')
+        return DT_MALFORMED;
+    int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
     int hh = digits(s + 11, 2), mi = digits(s + 14, 2), ss = digits(s + 17, 2);
-    if (hh < 0 || hh > 23 || mi < 0 || mi > 59 || ss < 0 || ss > 59)
-        return false;
+    if (!day_is_real(y, mo, d) || hh < 0 || hh > 23 || mi < 0 || mi > 59 || ss < 0 || ss > 59)
+        return DT_MALFORMED;
     const char *p = s + 19;
-    double fraction = 0, scale = 0.1;
+    long long fraction = 0;
+    size_t nfraction = 0;
     if (*p == '.') {
         p++;
-        if (*p < '0' || *p > '9')
-            return false;
-        for (; *p >= '0' && *p <= '9'; p++, scale /= 10)
-            fraction += (*p - '0') * scale;
+        for (; *p >= '0' && *p <= '9'; p++, nfraction++)
+            if (nfraction < DT_MAX_FRACTION_DIGITS)
+                fraction = fraction * 10 + (*p - '0');
+        if (nfraction == 0)
+            return DT_MALFORMED;
+        for (size_t i = nfraction; i < DT_MAX_FRACTION_DIGITS; i++)
+            fraction *= 10;
     }
     long offset;
     if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
         offset = 0;
-    } else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+    } else if ((*p == '+' || *p == '-') && strnlen(p, 7) == 6 && p[3] == ':') {
         int oh = digits(p + 1, 2), om = digits(p + 4, 2);
         if (oh < 0 || oh > 23 || om < 0 || om > 59)
-            return false;
+            return DT_MALFORMED;
         offset = (*p == '-' ? -1 : 1) * (oh * 3600L + om * 60L);
     } else {
-        return false;
+        return DT_MALFORMED;
     }
-    *out = (double)(days_from_civil(d.year, d.month, d.day) * 86400 + hh * 3600 + mi * 60 + ss - offset) + fraction;
+    if (nfraction > DT_MAX_FRACTION_DIGITS || offset > DT_MAX_OFFSET || offset < -DT_MAX_OFFSET)
+        return DT_OUT_OF_RANGE;
+    long long seconds = days_from_civil(y, mo, d) * 86400 + hh * 3600 + mi * 60 + ss - offset;
+    long long t = seconds * 1000000 + fraction; /* years 0..9999: far from overflowing */
+    if (t < DT_MIN_US || t >= DT_END_US)
+        return DT_OUT_OF_RANGE;
+    *us = t;
+    return DT_OK;
+}
+
+bool parse_rfc3339(const char *s, double *out)
+{
+    long long us;
+    if (parse_rfc3339_us(s, &us) != DT_OK)
+        return false;
+    *out = (double)(us / 1000000) + (double)(us % 1000000) / 1e6;
     return true;
+}
+
+/* The proleptic Gregorian date of a day count since 1970-01-01. */
+static ymd civil_from_days(long long z)
+{
+    z += 719468;
+    long long era = (z >= 0 ? z : z - 146096) / 146097;
+    long long doe = z - era * 146097;
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long long mp = (5 * doy + 2) / 153;
+    int d = (int)(doy - (153 * mp + 2) / 5 + 1), m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    return (ymd){(int)(yoe + era * 400 + (m <= 2)), m, d};
+}
+
+/* n decimal digits of v at out (v ≥ 0; higher digits dropped). */
+static void put_digits(char *out, long long v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, v /= 10)
+        out[i] = (char)('0' + v % 10);
+}
+
+void format_utc_us(long long us, char out[DT_UTC_LEN])
+{
+    if (us < 0) /* before 1970: never within the range the parser accepts */
+        us = 0;
+    long long seconds = us / 1000000, in_day = seconds % 86400;
+    ymd d = civil_from_days(seconds / 86400);
+    memcpy(out, "0000-00-00T00:00:00.000000Z", DT_UTC_LEN);
+    put_digits(out, d.year, 4);
+    put_digits(out + 5, d.month, 2);
+    put_digits(out + 8, d.day, 2);
+    put_digits(out + 11, in_day / 3600, 2);
+    put_digits(out + 14, in_day / 60 % 60, 2);
+    put_digits(out + 17, in_day % 60, 2);
+    put_digits(out + 20, us % 1000000, 6);
 }
 
 const char *check_datetime(const char *v, const char **message)
 {
-    double t;
-    *message = "must be an RFC 3339 date-time with an offset, e.g. 2026-05-30T09:00:00+08:00";
-    return parse_rfc3339(v, &t) ? NULL : "invalid_format";
+    long long us;
+    switch (parse_rfc3339_us(v, &us)) {
+    case DT_OK:
+        return NULL;
+    case DT_OUT_OF_RANGE:
+        *message = "must be from 2000-01-01T00:00:00Z to before 2100-01-01T00:00:00Z, with an offset within "
+                   "±14:00 and at most 6 digits of fractions of a second";
+        return "out_of_range";
+    case DT_MALFORMED:
+    default:
+        *message = "must be an RFC 3339 date-time with an offset, e.g. 2026-05-30T09:00:00+08:00";
+        return "invalid_format";
+    }
 }

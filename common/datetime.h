@@ -17,11 +17,33 @@ bool parse_date(const char *s, ymd *out);
 /* A field check for dates that must be real and not after today in China:
  * NULL, "invalid_format" or "invalid_date". */
 const char *check_past_date(const char *v, const char **message);
-/* RFC 3339 date-time with "Z" or ±hh:mm (fractional seconds allowed) →
- * seconds since the epoch, fraction included (the database keeps it, so the
- * rules between times must too); false when malformed or not a real time. */
+/* Times a request may carry (API.md v1.1): as an instant in
+ * [2000-01-01T00:00:00Z, 2100-01-01T00:00:00Z), an offset within ±14:00,
+ * at most 6 digits of fractions of a second. Instants are microseconds since
+ * the epoch: exact, so the rules between times hold to the microsecond that
+ * the database keeps. */
+#define DT_MIN_US 946684800000000LL  /* 2000-01-01T00:00:00Z */
+#define DT_END_US 4102444800000000LL /* 2100-01-01T00:00:00Z, excluded */
+#define DT_MAX_OFFSET (14 * 3600)    /* seconds */
+#define DT_MAX_FRACTION_DIGITS 6
+/* "YYYY-MM-DDThh:mm:ss.ffffffZ" and its NUL */
+#define DT_UTC_LEN 28
+
+typedef enum {
+    DT_OK,
+    DT_MALFORMED,    /* not an RFC 3339 date-time with an offset, or not a real time */
+    DT_OUT_OF_RANGE, /* well-formed, but outside the range, the offset or the precision above */
+} dt_status;
+
+/* RFC 3339 date-time with "Z" or ±hh:mm → microseconds since the epoch. */
+dt_status parse_rfc3339_us(const char *s, long long *us);
+/* The same as seconds (fraction included); true only for DT_OK. */
 bool parse_rfc3339(const char *s, double *out);
-/* A field check for RFC 3339 date-times: NULL or "invalid_format". */
+/* An instant as "YYYY-MM-DDThh:mm:ss.ffffffZ": what the database is given,
+ * so it reads exactly the instant that was checked. */
+void format_utc_us(long long us, char out[DT_UTC_LEN]);
+/* A field check for RFC 3339 date-times: NULL, "invalid_format" or
+ * "out_of_range". */
 const char *check_datetime(const char *v, const char **message);
 
 #endif

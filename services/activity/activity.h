@@ -13,6 +13,10 @@ enum activity_sql {
     SQL_ORG_RIGHTS,
     SQL_ACTIVITY_RIGHTS,
     SQL_ACTIVITY_GET,
+    SQL_ACTIVITY_LOCK,
+    SQL_ACTIVITY_LOCK_STATE,
+    SQL_ACTIVITY_LOCK_SHARE,
+    SQL_RECORDED_MAX,
     SQL_ACTIVITY_INSERT,
     SQL_ACTIVITY_UPDATE,
     SQL_ACTIVITY_CANCEL,
@@ -44,13 +48,26 @@ typedef struct {
 
 /* 404 when no such activity. */
 bool activity_access_or_reply(req_t *r, long long id, activity_access *a);
-/* The activity as GET /activities/{id} shows it, or NULL after replying. */
-json_t *activity_json_or_reply(req_t *r, long long id);
+/* The activity as GET /activities/{id} shows it, or NULL after replying;
+ * *version (when not NULL) gets its row version. */
+json_t *activity_json_or_reply(req_t *r, long long id, long long *version);
+/* Answers status with the activity and its ETag ("<version>"). */
+void reply_activity(req_t *r, long long id, int status);
+/* The ETag of a row version: a strong validator, "<version>". */
+const char *activity_etag(req_t *r, long long version);
+/* Whether an If-Match header holds for etag (RFC 9110 13.1.1: "*" or a
+ * list of entity tags compared strongly; a weak tag never matches). */
+bool if_match_holds(const char *header, const char *etag);
+/* Share-locks the activity (inside a transaction) and reads its state:
+ * false after replying 404 or a database error. */
+bool activity_lock_share_or_reply(req_t *r, long long id, activity_access *a);
 
 /* Hours are kept to 2 decimals (numeric(7,2)); they must be at least 0.01
  * and fit in the activity once rounded. */
 #define MAX_HOURS 10000.0
 double hours_stored(double hours);
+/* The hours between two instants in microseconds. */
+double duration_hours(long long starts_us, long long ends_us);
 bool hours_fit(double hours, double max_hours);
 
 void publish_init(void);

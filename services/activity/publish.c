@@ -30,16 +30,73 @@ bool activity_access_or_reply(req_t *r, long long id, activity_access *a)
     return found;
 }
 
-json_t *activity_json_or_reply(req_t *r, long long id)
+json_t *activity_json_or_reply(req_t *r, long long id, long long *version)
 {
     PGresult *res = db_query_or_reply(r, SQL_ACTIVITY_GET, 1, (const char *[]){id_str(r, id)});
     if (!res)
         return NULL;
     json_t *a = PQntuples(res) == 1 ? activity_json(res, 0) : NULL;
+    if (a && version)
+        *version = db_int(res, 0, "version");
+    bool found = PQntuples(res) == 1;
     PQclear(res);
-    if (!a)
+    if (!found)
         reply_error(r, ERR_NOT_FOUND, "no such activity");
+    else if (!a)
+        reply_error(r, ERR_INTERNAL, NULL);
     return a;
+}
+
+const char *activity_etag(req_t *r, long long version) { return arena_printf(&r->arena, "\"%lld\"", version); }
+
+void reply_activity(req_t *r, long long id, int status)
+{
+    long long version = 0;
+    json_t *a = activity_json_or_reply(r, id, &version);
+    if (!a)
+        return;
+    const char *etag = activity_etag(r, version);
+    if (!etag) {
+        json_decref(a);
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
+    reply_json(r, status, a);
+    reply_header(r, "ETag", etag);
+}
+
+bool if_match_holds(const char *header, const char *etag)
+{
+    size_t n = strlen(etag);
+    const char *p = header;
+    for (;;) {
+        p += strspn(p, " \t,");
+        if (!*p)
+            return false;
+        size_t len = strcspn(p, ",");
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        if ((len == 1 && *p == '*') || (len == n && !strncmp(p, etag, n)))
+            return true;
+        p += strcspn(p, ",");
+    }
+}
+
+bool activity_lock_share_or_reply(req_t *r, long long id, activity_access *a)
+{
+    PGresult *res = db_query_or_reply(r, SQL_ACTIVITY_LOCK_SHARE, 1, (const char *[]){id_str(r, id)});
+    if (!res)
+        return false;
+    bool found = PQntuples(res) == 1;
+    if (found) {
+        a->started = db_bool(res, 0, "started");
+        a->cancelled = db_bool(res, 0, "cancelled");
+        a->max_hours = db_num(res, 0, "max_hours");
+    }
+    PQclear(res);
+    if (!found)
+        reply_error(r, ERR_NOT_FOUND, "no such activity");
+    return found;
 }
 
 /* --- the body ------------------------------------------------------------ */
@@ -94,6 +151,8 @@ void publish_init(void)
 
 double hours_stored(double hours) { return round(hours * 100) / 100; }
 
+double duration_hours(long long starts_us, long long ends_us) { return (double)(ends_us - starts_us) / 3.6e9; }
+
 bool hours_fit(double hours, double max_hours)
 {
     double kept = hours_stored(hours);
@@ -101,23 +160,35 @@ bool hours_fit(double hours, double max_hours)
 }
 
 /* The rules between fields: ends after it starts, the sign-up window closes
- * by the end, the hours credited fit in the activity. */
+ * by the end, the hours credited fit in the activity. Exact to the
+ * microsecond, as the database keeps the times. */
 static void check_times(req_t *r, const activity_body *b)
 {
-    double starts, ends, su_start = (double)time(NULL), su_end;
-    if (!b->starts_at || !b->ends_at || !b->signup_ends_at || !parse_rfc3339(b->starts_at, &starts) ||
-        !parse_rfc3339(b->ends_at, &ends) || !parse_rfc3339(b->signup_ends_at, &su_end) ||
-        (b->signup_starts_at && !parse_rfc3339(b->signup_starts_at, &su_start)))
-        return; /* already reported as missing or malformed */
+    long long starts, ends, su_start = (long long)time(NULL) * 1000000, su_end;
+    if (!b->starts_at || !b->ends_at || !b->signup_ends_at || parse_rfc3339_us(b->starts_at, &starts) != DT_OK ||
+        parse_rfc3339_us(b->ends_at, &ends) != DT_OK || parse_rfc3339_us(b->signup_ends_at, &su_end) != DT_OK ||
+        (b->signup_starts_at && parse_rfc3339_us(b->signup_starts_at, &su_start) != DT_OK))
+        return; /* already reported as missing, malformed or out of range */
     if (ends <= starts)
         field_error(r, "ends_at", "invalid_range", "must be after starts_at");
     if (su_end <= su_start)
         field_error(r, "signup_ends_at", "invalid_range", "must be after signup_starts_at (default: now)");
     else if (su_end > ends)
         field_error(r, "signup_ends_at", "invalid_range", "must not be after ends_at");
-    if (b->service_hours.set && ends > starts && !hours_fit(b->service_hours.v, (ends - starts) / 3600))
+    if (b->service_hours.set && ends > starts && !hours_fit(b->service_hours.v, duration_hours(starts, ends)))
         field_error(r, "service_hours", "out_of_range",
                     "must be at least 0.01 and at most the activity's duration (kept to 2 decimals)");
+}
+
+/* An accepted time as the database is given it: the same instant in UTC. */
+static const char *time_param(req_t *r, const char *v)
+{
+    long long us;
+    char utc[DT_UTC_LEN];
+    if (!v || parse_rfc3339_us(v, &us) != DT_OK)
+        return v;
+    format_utc_us(us, utc);
+    return arena_strndup(&r->arena, utc, strlen(utc));
 }
 
 static bool region_exists(req_t *r, const char *code)
@@ -136,10 +207,17 @@ static char *fill_params(req_t *r, const activity_body *b, const char **p)
 {
     char *themes = b->themes ? json_dumps(b->themes, JSON_COMPACT) : strdup("[]");
     p[0] = b->title, p[1] = b->description, p[2] = b->service_category, p[3] = themes, p[4] = b->region_code;
-    p[5] = b->address, p[6] = b->starts_at, p[7] = b->ends_at, p[8] = b->signup_starts_at, p[9] = b->signup_ends_at;
+    p[5] = b->address, p[6] = time_param(r, b->starts_at), p[7] = time_param(r, b->ends_at);
+    p[8] = time_param(r, b->signup_starts_at), p[9] = time_param(r, b->signup_ends_at);
     p[10] = id_str(r, b->capacity.v), p[11] = arena_printf(&r->arena, "%.2f", hours_stored(b->service_hours.v));
     p[12] = b->contact_name, p[13] = b->contact_phone, p[14] = b->requirements;
     p[15] = b->members_only.set && b->members_only.v ? "true" : "false";
+    /* an allocation that failed would be an SQL NULL: fail the request instead */
+    bool lost = (b->signup_starts_at && !p[8]) || !p[6] || !p[7] || !p[9] || !p[10] || !p[11];
+    if (lost) {
+        free(themes);
+        return NULL;
+    }
     return themes;
 }
 
@@ -179,17 +257,21 @@ void h_activity_create(req_t *r)
     params[0] = id_str(r, b.org_id.v);
     char *themes = fill_params(r, &b, params + 1);
     params[17] = id_str(r, r->user_id);
-    res = themes ? db_query_or_reply(r, SQL_ACTIVITY_INSERT, 18, params) : NULL;
+    if (!themes || !params[0] || !params[17]) {
+        free(themes);
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
+    res = db_query_or_reply(r, SQL_ACTIVITY_INSERT, 18, params);
     free(themes);
     if (!res)
         return;
     long long id = db_int(res, 0, "id");
     PQclear(res);
-    json_t *a = activity_json_or_reply(r, id);
-    if (!a)
-        return;
-    reply_json(r, 201, a);
-    reply_header(r, "Location", arena_printf(&r->arena, "/api/v1/activities/%lld", id));
+    reply_activity(r, id, 201);
+    const char *location = arena_printf(&r->arena, "/api/v1/activities/%lld", id);
+    if (r->status == 201 && location)
+        reply_header(r, "Location", location);
 }
 
 /* The activity's current fields, shaped like a request body, so an edit is
@@ -208,9 +290,13 @@ static json_t *current_as_body(json_t *a)
     return body;
 }
 
-/* PATCH /activities/{id}: 200; 403 for callers who are not admins of its
- * org; 404; 409 (capacity below signed_up, or cancelled); 422 (org_id is
- * immutable; the merged activity must satisfy every rule of POST). */
+/* PATCH /activities/{id}: 200 with the activity and its new ETag; 403 for
+ * callers who are not admins of its org; 404; 409 (cancelled, capacity
+ * below signed_up, or times shorter than hours already recorded); 412
+ * precondition_failed (If-Match does not match the current ETag); 422
+ * (org_id is immutable; the merged activity must satisfy every rule of
+ * POST). The row is locked from the read to the write, so concurrent edits
+ * of different fields never lose each other's changes. */
 void h_activity_patch(req_t *r)
 {
     activity_access acc;
@@ -224,11 +310,43 @@ void h_activity_patch(req_t *r)
     if (!body_object_or_reply(r))
         return;
     body_fields(r, patch_fields, NFIELDS, &b);
-    if (fields_failed_reply(r))
+    if (fields_failed_reply(r) || !db_begin_or_reply(r))
         return;
-    json_t *current = activity_json_or_reply(r, acc.id);
-    if (!current)
+    /* From here on an early return rolls back (the app does). */
+    PGresult *res = db_query_or_reply(r, SQL_ACTIVITY_LOCK, 1, (const char *[]){id_str(r, acc.id)});
+    if (!res)
         return;
+    json_t *current = PQntuples(res) == 1 ? activity_json(res, 0) : NULL;
+    bool found = PQntuples(res) == 1, cancelled = found && db_bool(res, 0, "cancelled");
+    long long version = found ? db_int(res, 0, "version") : 0, signed_up = found ? db_int(res, 0, "signed_up") : 0;
+    PQclear(res);
+    if (!current) {
+        reply_error(r, found ? ERR_INTERNAL : ERR_NOT_FOUND, found ? NULL : "no such activity");
+        return;
+    }
+    const char *etag = activity_etag(r, version);
+    if (!etag) {
+        json_decref(current);
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
+    if (r->if_match && !if_match_holds(r->if_match, etag)) {
+        json_decref(current);
+        reply_error(r, ERR_PRECONDITION_FAILED, "the activity has changed since that ETag; GET it again");
+        reply_header(r, "ETag", etag);
+        return;
+    }
+    if (cancelled) {
+        json_decref(current);
+        reply_error(r, ERR_CONFLICT, "the activity is cancelled");
+        return;
+    }
+    if (json_object_size(r->json) == 0) { /* nothing to change: no new version */
+        json_decref(current);
+        db_rollback(r->db);
+        reply_activity(r, acc.id, 200);
+        return;
+    }
     json_t *merged = current_as_body(current);
     json_decref(current);
     json_object_update(merged, r->json);
@@ -240,24 +358,52 @@ void h_activity_patch(req_t *r)
         json_decref(merged);
         return;
     }
+    if (b.capacity.v < signed_up) {
+        json_decref(merged);
+        reply_error(r, ERR_CONFLICT, "capacity cannot be below the number signed up");
+        return;
+    }
+    /* hours already recorded must still fit in the activity */
+    res = db_query_or_reply(r, SQL_RECORDED_MAX, 1, (const char *[]){id_str(r, acc.id)});
+    if (!res) {
+        json_decref(merged);
+        return;
+    }
+    bool recorded = !db_isnull(res, 0, "max_recorded");
+    double max_recorded = db_num(res, 0, "max_recorded");
+    PQclear(res);
+    long long starts, ends;
+    if (recorded && parse_rfc3339_us(b.starts_at, &starts) == DT_OK && parse_rfc3339_us(b.ends_at, &ends) == DT_OK &&
+        max_recorded > duration_hours(starts, ends) + 1e-9) {
+        json_decref(merged);
+        reply_error(r, ERR_CONFLICT,
+                    arena_printf(&r->arena, "service hours of up to %.2f are already recorded; the activity cannot "
+                                            "become shorter than that", max_recorded));
+        return;
+    }
     const char *params[17];
     params[0] = id_str(r, acc.id);
     char *themes = fill_params(r, &b, params + 1);
-    PGresult *res = themes ? db_query_or_reply(r, SQL_ACTIVITY_UPDATE, 17, params) : NULL;
+    if (!themes || !params[0]) {
+        free(themes);
+        json_decref(merged);
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
+    res = db_query_or_reply(r, SQL_ACTIVITY_UPDATE, 17, params);
     free(themes);
     json_decref(merged); /* b's strings pointed into it */
     if (!res)
         return;
     int updated = PQntuples(res);
     PQclear(res);
-    if (!updated) {
-        reply_error(r, ERR_CONFLICT, acc.cancelled ? "the activity is cancelled"
-                                                   : "capacity cannot be below the number signed up");
+    if (!updated) { /* the checks above hold under the lock: a bug if reached */
+        reply_error(r, ERR_INTERNAL, NULL);
         return;
     }
-    json_t *a = activity_json_or_reply(r, acc.id);
-    if (a)
-        reply_json(r, 200, a);
+    if (!db_commit_or_reply(r))
+        return;
+    reply_activity(r, acc.id, 200);
 }
 
 typedef struct {
@@ -268,7 +414,8 @@ static const field_spec cancel_fields[] = {
 };
 
 /* POST /activities/{id}/cancel {"reason"}: 200 cancelled; 403; 404; 409
- * when already cancelled or ended; 422. */
+ * when already cancelled or ended, or when service hours are recorded for
+ * it; 422. */
 void h_activity_cancel(req_t *r)
 {
     activity_access acc;
@@ -279,29 +426,40 @@ void h_activity_cancel(req_t *r)
         reply_error(r, ERR_FORBIDDEN, "only the organization's admins cancel its activities");
         return;
     }
-    if (!body_parse_or_reply(r, cancel_fields, 1, &b))
+    if (!body_parse_or_reply(r, cancel_fields, 1, &b) || !db_begin_or_reply(r))
         return;
-    PGresult *res = db_query_or_reply(r, SQL_ACTIVITY_CANCEL, 2, (const char *[]){id_str(r, acc.id), b.reason});
+    const char *params[2] = {id_str(r, acc.id), b.reason};
+    if (!params[0]) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
+    PGresult *res = db_query_or_reply(r, SQL_ACTIVITY_LOCK_STATE, 1, params);
+    if (!res)
+        return;
+    bool found = PQntuples(res) == 1;
+    bool closed = found && (db_bool(res, 0, "cancelled") || db_bool(res, 0, "ended"));
+    PQclear(res);
+    if (!found || closed) {
+        reply_error(r, found ? ERR_CONFLICT : ERR_NOT_FOUND,
+                    found ? "the activity is already cancelled or has ended" : "no such activity");
+        return;
+    }
+    res = db_query_or_reply(r, SQL_ACTIVITY_CANCEL, 2, params);
     if (!res)
         return;
     int cancelled = PQntuples(res);
     PQclear(res);
-    if (!cancelled) {
-        reply_error(r, ERR_CONFLICT, "the activity is already cancelled or has ended");
+    if (!cancelled) { /* locked, not cancelled, not ended: hours are recorded */
+        reply_error(r, ERR_CONFLICT, "service hours are recorded for this activity; it cannot be cancelled");
         return;
     }
-    json_t *a = activity_json_or_reply(r, acc.id);
-    if (a)
-        reply_json(r, 200, a);
+    if (!db_commit_or_reply(r))
+        return;
+    reply_activity(r, acc.id, 200);
 }
 
-/* GET /activities/{id}: 200 (public); 404. */
-void h_activity_get(req_t *r)
-{
-    json_t *a = activity_json_or_reply(r, r->path_ids[0]);
-    if (a)
-        reply_json(r, 200, a);
-}
+/* GET /activities/{id}: 200 with the activity and its ETag (public); 404. */
+void h_activity_get(req_t *r) { reply_activity(r, r->path_ids[0], 200); }
 
 static json_t *activity_row(req_t *r, const PGresult *res, int row)
 {
@@ -310,25 +468,48 @@ static json_t *activity_row(req_t *r, const PGresult *res, int row)
 }
 
 /* ?from= / ?to= bound starts_at: a date means that whole day in China, a
- * date-time is taken as it is; both ends are inclusive. */
+ * date-time is taken as it is; both ends are inclusive. Either must fall in
+ * the range every time of a request does (API.md v1.1), else 422
+ * out_of_range. The database is given the instant in UTC. */
 static const char *time_bound(req_t *r, const char *param, bool upper)
 {
     const char *q = query_get(r, param);
-    ymd d;
-    double t;
+    long long us;
+    char utc[DT_UTC_LEN];
     if (!q)
         return NULL;
     /* An unencoded "+08:00" arrives as " 08:00" (form decoding): take it back. */
     char *v = arena_strndup(&r->arena, q, strlen(q));
+    if (!v) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return NULL;
+    }
     char *space = strchr(v, ' ');
     if (space && strlen(space) == 6)
         *space = '+';
-    if (parse_date(v, &d))
-        return arena_printf(&r->arena, "%sT%s+08:00", v, upper ? "23:59:59.999999" : "00:00:00");
-    if (parse_rfc3339(v, &t))
-        return upper ? arena_printf(&r->arena, "%s", v) : v;
-    field_error(r, param, "invalid_format", "must be a date YYYY-MM-DD or an RFC 3339 date-time");
-    return NULL;
+    bool date = strlen(v) == 10 && v[4] == '-' && v[7] == '-' && strspn(v, "0123456789-") == 10;
+    const char *t = date ? arena_printf(&r->arena, "%sT%s+08:00", v, upper ? "23:59:59.999999" : "00:00:00") : v;
+    if (!t) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return NULL;
+    }
+    switch (parse_rfc3339_us(t, &us)) {
+    case DT_OK:
+        format_utc_us(us, utc);
+        t = arena_strndup(&r->arena, utc, strlen(utc));
+        if (!t)
+            reply_error(r, ERR_INTERNAL, NULL);
+        return t;
+    case DT_OUT_OF_RANGE:
+        field_error(r, param, "out_of_range",
+                    "must be from 2000-01-01T00:00:00Z to before 2100-01-01T00:00:00Z, with an offset within ±14:00 "
+                    "and at most 6 digits of fractions of a second");
+        return NULL;
+    case DT_MALFORMED:
+    default:
+        field_error(r, param, "invalid_format", "must be a date YYYY-MM-DD or an RFC 3339 date-time");
+        return NULL;
+    }
 }
 
 /* GET /activities?status=&region=&org_id=&service_category=&theme=&q=&from=
@@ -353,6 +534,8 @@ void h_activity_list(req_t *r)
     if (sort && strcmp(sort, "starts_at") && strcmp(sort, "-starts_at"))
         field_error(r, "sort", "invalid_choice", "must be starts_at or -starts_at");
     const char *from = time_bound(r, "from", false), *to = time_bound(r, "to", true);
+    if (r->replied)
+        return;
     if (!region_param_or_reply(r, SQL_REGION, "region", query_get(r, "region"), &region) || fields_failed_reply(r))
         return;
     const char *params[11] = {status, region.found ? region.lo : NULL, region.found ? region.hi : NULL, org,

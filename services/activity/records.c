@@ -51,7 +51,9 @@ static void check_record(req_t *r, size_t i, const json_t *rec, json_t *ids, dou
  * 200 {"recorded": n}; 403; 404; 409 before the start or when cancelled;
  * 422 naming each bad record (not signed up, 0 < hours ≤ duration, a
  * volunteer twice). Posting again for a volunteer replaces its hours; all
- * records of a request land together or not at all. */
+ * records of a request land together or not at all. The checks and the
+ * write are one transaction under a share lock of the activity and of the
+ * sign-ups, so no edit, cancellation or withdrawal slips in between. */
 void h_records_post(req_t *r)
 {
     activity_access acc;
@@ -70,7 +72,10 @@ void h_records_post(req_t *r)
         field_error(r, "records", records ? "invalid_type" : "required", "must be an array of records");
     else if (json_array_size(records) == 0 || json_array_size(records) > 1000)
         field_error(r, "records", "out_of_range", "must have 1 to 1000 records");
-    if (fields_failed_reply(r))
+    if (fields_failed_reply(r) || !db_begin_or_reply(r))
+        return;
+    /* From here on an early return rolls back (the app does). */
+    if (!activity_lock_share_or_reply(r, acc.id, &acc))
         return;
     if (acc.cancelled || !acc.started) {
         reply_error(r, ERR_CONFLICT, acc.cancelled ? "the activity is cancelled" : "the activity has not started");
@@ -82,14 +87,16 @@ void h_records_post(req_t *r)
         check_record(r, i, v, ids, acc.max_hours);
     char *ids_text = json_dumps(ids, JSON_COMPACT);
     json_decref(ids);
-    if (!ids_text) {
+    const char *aid = id_str(r, acc.id);
+    if (!ids_text || !aid) {
+        free(ids_text);
         reply_error(r, ERR_INTERNAL, NULL);
         return;
     }
     /* "[1,2]" → "{1,2}": a bigint[] literal of validated integers */
     ids_text[0] = '{';
     ids_text[strlen(ids_text) - 1] = '}';
-    PGresult *res = db_query_or_reply(r, SQL_NOT_SIGNED_UP, 2, (const char *[]){id_str(r, acc.id), ids_text});
+    PGresult *res = db_query_or_reply(r, SQL_NOT_SIGNED_UP, 2, (const char *[]){aid, ids_text});
     free(ids_text);
     if (!res)
         return;
@@ -110,13 +117,15 @@ void h_records_post(req_t *r)
                                                 "hours", hours_stored(json_number_value(json_object_get(v, "hours")))));
     char *text = json_dumps(stored, JSON_COMPACT);
     json_decref(stored);
-    if (!text) {
+    const char *uid = id_str(r, r->user_id);
+    if (!text || !uid) {
+        free(text);
         reply_error(r, ERR_INTERNAL, NULL);
         return;
     }
-    bool ok = db_do_or_reply(r, SQL_RECORDS_UPSERT, 3, (const char *[]){id_str(r, acc.id), text, id_str(r, r->user_id)});
+    bool ok = db_do_or_reply(r, SQL_RECORDS_UPSERT, 3, (const char *[]){aid, text, uid});
     free(text);
-    if (ok)
+    if (ok && db_commit_or_reply(r))
         reply_json(r, 200, json_pack("{s:I}", "recorded", (json_int_t)n));
 }
 
@@ -158,22 +167,31 @@ static json_t *report_json_or_reply(req_t *r, long long id)
 }
 
 /* PUT /activities/{id}/report {"summary", "photo_urls", "participants"}:
- * 200 with the report; 403; 404; 409 before the start; 422. */
+ * 200 with the report; 403; 404; 409 before the start or when cancelled
+ * (checked under a share lock of the activity, so a cancellation is either
+ * before it or after it); 422. */
 void h_report_put(req_t *r)
 {
     activity_access acc;
     report_body b = {0};
-    if (!organizer_or_reply(r, &acc) || !body_parse_or_reply(r, report_fields, 3, &b))
+    if (!organizer_or_reply(r, &acc) || !body_parse_or_reply(r, report_fields, 3, &b) || !db_begin_or_reply(r))
         return;
-    if (!acc.started) {
-        reply_error(r, ERR_CONFLICT, "the activity has not started");
+    if (!activity_lock_share_or_reply(r, acc.id, &acc))
+        return;
+    if (acc.cancelled || !acc.started) {
+        reply_error(r, ERR_CONFLICT, acc.cancelled ? "the activity is cancelled" : "the activity has not started");
         return;
     }
     char *photos = json_dumps(b.photo_urls, JSON_COMPACT);
     const char *params[5] = {id_str(r, acc.id), b.summary, photos, id_str(r, b.participants.v), id_str(r, r->user_id)};
-    bool ok = photos && db_do_or_reply(r, SQL_REPORT_PUT, 5, params);
+    if (!photos || !params[0] || !params[3] || !params[4]) {
+        free(photos);
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
+    bool ok = db_do_or_reply(r, SQL_REPORT_PUT, 5, params);
     free(photos);
-    if (!ok)
+    if (!ok || !db_commit_or_reply(r))
         return;
     json_t *report = report_json_or_reply(r, acc.id);
     if (report)

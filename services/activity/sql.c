@@ -42,7 +42,33 @@ const db_stmt activity_sql[SQL__MAX] = {
         "       r.own_admin, r.ancestor_admin, r.platform_admin"
         " FROM activity.activities a CROSS JOIN LATERAL org.rights($2, a.org_id) r WHERE a.id = $1"},
 
-    [SQL_ACTIVITY_GET] = {"activity_get", "SELECT " ACTIVITY_COLUMNS FROM_ACTIVITIES " WHERE a.id = $1"},
+    /* The activity and its row version (the ETag). */
+    [SQL_ACTIVITY_GET] = {"activity_get", "SELECT " ACTIVITY_COLUMNS ", a.version" FROM_ACTIVITIES " WHERE a.id = $1"},
+
+    /* An edit's first statement: the activity as it is, locked until the
+     * edit commits, so concurrent edits merge one after the other and none
+     * is lost. Under READ COMMITTED the locked row is the newest version. */
+    [SQL_ACTIVITY_LOCK] = {"activity_lock",
+        "SELECT " ACTIVITY_COLUMNS ", a.version, a.cancelled_at IS NOT NULL AS cancelled"
+        FROM_ACTIVITIES " WHERE a.id = $1 FOR UPDATE OF a"},
+
+    /* Cancelling's first statement: lock the row (recording hours holds a
+     * share lock, so none is in flight once this returns). */
+    [SQL_ACTIVITY_LOCK_STATE] = {"activity_lock_state",
+        "SELECT a.cancelled_at IS NOT NULL AS cancelled, now() >= a.ends_at AS ended"
+        " FROM activity.activities a WHERE a.id = $1 FOR UPDATE"},
+
+    /* Recording hours and the report: the activity's state, share-locked so
+     * that no edit, cancellation or withdrawal changes it until commit. */
+    [SQL_ACTIVITY_LOCK_SHARE] = {"activity_lock_share",
+        "SELECT now() >= a.starts_at AS started, a.cancelled_at IS NOT NULL AS cancelled,"
+        "       extract(epoch FROM a.ends_at - a.starts_at) / 3600 AS max_hours"
+        " FROM activity.activities a WHERE a.id = $1 FOR SHARE"},
+
+    /* The most hours recorded for one volunteer of activity $1 (NULL: none).
+     * Run after the row lock, so it sees every recording committed. */
+    [SQL_RECORDED_MAX] = {"recorded_max",
+        "SELECT max(r.hours) AS max_recorded FROM activity.service_records r WHERE r.activity_id = $1"},
 
     [SQL_ACTIVITY_INSERT] = {"activity_insert",
         "INSERT INTO activity.activities (org_id, title, description, service_category, themes, region_code,"
@@ -52,8 +78,9 @@ const db_stmt activity_sql[SQL__MAX] = {
         "   $13, $14, $15, $16, $17, $18)"
         " RETURNING id"},
 
-    /* The whole edited activity (merged and checked by the handler); the
-     * capacity never drops below the sign-ups, checked under the row lock. */
+    /* The whole edited activity, merged with the row SQL_ACTIVITY_LOCK
+     * locked and checked by the handler; the conditions repeat the checks
+     * as a last line of defence. The version moves on by trigger. */
     [SQL_ACTIVITY_UPDATE] = {"activity_update",
         "UPDATE activity.activities SET title = $2, description = $3, service_category = $4,"
         "   themes = " ARRAY_OF(5) ", region_code = $6, address = $7, starts_at = $8, ends_at = $9,"
@@ -61,9 +88,12 @@ const db_stmt activity_sql[SQL__MAX] = {
         "   contact_name = $14, contact_phone = $15, requirements = $16, members_only = $17, updated_at = now()"
         " WHERE id = $1 AND signed_up <= $12 AND cancelled_at IS NULL RETURNING id"},
 
+    /* After SQL_ACTIVITY_LOCK_STATE, in the same transaction: a new
+     * statement, so its snapshot sees every hour recorded before the lock. */
     [SQL_ACTIVITY_CANCEL] = {"activity_cancel",
         "UPDATE activity.activities SET cancelled_at = now(), cancel_reason = $2, updated_at = now()"
-        " WHERE id = $1 AND cancelled_at IS NULL AND now() < ends_at RETURNING id"},
+        " WHERE id = $1 AND cancelled_at IS NULL AND now() < ends_at"
+        "   AND NOT EXISTS (SELECT 1 FROM activity.service_records r WHERE r.activity_id = $1) RETURNING id"},
 
     [SQL_LIST_COUNT] = {"list_count", "SELECT count(*) AS total FROM activity.activities a" LIST_WHERE, .plan_per_call = true},
     /* The page's ids first, then its 20 full rows: OFFSET skips ids, not
@@ -123,14 +153,20 @@ const db_stmt activity_sql[SQL__MAX] = {
         " LEFT JOIN activity.service_records r ON r.activity_id = s.activity_id AND r.volunteer_id = s.volunteer_id"
         " WHERE s.activity_id = $1 ORDER BY s.created_at, s.volunteer_id LIMIT $2 OFFSET $3"},
 
-    /* The volunteer ids of $2 that are not signed up for activity $1. */
+    /* The volunteer ids of $2 that are not signed up for activity $1; the
+     * sign-ups of the others are share-locked until the records commit, so
+     * no withdrawal removes one under them. */
     [SQL_NOT_SIGNED_UP] = {"not_signed_up",
-        "SELECT v.id FROM unnest($2::bigint[]) AS v(id)"
-        " WHERE NOT EXISTS (SELECT 1 FROM activity.signups s WHERE s.activity_id = $1 AND s.volunteer_id = v.id)"},
+        "WITH signed AS MATERIALIZED (SELECT s.volunteer_id FROM activity.signups s"
+        "   WHERE s.activity_id = $1 AND s.volunteer_id = ANY($2::bigint[]) FOR SHARE)"
+        " SELECT v.id FROM unnest($2::bigint[]) AS v(id) WHERE v.id NOT IN (SELECT volunteer_id FROM signed)"},
 
+    /* In volunteer order, so two recordings of the same people never
+     * deadlock on each other's rows. */
     [SQL_RECORDS_UPSERT] = {"records_upsert",
         "INSERT INTO activity.service_records (activity_id, volunteer_id, hours, recorded_by)"
         " SELECT $1, r.volunteer_id, r.hours, $3 FROM json_to_recordset($2::json) AS r(volunteer_id bigint, hours numeric)"
+        " ORDER BY r.volunteer_id"
         " ON CONFLICT (activity_id, volunteer_id) DO UPDATE SET hours = EXCLUDED.hours,"
         "   recorded_by = EXCLUDED.recorded_by, recorded_at = now()"},
 

@@ -1,0 +1,157 @@
+/* RFC 3339 times as requests carry them (API.md v1.1): the shape, the range
+ * [2000-01-01T00:00:00Z, 2100-01-01T00:00:00Z), offsets within ±14:00, at
+ * most 6 digits of fractions, exact microseconds, and the UTC form the
+ * database is given. */
+#include "check.h"
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "datetime.h"
+
+#define OK DT_OK
+#define BAD DT_MALFORMED
+#define RANGE DT_OUT_OF_RANGE
+
+static void test_parse_table(void)
+{
+    struct {
+        const char *name, *in;
+        dt_status want;
+        long long us; /* when OK */
+    } rows[] = {
+        {"Z", "2026-05-30T01:00:00Z", OK, 1780102800000000LL},
+        {"+08:00 is the same instant as Z eight hours earlier", "2026-05-30T09:00:00+08:00", OK, 1780102800000000LL},
+        {"lower-case t and z", "2026-05-30t01:00:00z", OK, 1780102800000000LL},
+        {"an odd offset +05:45", "2026-05-30T06:45:00+05:45", OK, 1780102800000000LL},
+        {"a negative offset", "2026-05-29T15:00:00-10:00", OK, 1780102800000000LL},
+        {"one digit of fraction", "2026-05-30T01:00:00.5Z", OK, 1780102800500000LL},
+        {"six digits of fraction kept exactly", "2026-05-30T01:00:00.123456Z", OK, 1780102800123456LL},
+        {"six digits with leading zeros", "2026-05-30T01:00:00.000001Z", OK, 1780102800000001LL},
+        {"trailing zeros beyond the digits are the same", "2026-05-30T01:00:00.100000Z", OK, 1780102800100000LL},
+        {"seven digits of fraction are too many", "2026-05-30T01:00:00.1234567Z", RANGE, 0},
+        {"seven zeros are still too many", "2026-05-30T01:00:00.0000000Z", RANGE, 0},
+        {"the lower bound is included", "2000-01-01T00:00:00Z", OK, 946684800000000LL},
+        {"the lower bound in China time", "2000-01-01T08:00:00+08:00", OK, 946684800000000LL},
+        {"a microsecond before the lower bound", "1999-12-31T23:59:59.999999Z", RANGE, 0},
+        {"2000-01-01 in China is still 1999 in UTC", "2000-01-01T07:59:59+08:00", RANGE, 0},
+        {"the last microsecond before 2100", "2099-12-31T23:59:59.999999Z", OK, 4102444799999999LL},
+        {"the upper bound is excluded", "2100-01-01T00:00:00Z", RANGE, 0},
+        {"2099 in a west offset is 2100 in UTC", "2099-12-31T20:00:00-04:00", RANGE, 0},
+        {"2100 in an east offset is 2099 in UTC", "2100-01-01T07:00:00+08:00", OK, 4102441200000000LL},
+        {"1900 (the LMT era) is out of range", "1900-01-01T00:00:00+08:00", RANGE, 0},
+        {"1899 is out of range, not malformed", "1899-12-31T00:00:00Z", RANGE, 0},
+        {"year 0000 is out of range", "0000-01-01T00:00:00Z", RANGE, 0},
+        {"year 9999 is out of range", "9999-12-31T23:59:59Z", RANGE, 0},
+        {"offset +14:00 is the limit", "2026-05-30T15:00:00+14:00", OK, 1780102800000000LL},
+        {"offset -14:00 is the limit", "2026-05-29T11:00:00-14:00", OK, 1780102800000000LL},
+        {"offset +14:01 is out of range", "2026-05-30T15:01:00+14:01", RANGE, 0},
+        {"offset +16:00 is out of range", "2026-01-01T00:00:00+16:00", RANGE, 0},
+        {"offset -15:59 is out of range", "2026-01-01T00:00:00-15:59", RANGE, 0},
+        {"offset +24:00 is malformed", "2026-01-01T00:00:00+24:00", BAD, 0},
+        {"offset minutes 60 is malformed", "2026-01-01T00:00:00+08:60", BAD, 0},
+        {"no offset is malformed", "2030-05-30T09:00:00", BAD, 0},
+        {"a space for T is malformed", "2030-05-30 09:00:00+08:00", BAD, 0},
+        {"a date alone is malformed", "2030-05-30", BAD, 0},
+        {"30 February is malformed", "2030-02-30T09:00:00+08:00", BAD, 0},
+        {"29 February 2028 is a day", "2028-02-29T00:00:00Z", OK, 1835395200000000LL},
+        {"29 February 2100 would not be a day", "2100-02-29T00:00:00Z", BAD, 0},
+        {"hour 25 is malformed", "2030-05-30T25:00:00+08:00", BAD, 0},
+        {"hour 24 is malformed", "2030-05-30T24:00:00+08:00", BAD, 0},
+        {"second 60 is malformed", "2030-05-30T09:00:60+08:00", BAD, 0},
+        {"an offset without colon is malformed", "2030-05-30T09:00:00+0800", BAD, 0},
+        {"a dot without digits is malformed", "2030-05-30T09:00:00.+08:00", BAD, 0},
+        {"a comma fraction is malformed", "2030-05-30T09:00:00,5+08:00", BAD, 0},
+        {"a trailing character is malformed", "2030-05-30T09:00:00ZZ", BAD, 0},
+        {"an offset with seconds is malformed", "2030-05-30T09:00:00+08:00:00", BAD, 0},
+        {"an empty string is malformed", "", BAD, 0},
+        {"words are malformed", "tomorrow", BAD, 0},
+        {"a sign in the year is malformed", "+2030-05-30T09:00:00Z", BAD, 0},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        long long us = -1;
+        dt_status got = parse_rfc3339_us(rows[i].in, &us);
+        CHECK(rows[i].name, got == rows[i].want);
+        if (got != rows[i].want)
+            fprintf(stderr, "  %s: got %d, want %d\n", rows[i].in, got, rows[i].want);
+        if (rows[i].want == OK) {
+            CHECK(rows[i].name, us == rows[i].us);
+            if (us != rows[i].us)
+                fprintf(stderr, "  %s: got %lld us, want %lld\n", rows[i].in, us, rows[i].us);
+        }
+    }
+}
+
+static void test_two_hundred_digit_fraction_is_out_of_range(void)
+{
+    char s[300] = "2026-05-30T01:00:00.";
+    size_t n = strlen(s);
+    for (int i = 0; i < 200; i++)
+        s[n++] = (char)('0' + i % 10);
+    memcpy(s + n, "+08:00", 7);
+    long long us;
+    CHECK("200 digits of fraction are out of range (never a 500)", parse_rfc3339_us(s, &us) == RANGE);
+    const char *msg = NULL;
+    const char *code = check_datetime(s, &msg);
+    CHECK("check_datetime names 200 digits out_of_range", code && !strcmp(code, "out_of_range") && msg);
+}
+
+static void test_check_datetime_codes(void)
+{
+    const char *msg = NULL;
+    CHECK("a good time passes", check_datetime("2026-05-30T09:00:00+08:00", &msg) == NULL);
+    const char *code = check_datetime("2026-01-01T00:00:00+16:00", &msg);
+    CHECK("+16:00 is out_of_range", code && !strcmp(code, "out_of_range"));
+    code = check_datetime("1900-01-01T00:00:00+08:00", &msg);
+    CHECK("1900 is out_of_range", code && !strcmp(code, "out_of_range"));
+    code = check_datetime("10000-01-01T00:00:00Z", &msg);
+    CHECK("year 10000 (five digits) is invalid_format as before", code && !strcmp(code, "invalid_format"));
+    code = check_datetime("2030-05-30T09:00:00", &msg);
+    CHECK("no offset stays invalid_format", code && !strcmp(code, "invalid_format"));
+}
+
+static void test_seconds_form(void)
+{
+    double t = 0;
+    CHECK("parse_rfc3339 keeps the fraction", parse_rfc3339("2026-05-30T01:00:00.25Z", &t) && t == 1780102800.25);
+    CHECK("parse_rfc3339 refuses out of range", !parse_rfc3339("2100-01-01T00:00:00Z", &t));
+}
+
+static void test_format_utc_round_trip(void)
+{
+    const char *in[] = {"2026-05-30T06:45:00.123456+05:45", "2000-01-01T00:00:00Z", "2099-12-31T23:59:59.999999Z",
+                        "2028-02-29T12:34:56.5-14:00", "2026-12-31T23:59:59.000001+14:00"};
+    const char *want[] = {"2026-05-30T01:00:00.123456Z", "2000-01-01T00:00:00.000000Z",
+                          "2099-12-31T23:59:59.999999Z", "2028-03-01T02:34:56.500000Z",
+                          "2026-12-31T09:59:59.000001Z"};
+    for (size_t i = 0; i < sizeof in / sizeof *in; i++) {
+        long long us, back;
+        char out[DT_UTC_LEN];
+        bool parsed = parse_rfc3339_us(in[i], &us) == DT_OK;
+        format_utc_us(parsed ? us : 0, out);
+        CHECK("format_utc_us prints the instant in UTC", parsed && !strcmp(out, want[i]));
+        if (strcmp(out, want[i]))
+            fprintf(stderr, "  %s: got %s, want %s\n", in[i], out, want[i]);
+        CHECK("the UTC form parses back to the same instant", parse_rfc3339_us(out, &back) == DT_OK && back == us);
+    }
+    /* every day of the range prints and parses back (the civil calendar both ways) */
+    int bad = 0;
+    for (long long us = DT_MIN_US; us < DT_END_US; us += 86400LL * 1000000 + 1) {
+        char out[DT_UTC_LEN];
+        long long back;
+        format_utc_us(us, out);
+        if (parse_rfc3339_us(out, &back) != DT_OK || back != us)
+            bad++;
+    }
+    CHECK("every day from 2000 to 2099 round-trips through the UTC form", bad == 0);
+}
+
+int main(void)
+{
+    test_parse_table();
+    test_two_hundred_digit_fraction_is_out_of_range();
+    test_check_datetime_codes();
+    test_seconds_form();
+    test_format_utc_round_trip();
+    return CHECK_DONE();
+}
