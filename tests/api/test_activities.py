@@ -418,7 +418,7 @@ def test_create_rejects_bad_strings_with_field_codes():
     org, admin = _org()
     oid = org["id"]
     cases = [
-        ("title", "", "too_short"), ("title", "   ", "too_short"), ("title", "题" * 101, "too_long"),
+        ("title", "", "too_short"), ("title", "   ", "blank"), ("title", "题" * 101, "too_long"),
         ("title", "第一行\n第二行", "control_character"),
         ("description", "", "too_short"), ("description", "说" * 5001, "too_long"),
         ("description", "响铃\x07", "control_character"),
