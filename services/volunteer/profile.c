@@ -8,38 +8,16 @@
 #include "log.h"
 #include "mask.h"
 #include "volunteer.h"
+#include "volunteer_rules.h"
 
-#define MIN_AGE 18
-
-typedef struct {
-    const char *real_name, *id_number, *political_status, *ethnicity, *employer, *title, *education, *occupation,
-        *region_code, *grassroots_role, *skills, *availability;
-    const json_t *service_categories, *service_fields;
-} profile_body;
-
-#define F(name, type, flags, min, max, check, table)                                                           \
-    {#name, type, flags, min, max, offsetof(profile_body, name), check, table}
-static const field_spec profile_fields[] = {
-    F(real_name, F_STRING, FIELD_REQUIRED, 1, 50, NULL, NULL),
-    F(id_number, F_STRING, FIELD_REQUIRED, 0, 0, NULL, NULL), /* checked by idcard_parse */
-    F(political_status, F_STRING, FIELD_REQUIRED, 0, 0, NULL, &CODES_POLITICAL_STATUS),
-    F(ethnicity, F_STRING, FIELD_REQUIRED, 0, 0, NULL, &CODES_ETHNICITY),
-    F(employer, F_STRING, FIELD_REQUIRED, 1, 100, NULL, NULL),
-    F(title, F_STRING, FIELD_REQUIRED, 0, 0, NULL, &CODES_TITLE),
-    F(education, F_STRING, FIELD_REQUIRED, 0, 0, NULL, &CODES_EDUCATION),
-    F(occupation, F_STRING, FIELD_REQUIRED, 0, 0, NULL, &CODES_OCCUPATION),
-    F(region_code, F_STRING, FIELD_REQUIRED, 0, 0, check_region_code, NULL),
-    F(service_categories, F_ARRAY, FIELD_REQUIRED, 1, 8, NULL, &CODES_SERVICE_CATEGORY),
-    F(service_fields, F_ARRAY, FIELD_REQUIRED, 1, 9, NULL, &CODES_SERVICE_FIELD),
-    F(grassroots_role, F_STRING, FIELD_REQUIRED, 0, 0, NULL, &CODES_GRASSROOTS_ROLE),
-    F(skills, F_STRING, FIELD_NULLABLE | FIELD_MULTILINE, 0, 500, NULL, NULL),
-    F(availability, F_STRING, FIELD_NULLABLE | FIELD_MULTILINE, 0, 200, NULL, NULL),
-};
-#undef F
-#define NFIELDS (sizeof profile_fields / sizeof *profile_fields)
+/* The rules live in common/volunteer_rules.c, shared with the import of
+ * 附件2 rosters (services/import). */
+typedef volunteer_input profile_body;
+#define profile_fields VOLUNTEER_FIELDS
+#define NFIELDS VOLUNTEER_NFIELDS
 
 /* An edit takes the same fields, none required, and never the ID number. */
-static field_spec patch_fields[NFIELDS];
+static field_spec patch_fields[VOLUNTEER_NFIELDS];
 
 void profile_init(void)
 {
@@ -84,7 +62,7 @@ void h_volunteer_create(req_t *r)
         return;
     body_fields(r, profile_fields, NFIELDS, &b);
     if (b.id_number) {
-        const char *msg, *code = idcard_parse(b.id_number, today_in_china(), MIN_AGE, &id, &msg);
+        const char *msg, *code = volunteer_id_check(b.id_number, today_in_china(), &id, &msg);
         if (code)
             field_error(r, "id_number", code, msg);
     }
