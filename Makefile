@@ -4,13 +4,13 @@
 SHELL := /bin/bash
 MODE ?= release
 BUILD := build/$(MODE)
-PKGS := jansson libpq libjwt openssl libcurl libargon2
-SERVICES := auth volunteer org activity
+PKGS := jansson libpq libjwt openssl libcurl libargon2 libzip expat xlsxwriter
+SERVICES := auth volunteer org activity import
 
 CC := cc
 CFLAGS_COMMON = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -pthread \
 	-Icommon $(shell pkg-config --cflags $(PKGS))
-LDLIBS = $(shell pkg-config --libs $(PKGS)) -lfcgi -lm -pthread
+LDLIBS = $(shell pkg-config --libs $(PKGS)) -lcsv -lfcgi -lm -pthread
 ifeq ($(MODE),asan)
   CFLAGS_MODE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDFLAGS_MODE = -fsanitize=address,undefined

@@ -11,7 +11,7 @@ VAR=${STVS_VAR:-$ROOT/var}
 HTTP_PORT=${HTTP_PORT:-8080}
 PG_PORT=${STVS_PG_PORT:-5432}   # names the socket file only: TCP is off
 MODE=${MODE:-release}
-SERVICES=(auth volunteer org activity)
+SERVICES=(auth volunteer org activity import)
 RUN=$VAR/run LOG=$VAR/log KEYS=$VAR/keys PGDATA=$VAR/pg NGX=$VAR/nginx
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 PGSOCK=$RUN/pg
@@ -31,7 +31,7 @@ pg_owned_dir() {
 psql_admin() { psql -X -q -v ON_ERROR_STOP=1 -h "$PGSOCK" -p "$PG_PORT" -U stvs "$@"; }
 
 health_path() {
-    case $1 in auth) echo auth ;; volunteer) echo volunteers ;; org) echo orgs ;; activity) echo activities ;; esac
+    case $1 in auth) echo auth ;; volunteer) echo volunteers ;; org) echo orgs ;; activity) echo activities ;; import) echo imports ;; esac
 }
 
 make_keys() {
