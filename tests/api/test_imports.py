@@ -635,3 +635,65 @@ def test_kill_9_during_a_commit_resumes_and_writes_nothing_twice():
             % ",".join(sql_str(p["手机号"]) for p in people)), str(n), "every row once")
     eq(psql("SELECT member_count FROM org.orgs WHERE id = %d" % org["id"]), str(n), "members once each")
     eq(psql("SELECT count(*) FROM import.rows WHERE import_id = %d AND NOT committed" % body["id"]), "0")
+
+
+# ---------------------------------------------------------------- 在线关联 (claiming)
+
+def _imported_people(n):
+    """n volunteers imported and committed into a fresh org; returns (org, admin, [row dicts])."""
+    org, admin = _setup()
+    people = [row_cells() for _ in range(n)]
+    body = validated(admin, xlsx_bytes(sheet_of(people)), org["id"])
+    eq(body["counts"]["new"], n)
+    json_ok(commit(admin, body["id"]), 202, "commit")
+    wait_status(admin, body["id"], "committed")
+    return org, admin, people
+
+
+def test_claim_flow_read_but_not_act_until_the_id_number_is_confirmed():
+    org, admin, (p,) = _imported_people(1)
+    c = Client()
+    s = login(c, p["手机号"])
+    token = s["access_token"]
+    me_body = json_ok(c.get("/auth/me", token=token), 200, "me")
+    ok(me_body["volunteer_id"], "the account exists with its volunteer: %s" % me_body)
+    eq(me_body["claim_required"], True)
+    v = json_ok(c.get("/volunteers/me", token=token), 200, "read works")
+    eq((v["source"], v["claim_status"]), ("import", "unclaimed"))
+    eq(v["real_name"], p["真实姓名"])
+    eq(v["id_number"], p["身份证号"][:4] + "*" * 10 + p["身份证号"][-4:])
+    problem(c.patch("/volunteers/me", {"employer": "别处"}, token=token), 409, "claim_required")
+    problem(c.post("/volunteers", volunteer_body(), token=token), 409, "claim_required")
+    other_org, _ = approved_org()
+    problem(c.post("/orgs/%d/members" % other_org["id"], token=token), 409, "claim_required")
+    problem(c.post("/volunteers/me/claim", {"id_number": make_id_number()}, token=token), 422, "id_number_mismatch")
+    problem(c.post("/volunteers/me/claim", {"id_number": "x"}, token=token), 422, "id_number_mismatch")
+    problem(c.post("/volunteers/me/claim", {"id_number": p["身份证号"], "role": "x"}, token=token), 422,
+            "validation_failed")
+    v = json_ok(c.post("/volunteers/me/claim", {"id_number": p["身份证号"].lower()}, token=token), 200, "claim")
+    eq(v["claim_status"], "claimed")
+    eq(v["source"], "import")
+    eq(json_ok(c.get("/auth/me", token=token), 200, "me")["claim_required"], False)
+    json_ok(c.patch("/volunteers/me", {"employer": "别处"}, token=token), 200, "acts now")
+    problem(c.post("/volunteers/me/claim", {"id_number": p["身份证号"]}, token=token), 409, "conflict")
+    # a self-registered volunteer: claimed, source self, never claim_required
+    selfreg = register_volunteer()
+    eq((selfreg["volunteer"]["source"], selfreg["volunteer"]["claim_status"]), ("self", "claimed"))
+    eq(json_ok(selfreg["client"].get("/auth/me", token=selfreg["token"]), 200, "me")["claim_required"], False)
+
+
+def test_claim_lockout_the_sixth_try_in_24_hours_is_429_even_when_right():
+    org, admin, (p,) = _imported_people(1)
+    c = Client()
+    token = login(c, p["手机号"])["access_token"]
+    for i in range(5):
+        problem(c.post("/volunteers/me/claim", {"id_number": make_id_number()}, token=token), 422,
+                "id_number_mismatch", "try %d" % (i + 1))
+    r = c.post("/volunteers/me/claim", {"id_number": p["身份证号"]}, token=token)
+    problem(r, 429, "rate_limited", "the 6th try, the right number")
+    n = int(r.header("Retry-After"))
+    ok(0 < n <= 86400, "Retry-After within the day: %d" % n)
+    # a day later the window has moved
+    psql("UPDATE volunteer.claim_attempts SET at = at - interval '25 hours' WHERE user_id = %d"
+         % int(json_ok(c.get("/auth/me", token=token), 200, "me")["id"]))
+    json_ok(c.post("/volunteers/me/claim", {"id_number": p["身份证号"]}, token=token), 200, "after the window")
