@@ -51,6 +51,7 @@ $(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 test_sms_aliyun_OBJ := services/auth/sms_aliyun.o
+test_cells_OBJ := services/import/cells.o services/import/sheet.o services/import/csv_read.o services/import/xlsx_read.o
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(addprefix $(BUILD)/,$$($$*_OBJ)) $(LIBSTVS)
 	@mkdir -p $(dir $@)
