@@ -24,7 +24,7 @@ COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIBSTVS := $(BUILD)/libstvs.a
 
-.PHONY: all build run stop test test-valgrind admin bench bench-tools deps clean unit
+.PHONY: all build run stop test test-valgrind admin bench bench-tools deps clean unit fuzz
 all: build
 
 build: $(SERVICES:%=$(BUILD)/bin/stvs-%)
@@ -72,6 +72,31 @@ $(BUILD)/bench/login_pair: bench/login_pair.c
 $(BUILD)/bench/sqldump-%: bench/sqldump.c $(BUILD)/services/%/sql.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Iservices/$* -DSVC_HEADER='"$*.h"' -DSVC_SQL=$*_sql $(LDFLAGS_MODE) -o $@ $^
+
+# Fuzzing the import's readers of files from strangers (libFuzzer, Debian's
+# clang; not part of make test): FUZZ_SECONDS each, seeded with the API
+# tests' fixtures; crashing inputs are kept in tests/fuzz/regressions/ and
+# replayed first.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_DIR := build/fuzz
+FUZZ_SRC := services/import/xlsx_read.c services/import/csv_read.c services/import/sheet.c \
+	services/import/cells.c services/import/roster.c $(COMMON_SRC)
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS_COMMON) -g -O1 -fsanitize=fuzzer,address,undefined -Wno-unused-command-line-argument \
+		-o $@ $^ $(LDLIBS)
+fuzz: $(FUZZ_DIR)/fuzz_xlsx $(FUZZ_DIR)/fuzz_csv
+	@command -v $(FUZZ_CC) >/dev/null || apt-get install -y -qq clang
+	@python3 tests/fuzz/make_seeds.py $(FUZZ_DIR)/corpus-xlsx $(FUZZ_DIR)/corpus-csv
+	@for t in xlsx csv; do \
+		mkdir -p tests/fuzz/regressions/$$t; \
+		if ls tests/fuzz/regressions/$$t/* >/dev/null 2>&1; then \
+			$(FUZZ_DIR)/fuzz_$$t tests/fuzz/regressions/$$t/* || exit 1; fi; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=1048576 -timeout=10 \
+			-artifact_prefix=tests/fuzz/regressions/$$t/ $(FUZZ_DIR)/corpus-$$t || exit 1; \
+	done
 
 deps:
 	@scripts/deps.sh
