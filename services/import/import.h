@@ -22,6 +22,7 @@ enum import_sql {
     /* the worker threads */
     SQL_JOB_TAKE,
     SQL_JOB_DONE,
+    SQL_JOB_RELEASE,
     SQL_JOB_IMPORT,
     SQL_REGIONS_ALL,
     SQL_ROWS_CLEAR,
@@ -36,6 +37,7 @@ enum import_sql {
 };
 extern const db_stmt import_sql[SQL__MAX];
 
+#define IMPORT_LOCK_CLASS "7401" /* advisory locks of import jobs: (7401, job id) */
 #define IMPORT_MAX_BODY (10u << 20)
 #define IMPORT_MAX_ROWS 50000
 #define XLSX_TYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -1,10 +1,11 @@
 /* The import's worker threads. Parsing and checking a 50,000-row roster is
  * not done in a request: POST /imports queues a job in import.jobs and
  * answers 202, and a worker thread of any stvs-import process takes it with
- * FOR UPDATE SKIP LOCKED on its queue connection, holding that row lock
- * while it works on a second connection. A process that dies releases the
- * lock with its connection, so the job is taken again (by the restarted
- * process, or another one) and resumed: validation starts over (it writes
+ * FOR UPDATE SKIP LOCKED on its queue connection and owns it by a
+ * session-level advisory lock on that connection while it works on a second
+ * connection (SQL_JOB_TAKE says why not a held row lock). A process that
+ * dies releases the lock with its session, so the job is taken again (by the
+ * restarted process, or another one) and resumed: validation starts over (it writes
  * nothing outside import.rows), a commit goes on with the rows not yet
  * marked written (each row and its mark are one statement). */
 #include <pthread.h>
@@ -493,19 +494,20 @@ static int run_job(job_worker *jw, const char *import_id, const char *action)
     return rc;
 }
 
+static void release(job_worker *jw, const char *job_id)
+{
+    PGresult *res = db_exec(&jw->queue, SQL_JOB_RELEASE, 1, (const char *[]){job_id});
+    PQclear(res);
+}
+
 static void *job_main(void *arg)
 {
     job_worker *jw = arg;
     while (!atomic_load(&stopping)) {
-        if (db_begin(&jw->queue)) {
-            nap(1000);
-            continue;
-        }
         PGresult *res = db_exec(&jw->queue, SQL_JOB_TAKE, 0, NULL);
         if (!res || !PQntuples(res)) {
             PQclear(res);
-            db_rollback(&jw->queue);
-            nap(250);
+            nap(res ? 250 : 1000);
             continue;
         }
         char job_id[24], import_id[24], action[16];
@@ -515,14 +517,13 @@ static void *job_main(void *arg)
         PQclear(res);
         log_info("import %s: %s", import_id, action);
         if (run_job(jw, import_id, action)) {
-            db_rollback(&jw->queue); /* stays queued: this or another worker resumes it */
+            release(jw, job_id); /* stays queued: this or another worker resumes it */
             nap(1000);
             continue;
         }
         res = db_exec(&jw->queue, SQL_JOB_DONE, 1, (const char *[]){job_id});
         PQclear(res);
-        if (db_commit(&jw->queue))
-            db_rollback(&jw->queue);
+        release(jw, job_id);
         log_info("import %s: %s done", import_id, action);
     }
     db_close(&jw->queue);

@@ -64,10 +64,18 @@ const db_stmt import_sql[SQL__MAX] = {
         " WHERE import_id = $1 AND outcome = 'invalid' ORDER BY row_no"},
 
     /* ------------------------------------------------------------ workers */
-    /* The oldest job no other worker holds; the lock is held until the job ends. */
+    /* The oldest job no live session owns. FOR UPDATE SKIP LOCKED lets
+     * concurrent takers pass each other; ownership is a session-level
+     * advisory lock taken in the same statement (evaluated row by row under
+     * the outer LIMIT 1, so at most one is taken), held until the job ends
+     * or the session dies. No transaction stays open during a job: an open
+     * one would keep every row version the job makes from being pruned. */
     [SQL_JOB_TAKE] = {"job_take",
-        "SELECT id, import_id, action FROM import.jobs ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"},
+        "SELECT j.id, j.import_id, j.action FROM"
+        " (SELECT id, import_id, action FROM import.jobs ORDER BY id LIMIT 16 FOR UPDATE SKIP LOCKED) j"
+        " WHERE pg_try_advisory_lock(" IMPORT_LOCK_CLASS ", j.id::int) LIMIT 1"},
     [SQL_JOB_DONE] = {"job_done", "DELETE FROM import.jobs WHERE id = $1"},
+    [SQL_JOB_RELEASE] = {"job_release", "SELECT pg_advisory_unlock(" IMPORT_LOCK_CLASS ", $1::int)"},
     [SQL_JOB_IMPORT] = {"job_import",
         "SELECT i.kind, i.org_id, i.content_type, i.status, i.headers, i.rows_total, encode(f.sealed, 'hex') AS sealed"
         " FROM import.imports i LEFT JOIN import.files f ON f.import_id = i.id WHERE i.id = $1"},

@@ -608,7 +608,8 @@ def test_kill_9_during_a_commit_resumes_and_writes_nothing_twice():
     n = 1500
     people = [row_cells(序号=str(i + 1)) for i in range(n)]
     body = validated(admin, xlsx_bytes(sheet_of(people)), org["id"])
-    eq(body["counts"]["new"], n)
+    n_new = body["counts"]["new"]  # a random ID number may clash with one already on the platform
+    ok(n_new > n * 0.95, "almost every row is new: %s" % body["counts"])
     json_ok(commit(admin, body["id"]), 202, "commit")
     deadline = time.monotonic() + 60
     while True:
@@ -629,12 +630,13 @@ def test_kill_9_during_a_commit_resumes_and_writes_nothing_twice():
             pass
         time.sleep(0.2)
     done = wait_status(admin, body["id"], "committed", timeout=120)
-    eq(done["counts"]["new"], n, "counts add up")
+    eq(done["counts"], body["counts"], "counts add up")
     eq(done["rows_done"], n)
     eq(psql("SELECT count(*) FROM volunteer.volunteers v JOIN auth.users u ON u.id = v.user_id WHERE u.phone IN (%s)"
-            % ",".join(sql_str(p["手机号"]) for p in people)), str(n), "every row once")
-    eq(psql("SELECT member_count FROM org.orgs WHERE id = %d" % org["id"]), str(n), "members once each")
-    eq(psql("SELECT count(*) FROM import.rows WHERE import_id = %d AND NOT committed" % body["id"]), "0")
+            " AND v.source = 'import'" % ",".join(sql_str(p["手机号"]) for p in people)), str(n_new), "every row once")
+    eq(psql("SELECT member_count FROM org.orgs WHERE id = %d" % org["id"]), str(n_new), "members once each")
+    eq(psql("SELECT count(*) FROM import.rows WHERE import_id = %d AND NOT committed AND outcome <> 'invalid'"
+            % body["id"]), "0", "every good row is written")
 
 
 # ---------------------------------------------------------------- 在线关联 (claiming)
