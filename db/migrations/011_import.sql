@@ -202,6 +202,90 @@ BEGIN
     RETURN 'active';
 END $$;
 
+-- ---------------------------------------------------------------- orgs (附件1)
+-- 附件1's 管理员手机号: "管理员首次登陆平台时，须用此手机号码注册成为科技志愿者，方能履行管
+-- 理员职责". A grant waits for that phone's user to be a claimed volunteer,
+-- then becomes an org.admins row (and the org shows in /auth/me's roles).
+CREATE TABLE org.admin_grants (
+    org_id        bigint NOT NULL REFERENCES org.orgs ON DELETE CASCADE,
+    phone         text NOT NULL CHECK (phone ~ '^1[3-9][0-9]{9}$'),
+    status        text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'active')),
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    activated_at  timestamptz,
+    PRIMARY KEY (org_id, phone)
+);
+CREATE INDEX admin_grants_pending ON org.admin_grants (phone) WHERE status = 'pending';
+GRANT SELECT ON org.admin_grants TO stvs_org, stvs_import;
+
+-- Activates the pending grants of a volunteer's phone once it is claimed
+-- (registered, or an imported record confirmed). Runs as the owner: the
+-- volunteer service's role writes no org table itself.
+CREATE FUNCTION org.activate_admin_grants() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p text;
+BEGIN
+    IF NEW.claim_status <> 'claimed' THEN
+        RETURN NULL;
+    END IF;
+    SELECT phone INTO p FROM auth.users WHERE id = NEW.user_id;
+    INSERT INTO org.admins (org_id, user_id)
+        SELECT g.org_id, NEW.user_id FROM org.admin_grants g WHERE g.phone = p AND g.status = 'pending'
+        ON CONFLICT DO NOTHING;
+    UPDATE org.admin_grants SET status = 'active', activated_at = now() WHERE phone = p AND status = 'pending';
+    RETURN NULL;
+END $$;
+CREATE TRIGGER volunteers_activate_admin_grants AFTER INSERT OR UPDATE OF claim_status ON volunteer.volunteers
+    FOR EACH ROW EXECUTE FUNCTION org.activate_admin_grants();
+
+-- One imported org row, checked again against the data as it is now:
+-- 'new' (created; its admin phone gets a grant, active at once when the
+-- phone's user is a claimed volunteer), 'unchanged' (an org of that name
+-- with that admin phone, active or granted, exists), 'already_exists' (the
+-- name is taken by an org with another admin phone; nothing written).
+CREATE FUNCTION org.import_org(
+        p_name text, p_level text, p_parent_id bigint, p_approved boolean, p_admin_phone text,
+        p_created_by bigint, p_data jsonb, OUT outcome text, OUT org_id bigint)
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    existing bigint;
+    uid bigint;
+BEGIN
+    SELECT o.id INTO existing FROM org.orgs o WHERE o.name = p_name;
+    IF existing IS NOT NULL THEN
+        IF EXISTS (SELECT 1 FROM org.admin_grants g WHERE g.org_id = existing AND g.phone = p_admin_phone)
+           OR EXISTS (SELECT 1 FROM org.admins a JOIN auth.users u ON u.id = a.user_id
+                      WHERE a.org_id = existing AND u.phone = p_admin_phone) THEN
+            outcome := 'unchanged';
+        ELSE
+            outcome := 'already_exists';
+        END IF;
+        org_id := existing;
+        RETURN;
+    END IF;
+    INSERT INTO org.orgs (name, level, parent_id, status, registered_with_civil_affairs, supervisor_type,
+            supervisor_name, founded_on, service_categories, region_code, leader_name, leader_title,
+            leader_employer, leader_phone, created_by, decided_by, decided_at)
+    VALUES (p_name, p_level, p_parent_id, CASE WHEN p_approved THEN 'approved' ELSE 'pending' END,
+            (p_data->>'registered_with_civil_affairs')::boolean, p_data->>'supervisor_type',
+            p_data->>'supervisor_name', (p_data->>'founded_on')::date,
+            ARRAY(SELECT jsonb_array_elements_text(p_data->'service_categories')), p_data->>'region_code',
+            p_data->>'leader_name', p_data->>'leader_title', p_data->>'leader_employer', p_data->>'leader_phone',
+            p_created_by, CASE WHEN p_approved THEN p_created_by END, CASE WHEN p_approved THEN now() END)
+    RETURNING id INTO org_id;
+    INSERT INTO org.admin_grants (org_id, phone) VALUES (org_id, p_admin_phone);
+    SELECT u.id INTO uid FROM auth.users u JOIN volunteer.volunteers v ON v.user_id = u.id
+     WHERE u.phone = p_admin_phone AND v.claim_status = 'claimed';
+    IF uid IS NOT NULL THEN
+        INSERT INTO org.admins (org_id, user_id) VALUES (org_id, uid) ON CONFLICT DO NOTHING;
+        UPDATE org.admin_grants g SET status = 'active', activated_at = now()
+         WHERE g.org_id = import_org.org_id AND g.phone = p_admin_phone;
+    END IF;
+    outcome := 'new';
+END $$;
+REVOKE ALL ON FUNCTION org.import_org(text, text, bigint, boolean, text, bigint, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION org.import_org(text, text, bigint, boolean, text, bigint, jsonb) TO stvs_import;
+
 REVOKE ALL ON FUNCTION auth.import_user(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION volunteer.import_volunteer(text, text, bytea, bytea, text, text, date, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION org.import_member(bigint, bigint) FROM PUBLIC;

@@ -33,6 +33,11 @@ enum import_sql {
     SQL_FAILED,
     SQL_COMMIT_ROWS,
     SQL_COMMIT_ROW,
+    SQL_ORG_LOOKUP,
+    SQL_SCOPE_COVERS,
+    SQL_COMMIT_ORG_ROW,
+    SQL_PARENT_LEVEL,
+    SQL_IS_PLATFORM_ADMIN,
     SQL__MAX
 };
 extern const db_stmt import_sql[SQL__MAX];
@@ -69,6 +74,8 @@ extern const column_def VOLUNTEER_COLUMNS_DEF[V__MAX], ORG_COLUMNS_DEF[O__MAX];
 
 /* Where the header row is and which uploaded column holds each official one. */
 typedef struct {
+    int kind;
+    const column_def *defs; /* VOLUNTEER_COLUMNS_DEF or ORG_COLUMNS_DEF */
     int header_index;    /* index into sheet->rows */
     int col[(int)V__MAX > (int)O__MAX ? (int)V__MAX : (int)O__MAX]; /* -1: absent */
     int ncols;
@@ -89,7 +96,9 @@ int roster_open(const char *content_type, const void *data, size_t n, int kind, 
 typedef struct {
     json_t *errors, *warnings; /* [{column, header, code, message}] */
     json_t *data;              /* validated values by API field name (codes) */
-    char phone[12];
+    char phone[12];      /* volunteers: the phone; orgs: the admin phone */
+    char org_name[512];  /* orgs: the name as it will be stored */
+    char region[7];
     idcard id;
     bool has_id;
     char name_masked[64];
@@ -98,6 +107,10 @@ typedef struct {
 /* Checks the cells of one volunteer row (no database): fills rc. */
 void roster_check_volunteer(const sheet_t *s, const header_map *h, const sheet_row *r, const region_tab *regions,
                             ymd today, row_check *rc);
+/* Checks the cells of one org row (no database); the outcome's lookups
+ * and out_of_scope come later. */
+void roster_check_org(const sheet_t *s, const header_map *h, const sheet_row *r, const region_tab *regions,
+                      ymd today, row_check *rc);
 void row_error(row_check *rc, const sheet_t *s, const header_map *h, int vcol, const char *code, const char *msg);
 void row_check_free(row_check *rc);
 

@@ -16,6 +16,16 @@ static const code_entry outcome_entries[] = {
     {"new", "新增"}, {"link", "关联"}, {"unchanged", "无变化"}, {"invalid", "有错误"}};
 static const code_table IMPORT_OUTCOMES = {"import_outcome", outcome_entries, 4};
 
+static int level_rank(const char *level)
+{
+    static const char *const order[] = {"corps", "detachment", "brigade", "team", "squad"};
+    static const int rank[] = {0, 1, 1, 2, 3};
+    for (int i = 0; level && i < 5; i++)
+        if (!strcmp(level, order[i]))
+            return rank[i];
+    return -1;
+}
+
 /* ?name= a positive integer without sign or leading zero; 0 when absent
  * (or bad, after a field error). */
 static long long query_id(req_t *r, const char *name)
@@ -101,9 +111,10 @@ static bool is_type(const char *ct, const char *want)
     return ct[n] == '\0' || ct[n] == ';';
 }
 
-/* May the caller import volunteers into org_id? 404 when it may not see
- * the org or has no right on it, 409 when the org is not approved. */
-static bool target_org_or_reply(req_t *r, long long org_id)
+/* May the caller import volunteers into org_id (or orgs under it)? 404
+ * when it may not see the org or has no right on it, 409 when the org is not
+ * approved. level (orgs under it): 422 unless it ranks below the org's. */
+static bool target_org_or_reply(req_t *r, long long org_id, const char *level)
 {
     PGresult *res = db_query_or_reply(r, SQL_ORG_RIGHTS, 2, (const char *[]){id_str(r, org_id), id_str(r, r->user_id)});
     if (!res)
@@ -111,16 +122,35 @@ static bool target_org_or_reply(req_t *r, long long org_id)
     bool found = PQntuples(res) == 1, may = found && (db_bool(res, 0, "own_admin") || db_bool(res, 0, "ancestor_admin") ||
                                                     db_bool(res, 0, "platform_admin"));
     bool approved = found && !strcmp(db_str(res, 0, "status"), "approved");
+    bool level_ok = !level || (found && level_rank(db_str(res, 0, "level")) < level_rank(level));
     PQclear(res);
     if (!may) {
         reply_error(r, ERR_NOT_FOUND, "no such organization");
         return false;
     }
     if (!approved) {
-        reply_error(r, ERR_ORG_NOT_APPROVED, "only an approved organization takes imported members");
+        reply_error(r, ERR_ORG_NOT_APPROVED, "only an approved organization takes imported members or teams");
+        return false;
+    }
+    if (!level_ok) {
+        field_error(r, "level", "wrong_level", "must rank below the parent's level");
+        fields_failed_reply(r);
         return false;
     }
     return true;
+}
+
+/* Orgs without a parent are imported by platform admins only: 403. */
+static bool platform_admin_or_reply(req_t *r)
+{
+    PGresult *res = db_query_or_reply(r, SQL_IS_PLATFORM_ADMIN, 1, (const char *[]){id_str(r, r->user_id)});
+    if (!res)
+        return false;
+    bool is = db_bool(res, 0, "platform_admin");
+    PQclear(res);
+    if (!is)
+        reply_error(r, ERR_FORBIDDEN, "only platform admins import organizations without a parent_id");
+    return is;
 }
 
 /* POST /imports?kind=volunteers&org_id=&file_name=: 202 with Location and
@@ -133,12 +163,13 @@ void h_import_create(req_t *r)
     const char *kind = query_code(r, "kind", &IMPORT_KINDS);
     if (!query_get(r, "kind"))
         field_error(r, "kind", "required", "kind is volunteers or orgs");
-    long long org_id = query_id(r, "org_id");
-    const char *file_name = query_text(r, "file_name", 200);
-    if (kind && !strcmp(kind, "orgs"))
-        field_error(r, "kind", "not_supported", "importing 附件1 (orgs) is not available yet on this server");
-    else if (kind && !org_id && !query_get(r, "org_id"))
+    long long org_id = query_id(r, "org_id"), parent_id = query_id(r, "parent_id");
+    const char *file_name = query_text(r, "file_name", 200), *level = query_code(r, "level", &CODES_ORG_LEVEL);
+    bool orgs = kind && !strcmp(kind, "orgs");
+    if (kind && !orgs && !org_id && !query_get(r, "org_id"))
         field_error(r, "org_id", "required", "the org the volunteers join");
+    if (orgs && !query_get(r, "level"))
+        field_error(r, "level", "required", "the level of the imported organizations");
     if (fields_failed_reply(r))
         return;
     bool xlsx = is_type(r->content_type, XLSX_TYPE), csv = is_type(r->content_type, "text/csv");
@@ -146,7 +177,8 @@ void h_import_create(req_t *r)
         reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, "send the file as " XLSX_TYPE " or text/csv");
         return;
     }
-    if (!target_org_or_reply(r, org_id))
+    if (orgs ? (parent_id ? !target_org_or_reply(r, parent_id, level) : !platform_admin_or_reply(r))
+             : !target_org_or_reply(r, org_id, NULL))
         return;
     if (!r->body_len) {
         reply_error(r, ERR_INVALID_FILE, "the file is empty");
@@ -157,8 +189,8 @@ void h_import_create(req_t *r)
     header_map h;
     int data_rows;
     char err[256];
-    int rc = roster_open(xlsx ? XLSX_TYPE : "text/csv", r->body, r->body_len, KIND_VOLUNTEERS, &s, &h, &data_rows,
-                         err, sizeof err);
+    int rc = roster_open(xlsx ? XLSX_TYPE : "text/csv", r->body, r->body_len, orgs ? KIND_ORGS : KIND_VOLUNTEERS, &s,
+                         &h, &data_rows, err, sizeof err);
     sheet_free(&s);
     if (rc) {
         if (rc == -2)
@@ -172,7 +204,11 @@ void h_import_create(req_t *r)
     char sha[65];
     crypto_sha256(r->body, r->body_len, digest);
     hex_encode(digest, 32, sha);
-    const char *target = arena_printf(&r->arena, "org:%lld", org_id);
+    /* the same target: the org joined; or the parent and level (a parentless
+     * import is the importer's own) */
+    const char *target = !orgs      ? arena_printf(&r->arena, "org:%lld", org_id)
+                         : parent_id ? arena_printf(&r->arena, "parent:%lld:%s", parent_id, level)
+                                     : arena_printf(&r->arena, "root:%lld:%s", r->user_id, level);
     PGresult *res = db_query_or_reply(r, SQL_IMPORT_OPEN, 3, (const char *[]){kind, target, sha});
     if (!res)
         return;
@@ -193,7 +229,8 @@ void h_import_create(req_t *r)
     }
     hex_encode(sealed, r->body_len + GCM_OVERHEAD, sealed_hex);
     free(sealed);
-    const char *params[11] = {kind, id_str(r, org_id), NULL, NULL, target, file_name,
+    const char *params[11] = {kind, orgs ? NULL : id_str(r, org_id), orgs && parent_id ? id_str(r, parent_id) : NULL,
+                              orgs ? level : NULL, target, file_name,
                               xlsx ? XLSX_TYPE : "text/csv", sha, id_str(r, data_rows), id_str(r, r->user_id),
                               sealed_hex};
     res = db_query_or_reply(r, SQL_IMPORT_INSERT, 11, params);
@@ -315,7 +352,10 @@ void h_import_errors_xlsx(req_t *r)
     if (!res)
         return;
     bool validating = !strcmp(db_str(res, 0, "status"), "validating");
+    bool orgs = !strcmp(db_str(res, 0, "kind"), "orgs");
     PQclear(res);
+    const column_def *defs = orgs ? ORG_COLUMNS_DEF : VOLUNTEER_COLUMNS_DEF;
+    int ncols = orgs ? O__MAX : V__MAX, text1 = orgs ? O_ADMIN_PHONE : V_PHONE, text2 = orgs ? O_LEADER_PHONE : V_ID;
     if (validating) {
         reply_error(r, ERR_NOT_VALIDATED, "validation has not finished yet");
         return;
@@ -326,12 +366,12 @@ void h_import_errors_xlsx(req_t *r)
     xlsx_out *x = xlsx_out_new();
     lxw_worksheet *ws = x ? workbook_add_worksheet(xlsx_out_workbook(x), "错误行") : NULL;
     bool bad = !ws;
-    for (int d = 0; !bad && d < V__MAX; d++) {
-        bad |= xlsx_out_string(x, ws, 0, d, VOLUNTEER_COLUMNS_DEF[d].label, xlsx_out_header_format(x)) != 0;
-        if (d == V_PHONE || d == V_ID)
+    for (int d = 0; !bad && d < ncols; d++) {
+        bad |= xlsx_out_string(x, ws, 0, d, defs[d].label, xlsx_out_header_format(x)) != 0;
+        if (d == text1 || d == text2)
             bad |= worksheet_set_column(ws, (lxw_col_t)d, (lxw_col_t)d, 20, xlsx_out_text_format(x)) != LXW_NO_ERROR;
     }
-    bad = bad || xlsx_out_string(x, ws, 0, V__MAX, "错误说明", xlsx_out_header_format(x));
+    bad = bad || xlsx_out_string(x, ws, 0, ncols, "错误说明", xlsx_out_header_format(x));
     for (int i = 0; !bad && i < PQntuples(res); i++) {
         size_t n = 0;
         const char *hex = db_str(res, i, "cells");
@@ -348,7 +388,7 @@ void h_import_errors_xlsx(req_t *r)
         n = json_array_size(cells);
         for (size_t d = 0; d < n && !bad; d++)
             bad |= xlsx_out_string(x, ws, i + 1, (int)d, json_string_value(json_array_get(cells, d)),
-                                   d == V_PHONE || d == V_ID ? xlsx_out_text_format(x) : NULL) != 0;
+                                   (int)d == text1 || (int)d == text2 ? xlsx_out_text_format(x) : NULL) != 0;
         json_decref(cells);
         /* 错误说明: "身份证号：…；手机号：…" */
         json_t *errors = json_loads(db_str(res, i, "errors"), 0, NULL);
@@ -359,7 +399,7 @@ void h_import_errors_xlsx(req_t *r)
                                                              json_string_value(json_object_get(e, "header")),
                                                              json_string_value(json_object_get(e, "message")));
         json_decref(errors);
-        bad |= !text || xlsx_out_string(x, ws, i + 1, V__MAX, text, NULL) != 0;
+        bad |= !text || xlsx_out_string(x, ws, i + 1, ncols, text, NULL) != 0;
     }
     PQclear(res);
     size_t len = 0;

@@ -190,15 +190,74 @@ static const char *outcome_of(db_t *db, row_check *rc, const sheet_t *s, const h
     return outcome;
 }
 
-/* Checks, looks up and stores one data row. -1 when the database failed. */
-static int store_row(job_worker *jw, const char *import_id, const char *org_id, const sheet_t *s,
-                     const header_map *h, const sheet_row *r, ymd today, bool dup_id, bool dup_phone)
+/* What a job knows of its import. */
+typedef struct {
+    const char *import_id, *org_id, *parent_id, *level, *created_by;
+    int kind;
+    bool platform_admin; /* the importer is one (somewhere) */
+} job_ctx;
+
+/* Outcome of an org row whose cells are good: new, unchanged, or invalid
+ * (already_exists, out_of_scope). Sets "approved" in the row's data. */
+static const char *org_outcome_of(db_t *db, const job_ctx *j, row_check *rc, const sheet_t *s, const header_map *h,
+                                  bool *db_failed)
 {
+    PGresult *res = db_exec(db, SQL_SCOPE_COVERS, 2, (const char *[]){j->created_by, rc->region});
+    if (!res) {
+        *db_failed = true;
+        return "invalid";
+    }
+    bool covers = db_bool(res, 0, "covers");
+    PQclear(res);
+    /* a platform admin in scope vouches for the sheet: approved at once */
+    json_object_set_new(rc->data, "approved", json_boolean(covers));
+    if (!j->parent_id && !covers) {
+        row_error(rc, s, h, O_COUNTY, "out_of_scope", "该区域不在您的管辖范围内");
+        return "invalid";
+    }
+    res = db_exec(db, SQL_ORG_LOOKUP, 2, (const char *[]){rc->org_name, rc->phone});
+    if (!res) {
+        *db_failed = true;
+        return "invalid";
+    }
+    const char *outcome = "new";
+    if (PQntuples(res)) {
+        if (db_bool(res, 0, "same_admin")) {
+            outcome = "unchanged";
+        } else {
+            row_error(rc, s, h, O_NAME, "already_exists", "该组织名称已被另一管理员手机号的组织使用，请核对名称或管理员手机号");
+            outcome = "invalid";
+        }
+    }
+    PQclear(res);
+    return outcome;
+}
+
+/* Checks, looks up and stores one data row. -1 when the database failed. */
+static int store_row(job_worker *jw, const job_ctx *j, const sheet_t *s, const header_map *h, const sheet_row *r,
+                     ymd today, bool dup_id, bool dup_phone)
+{
+    const char *import_id = j->import_id, *org_id = j->org_id;
     row_check rc;
     bool db_failed = false;
     int rc_out = 0;
     char index_hex[65] = "", masked[20] = "";
     char *cells = NULL, *cells_sealed = NULL, *id_sealed = NULL, *errors = NULL, *warnings = NULL, *data = NULL;
+    const char *outcome = "invalid";
+    if (j->kind == KIND_ORGS) {
+        roster_check_org(s, h, r, &jw->regions, today, &rc);
+        if (dup_id)
+            row_error(&rc, s, h, O_NAME, "duplicate_in_file", "该组织名称在本表中出现了不止一次");
+        if (!json_array_size(rc.errors)) {
+            json_object_set_new(rc.data, "name", json_string(rc.org_name));
+            outcome = org_outcome_of(&jw->work, j, &rc, s, h, &db_failed);
+        }
+        if (db_failed) {
+            rc_out = -1;
+            goto out;
+        }
+        goto store;
+    }
     roster_check_volunteer(s, h, r, &jw->regions, today, &rc);
     if (dup_id)
         row_error(&rc, s, h, V_ID, "duplicate_in_file", "该身份证号在本表中出现了不止一次");
@@ -218,13 +277,13 @@ static int store_row(job_worker *jw, const char *import_id, const char *org_id, 
         snprintf(birth, sizeof birth, "%04d-%02d-%02d", rc.id.year, rc.id.month, rc.id.day);
         json_object_set_new(rc.data, "birth_date", json_string(birth));
     }
-    const char *outcome = "invalid";
     if (!json_array_size(rc.errors))
         outcome = outcome_of(&jw->work, &rc, s, h, org_id, index_hex, &db_failed);
     if (db_failed) {
         rc_out = -1;
         goto out;
     }
+store:
     cells = cells_json(s, h, r);
     errors = json_dumps(rc.errors, JSON_COMPACT);
     warnings = json_dumps(rc.warnings, JSON_COMPACT);
@@ -270,7 +329,18 @@ static int find_duplicates(const sheet_t *s, const header_map *h, const int *row
         free(phones);
         return -1;
     }
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && h->kind == KIND_ORGS; i++) { /* orgs: a repeated name */
+        char name[512];
+        unsigned char digest[32];
+        cell_normalize(h->col[O_NAME] >= 0 ? sheet_cell_text(&s->rows[rows[i]], h->col[O_NAME]) : "", name,
+                       sizeof name);
+        if (!*name)
+            continue;
+        crypto_sha256(name, strlen(name), digest);
+        ids[nid].row = i;
+        hex_encode(digest, 32, ids[nid++].key);
+    }
+    for (int i = 0; i < n && h->kind == KIND_VOLUNTEERS; i++) {
         const sheet_row *r = &s->rows[rows[i]];
         char t[64], phone[12];
         idcard id;
@@ -302,6 +372,15 @@ static int find_duplicates(const sheet_t *s, const header_map *h, const int *row
 static char *headers_json(const sheet_t *s, const header_map *h)
 {
     char pl[4] = "", il[4] = "";
+    if (h->kind == KIND_ORGS) {
+        if (h->col[O_NAME] >= 0)
+            column_letter(h->col[O_NAME], pl);
+        json_t *j = json_pack("{s:s, s:s}", "name_column", pl, "name_header",
+                              sheet_cell_text(&s->rows[h->header_index], h->col[O_NAME]));
+        char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        json_decref(j);
+        return text;
+    }
     if (h->col[V_PHONE] >= 0)
         column_letter(h->col[V_PHONE], pl);
     if (h->col[V_ID] >= 0)
@@ -320,7 +399,10 @@ static char *headers_json(const sheet_t *s, const header_map *h)
 static int run_validate(job_worker *jw, const char *import_id, const PGresult *job)
 {
     db_t *db = &jw->work;
-    const char *org_id = db_str(job, 0, "org_id"), *ctype = db_str(job, 0, "content_type");
+    const char *ctype = db_str(job, 0, "content_type");
+    job_ctx j = {.import_id = import_id, .org_id = db_str(job, 0, "org_id"), .parent_id = db_str(job, 0, "parent_id"),
+                 .level = db_str(job, 0, "level"), .created_by = db_str(job, 0, "created_by"),
+                 .kind = !strcmp(db_str(job, 0, "kind"), "orgs") ? KIND_ORGS : KIND_VOLUNTEERS};
     const char *sealed_hex = db_str(job, 0, "sealed");
     size_t sealed_n = 0, plain_n;
     unsigned char *sealed = sealed_hex ? unhex(sealed_hex, &sealed_n) : NULL, *plain = NULL;
@@ -341,7 +423,7 @@ static int run_validate(job_worker *jw, const char *import_id, const PGresult *j
         goto out;
     }
     plain_n = (size_t)pn;
-    if (roster_open(ctype, plain, plain_n, KIND_VOLUNTEERS, &s, &h, &data_rows, err, sizeof err)) {
+    if (roster_open(ctype, plain, plain_n, j.kind, &s, &h, &data_rows, err, sizeof err)) {
         mark_failed(db, import_id, err);
         goto out;
     }
@@ -378,7 +460,7 @@ static int run_validate(job_worker *jw, const char *import_id, const PGresult *j
             break;
         }
         for (int k = i; k < n && k < i + BATCH && !rc; k++)
-            rc = store_row(jw, import_id, org_id, &s, &h, &s.rows[rows[k]], today, dup_id[k], dup_phone[k]);
+            rc = store_row(jw, &j, &s, &h, &s.rows[rows[k]], today, dup_id[k], dup_phone[k]);
         char done[16];
         snprintf(done, sizeof done, "%d", i + BATCH < n ? i + BATCH : n);
         if (!rc && (res = db_exec(db, SQL_PROGRESS, 2, (const char *[]){import_id, done})))
@@ -433,6 +515,28 @@ static int commit_one(db_t *db, const char *import_id, const char *org_id, const
     return 0;
 }
 
+static int commit_org(db_t *db, const char *import_id, const PGresult *job, const json_t *hdr, const PGresult *res,
+                      int i)
+{
+    const char *data_text = db_str(res, i, "data");
+    json_t *data = data_text ? json_loads(data_text, 0, NULL) : NULL;
+    if (!data)
+        return -2;
+    const char *params[11] = {
+        import_id, db_str(res, i, "row_no"), json_string_value(json_object_get(data, "name")),
+        db_str(job, 0, "level"), db_str(job, 0, "parent_id"),
+        json_is_true(json_object_get(data, "approved")) ? "true" : "false", db_str(res, i, "phone"),
+        db_str(job, 0, "created_by"), json_string_value(json_object_get(hdr, "name_column")),
+        json_string_value(json_object_get(hdr, "name_header")), data_text,
+    };
+    PGresult *r = db_exec(db, SQL_COMMIT_ORG_ROW, 11, params);
+    json_decref(data);
+    if (!r)
+        return -1;
+    PQclear(r);
+    return 0;
+}
+
 static int run_commit(job_worker *jw, const char *import_id, const PGresult *job)
 {
     db_t *db = &jw->work;
@@ -445,6 +549,7 @@ static int run_commit(job_worker *jw, const char *import_id, const PGresult *job
         return -1;
     }
     int n = PQntuples(rows), total = (int)db_int(job, 0, "rows_total"), before = total - n;
+    bool orgs = !strcmp(db_str(job, 0, "kind"), "orgs");
     for (int i = 0; i < n && !rc; i += BATCH) {
         if (atomic_load(&stopping) || db_begin(db)) {
             rc = -1;
@@ -452,7 +557,7 @@ static int run_commit(job_worker *jw, const char *import_id, const PGresult *job
         }
         int k = i;
         for (; k < n && k < i + BATCH && !rc; k++)
-            rc = commit_one(db, import_id, org_id, hdr, rows, k);
+            rc = orgs ? commit_org(db, import_id, job, hdr, rows, k) : commit_one(db, import_id, org_id, hdr, rows, k);
         char done[16];
         snprintf(done, sizeof done, "%d", before + k);
         PGresult *res = rc ? NULL : db_exec(db, SQL_PROGRESS, 2, (const char *[]){import_id, done});

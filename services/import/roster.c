@@ -69,7 +69,7 @@ bool roster_find_header(const sheet_t *s, int kind, header_map *out)
     char norm[256], want[256], alias[256];
     for (int ri = 0; ri < s->nrows && ri < 10; ri++) {
         const sheet_row *r = &s->rows[ri];
-        header_map h = {.header_index = ri, .ncols = ndefs};
+        header_map h = {.kind = kind, .defs = defs, .header_index = ri, .ncols = ndefs};
         for (int d = 0; d < ndefs; d++)
             h.col[d] = -1;
         for (int c = 0; c < r->ncells; c++) {
@@ -154,7 +154,7 @@ int roster_open(const char *content_type, const void *data, size_t n, int kind, 
 static json_t *problem_item(const sheet_t *s, const header_map *h, int d, const char *code, const char *msg)
 {
     char letter[4] = "";
-    const char *header = VOLUNTEER_COLUMNS_DEF[d].label;
+    const char *header = h->defs[d].label;
     int c = h->col[d];
     if (c >= 0) {
         column_letter(c, letter);
@@ -219,7 +219,7 @@ static const char *text_field(row_check *rc, const sheet_t *s, const header_map 
     if (code) {
         char m[160];
         if (!strcmp(code, "required"))
-            snprintf(m, sizeof m, "必填：请填写%s", VOLUNTEER_COLUMNS_DEF[d].label);
+            snprintf(m, sizeof m, "必填：请填写%s", h->defs[d].label);
         else if (!strcmp(code, "too_long"))
             snprintf(m, sizeof m, "不能超过%ld个字", f->max);
         else
@@ -241,7 +241,7 @@ static void choice_field(row_check *rc, const sheet_t *s, const header_map *h, c
     cell_trim(cell_at(h, r, d), t, sizeof t);
     if (!*t) {
         char m[160];
-        snprintf(m, sizeof m, "必填：请选择%s", VOLUNTEER_COLUMNS_DEF[d].label);
+        snprintf(m, sizeof m, "必填：请选择%s", h->defs[d].label);
         row_error(rc, s, h, d, "required", m);
         return;
     }
@@ -267,7 +267,7 @@ static void multi_field(row_check *rc, const sheet_t *s, const header_map *h, co
     }
     if (n == 0) {
         snprintf(m, sizeof m, "请至少选择一项%s（在选中项前的□改为☑，或直接填写，用顿号分隔）",
-                 VOLUNTEER_COLUMNS_DEF[d].label);
+                 h->defs[d].label);
         row_error(rc, s, h, d, "none_selected", m);
         return;
     }
@@ -306,16 +306,16 @@ static void id_field(row_check *rc, const sheet_t *s, const header_map *h, const
 }
 
 static void region_fields(row_check *rc, const sheet_t *s, const header_map *h, const sheet_row *r,
-                          const region_tab *regions)
+                          const region_tab *regions, const int cols[3])
 {
     char code[7];
     int which;
-    static const int cols[3] = {V_PROVINCE, V_CITY, V_COUNTY};
-    region_result res = region_by_names(regions, cell_at(h, r, V_PROVINCE), cell_at(h, r, V_CITY),
-                                        cell_at(h, r, V_COUNTY), code, &which);
+    region_result res = region_by_names(regions, cell_at(h, r, cols[0]), cell_at(h, r, cols[1]),
+                                        cell_at(h, r, cols[2]), code, &which);
     switch (res) {
     case REGION_OK:
         json_object_set_new(rc->data, "region_code", json_string(code));
+        memcpy(rc->region, code, 7);
         return;
     case REGION_REQUIRED:
         row_error(rc, s, h, cols[which], "required", "必填：请填写所在区域（省、市、县区）");
@@ -371,8 +371,144 @@ void roster_check_volunteer(const sheet_t *s, const header_map *h, const sheet_r
     choice_field(rc, s, h, r, V_TITLE, "title");
     choice_field(rc, s, h, r, V_EDUCATION, "education");
     choice_field(rc, s, h, r, V_OCCUPATION, "occupation");
-    region_fields(rc, s, h, r, regions);
+    static const int region_cols[3] = {V_PROVINCE, V_CITY, V_COUNTY};
+    region_fields(rc, s, h, r, regions, region_cols);
     multi_field(rc, s, h, r, V_CATEGORIES, "service_categories");
     multi_field(rc, s, h, r, V_FIELDS, "service_fields");
     choice_field(rc, s, h, r, V_GRASSROOTS, "grassroots_role");
+}
+
+/* ---------------------------------------------------------------- one org row */
+
+/* A text cell of an org row: trimmed; required or not; at most max characters. */
+static const char *org_text(row_check *rc, const sheet_t *s, const header_map *h, const sheet_row *r, int d,
+                            const char *field, bool required, long max, char *buf, size_t buflen)
+{
+    char m[160];
+    cell_trim(cell_at(h, r, d), buf, buflen);
+    long chars = utf8_chars(buf);
+    if (!*buf) {
+        if (required) {
+            snprintf(m, sizeof m, "必填：请填写%s", h->defs[d].label);
+            row_error(rc, s, h, d, "required", m);
+        }
+        return NULL;
+    }
+    if (chars < 0 || has_control_chars(buf, false)) {
+        row_error(rc, s, h, d, "required", "含有不可见的控制字符，请删除后重填");
+        return NULL;
+    }
+    if (chars > max) {
+        snprintf(m, sizeof m, "不能超过%ld个字", max);
+        row_error(rc, s, h, d, "too_long", m);
+        return NULL;
+    }
+    json_object_set_new(rc->data, field, json_string(buf));
+    return buf;
+}
+
+/* Collapses runs of blanks into one space (names are unique as people read them). */
+static void collapse_blanks(char *s)
+{
+    char *o = s;
+    bool blank = false;
+    for (char *p = s; *p; p++) {
+        bool b = *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
+        if (b && blank)
+            continue;
+        *o++ = b ? ' ' : *p;
+        blank = b;
+    }
+    *o = '\0';
+}
+
+void roster_check_org(const sheet_t *s, const header_map *h, const sheet_row *r, const region_tab *regions,
+                      ymd today, row_check *rc)
+{
+    char name[512], t[256], allowed[1024];
+    memset(rc, 0, sizeof *rc);
+    rc->errors = json_array();
+    rc->warnings = json_array();
+    rc->data = json_object();
+
+    /* the rules of POST /orgs: name 2-100, supervisor 1-100, leader fields optional */
+    cell_trim(cell_at(h, r, O_NAME), name, sizeof name);
+    collapse_blanks(name);
+    if (!*name)
+        row_error(rc, s, h, O_NAME, "required", "必填：请填写组织名称");
+    else if (utf8_chars(name) < 2 || utf8_chars(name) > 100)
+        row_error(rc, s, h, O_NAME, "too_long", "组织名称应为2至100个字");
+    else
+        snprintf(rc->org_name, sizeof rc->org_name, "%s", name);
+    snprintf(rc->name_masked, sizeof rc->name_masked, "%.60s", *name ? name : "*");
+
+    int pc = h->col[O_ADMIN_PHONE];
+    cell_trim(cell_at(h, r, O_ADMIN_PHONE), t, sizeof t);
+    if (!*t)
+        row_error(rc, s, h, O_ADMIN_PHONE, "required", "必填：请填写管理员手机号");
+    else if (!cell_phone(t, pc >= 0 && pc < r->ncells && r->cells[pc].numeric, rc->phone))
+        row_error(rc, s, h, O_ADMIN_PHONE, "invalid_phone", "手机号应为11位大陆手机号码（1开头，第二位3-9）");
+
+    cell_normalize(cell_at(h, r, O_CIVIL), t, sizeof t);
+    if (!*t)
+        row_error(rc, s, h, O_CIVIL, "required", "必填：请选择是否在民政部门注册");
+    else if (!strcmp(t, "是") || !strcmp(t, "否"))
+        json_object_set_new(rc->data, "registered_with_civil_affairs", json_boolean(!strcmp(t, "是")));
+    else
+        row_error(rc, s, h, O_CIVIL, "not_in_list", "可选：是、否");
+
+    cell_trim(cell_at(h, r, O_SUPERVISOR_TYPE), t, sizeof t);
+    const char *code = *t ? cell_code(&CODES_SUPERVISOR_TYPE, t) : NULL;
+    if (!*t)
+        row_error(rc, s, h, O_SUPERVISOR_TYPE, "required", "必填：请选择主管单位类型");
+    else if (!code)
+        row_error(rc, s, h, O_SUPERVISOR_TYPE, "not_in_list", cell_allowed(&CODES_SUPERVISOR_TYPE, allowed, sizeof allowed));
+    else
+        json_object_set_new(rc->data, "supervisor_type", json_string(code));
+
+    char buf[512];
+    org_text(rc, s, h, r, O_SUPERVISOR, "supervisor_name", true, 100, buf, sizeof buf);
+
+    int fc = h->col[O_FOUNDED];
+    cell_trim(cell_at(h, r, O_FOUNDED), t, sizeof t);
+    ymd d;
+    if (!*t) {
+        row_error(rc, s, h, O_FOUNDED, "required", "必填：请填写成立日期");
+    } else if (!cell_date(t, fc >= 0 && fc < r->ncells && r->cells[fc].numeric, s->date1904, &d) ||
+               ymd_cmp(d, today) > 0) {
+        row_error(rc, s, h, O_FOUNDED, "date_format", "成立日期应为过去的日期，如 2019/8/8、2019-08-08 或 2019年8月8日");
+    } else {
+        char ds[11];
+        snprintf(ds, sizeof ds, "%04d-%02d-%02d", d.year, d.month, d.day);
+        json_object_set_new(rc->data, "founded_on", json_string(ds));
+    }
+
+    const char *codes[16];
+    char bad[256], m[1400];
+    int n = cell_multi(&CODES_SERVICE_CATEGORY, cell_at(h, r, O_CATEGORIES), codes, 16, bad, sizeof bad);
+    if (n < 0) {
+        snprintf(m, sizeof m, "“%s”不是可选项。%s", bad, cell_allowed(&CODES_SERVICE_CATEGORY, allowed, sizeof allowed));
+        row_error(rc, s, h, O_CATEGORIES, "not_in_list", m);
+    } else if (n == 0) {
+        row_error(rc, s, h, O_CATEGORIES, "none_selected", "请至少选择一项服务类别（在选中项前的□改为☑，或直接填写，用顿号分隔）");
+    } else {
+        json_t *a = json_array();
+        for (int i = 0; i < n; i++)
+            json_array_append_new(a, json_string(codes[i]));
+        json_object_set_new(rc->data, "service_categories", a);
+    }
+
+    static const int region_cols[3] = {O_PROVINCE, O_CITY, O_COUNTY};
+    region_fields(rc, s, h, r, regions, region_cols);
+
+    org_text(rc, s, h, r, O_LEADER_NAME, "leader_name", false, 50, buf, sizeof buf);
+    org_text(rc, s, h, r, O_LEADER_TITLE, "leader_title", false, 50, buf, sizeof buf);
+    org_text(rc, s, h, r, O_LEADER_EMPLOYER, "leader_employer", false, 100, buf, sizeof buf);
+    cell_trim(cell_at(h, r, O_LEADER_PHONE), t, sizeof t);
+    int lc = h->col[O_LEADER_PHONE];
+    char lphone[12];
+    if (*t && !cell_phone(t, lc >= 0 && lc < r->ncells && r->cells[lc].numeric, lphone))
+        row_error(rc, s, h, O_LEADER_PHONE, "invalid_phone", "手机号应为11位大陆手机号码（1开头，第二位3-9）");
+    else if (*t)
+        json_object_set_new(rc->data, "leader_phone", json_string(lphone));
 }

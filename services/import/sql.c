@@ -18,7 +18,7 @@
 const db_stmt import_sql[SQL__MAX] = {
     /* May $2 import into org $1? */
     [SQL_ORG_RIGHTS] = {"org_rights",
-        "SELECT o.id, o.name, o.status, x.own_admin, x.ancestor_admin, x.platform_admin"
+        "SELECT o.id, o.name, o.status, o.level, x.own_admin, x.ancestor_admin, x.platform_admin"
         " FROM org.orgs o CROSS JOIN LATERAL org.rights($2, o.id) x WHERE o.id = $1"},
 
     /* The import, its sealed file and its validation job, or nothing when an
@@ -77,7 +77,8 @@ const db_stmt import_sql[SQL__MAX] = {
     [SQL_JOB_DONE] = {"job_done", "DELETE FROM import.jobs WHERE id = $1"},
     [SQL_JOB_RELEASE] = {"job_release", "SELECT pg_advisory_unlock(" IMPORT_LOCK_CLASS ", $1::int)"},
     [SQL_JOB_IMPORT] = {"job_import",
-        "SELECT i.kind, i.org_id, i.content_type, i.status, i.headers, i.rows_total, encode(f.sealed, 'hex') AS sealed"
+        "SELECT i.kind, i.org_id, i.parent_id, i.level, i.created_by, i.content_type, i.status, i.headers,"
+        "   i.rows_total, encode(f.sealed, 'hex') AS sealed"
         " FROM import.imports i LEFT JOIN import.files f ON f.import_id = i.id WHERE i.id = $1"},
     [SQL_REGIONS_ALL] = {"regions_all",
         "SELECT code, name, level, coalesce(parent_code, '') AS parent, also_county FROM ref.regions ORDER BY code"},
@@ -145,4 +146,30 @@ const db_stmt import_sql[SQL__MAX] = {
         "           ELSE '该身份证号已由另一手机号的志愿者注册，请核对手机号或身份证号' END))"
         "     ELSE r.errors END"
         " FROM m WHERE r.import_id = $1 AND r.row_no = $2 AND NOT r.committed RETURNING r.outcome"},
+
+    /* ------------------------------------------------------------ orgs (附件1) */
+    /* An org of this name ($1), and whether its admins or grants include the phone $2. */
+    [SQL_ORG_LOOKUP] = {"org_lookup",
+        "SELECT o.id, EXISTS (SELECT 1 FROM org.admin_grants g WHERE g.org_id = o.id AND g.phone = $2)"
+        "   OR EXISTS (SELECT 1 FROM org.admins a JOIN auth.users u ON u.id = a.user_id"
+        "              WHERE a.org_id = o.id AND u.phone = $2) AS same_admin"
+        " FROM org.orgs o WHERE o.name = $1"},
+    /* Is region $2 within a platform-admin scope of user $1? */
+    [SQL_SCOPE_COVERS] = {"scope_covers",
+        "SELECT EXISTS (SELECT 1 FROM auth.platform_admins p CROSS JOIN LATERAL ref.region_range(p.region_code) s"
+        "               WHERE p.user_id = $1 AND $2 BETWEEN s.lo AND s.hi) AS covers"},
+    [SQL_PARENT_LEVEL] = {"parent_level", "SELECT level FROM org.orgs WHERE id = $1"},
+    [SQL_IS_PLATFORM_ADMIN] = {"is_platform_admin",
+        "SELECT EXISTS (SELECT 1 FROM auth.platform_admins WHERE user_id = $1) AS platform_admin"},
+    /* One org row, whole or not at all, as SQL_COMMIT_ROW. $9/$10: the column
+     * and header already_exists names. */
+    [SQL_COMMIT_ORG_ROW] = {"commit_org_row",
+        "WITH o AS (SELECT x.outcome, x.org_id FROM org.import_org($3, $4, $5::bigint, $6::boolean, $7, $8::bigint,"
+        "             $11::jsonb) x)"
+        " UPDATE import.rows r SET committed = true,"
+        "   outcome = CASE o.outcome WHEN 'new' THEN 'new' WHEN 'unchanged' THEN 'unchanged' ELSE 'invalid' END,"
+        "   errors = CASE WHEN o.outcome = 'already_exists' THEN r.errors || jsonb_build_array(jsonb_build_object("
+        "       'column', $9::text, 'header', $10::text, 'code', 'already_exists',"
+        "       'message', '该组织名称已被另一管理员手机号的组织使用，请核对名称或管理员手机号')) ELSE r.errors END"
+        " FROM o WHERE r.import_id = $1 AND r.row_no = $2 AND NOT r.committed RETURNING r.outcome"},
 };

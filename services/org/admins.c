@@ -20,9 +20,11 @@ void h_admins_list(req_t *r)
         return;
     json_t *items = json_array();
     for (int i = 0; i < PQntuples(res); i++)
-        json_array_append_new(items, json_pack("{s:I, s:s, s:s?}", "user_id", (json_int_t)db_int(res, i, "user_id"),
+        json_array_append_new(items, json_pack("{s:o, s:s, s:s?, s:s}", "user_id",
+                                               db_isnull(res, i, "user_id") ? json_null()
+                                                                            : json_integer(db_int(res, i, "user_id")),
                                                "phone", db_str(res, i, "phone"), "real_name",
-                                               db_str(res, i, "real_name")));
+                                               db_str(res, i, "real_name"), "status", db_str(res, i, "status")));
     PQclear(res);
     reply_json(r, 200, json_pack("{s:o}", "items", items));
 }

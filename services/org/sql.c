@@ -96,10 +96,16 @@ const db_stmt org_sql[SQL__MAX] = {
         "SELECT u.id AS user_id, v.id AS volunteer_id FROM auth.users u"
         " LEFT JOIN volunteer.volunteers v ON v.user_id = u.id WHERE u.phone = $1"},
 
+    /* Active admins, then (v1.1) the pending grants of an org import, whose
+     * phone is not yet a claimed volunteer's. */
     [SQL_ADMINS_LIST] = {"admins_list",
-        "SELECT a.user_id, u.phone, v.real_name FROM org.admins a JOIN auth.users u ON u.id = a.user_id"
-        " LEFT JOIN volunteer.volunteers v ON v.user_id = a.user_id"
-        " WHERE a.org_id = $1 ORDER BY a.created_at, a.user_id"},
+        "SELECT a.user_id, u.phone, v.real_name, 'active' AS status, a.created_at FROM org.admins a"
+        " JOIN auth.users u ON u.id = a.user_id LEFT JOIN volunteer.volunteers v ON v.user_id = a.user_id"
+        " WHERE a.org_id = $1"
+        " UNION ALL"
+        " SELECT u.id, g.phone, NULL, 'pending', g.created_at FROM org.admin_grants g"
+        " LEFT JOIN auth.users u ON u.phone = g.phone WHERE g.org_id = $1 AND g.status = 'pending'"
+        " ORDER BY 4, 5, 1"},
 
     [SQL_ADMIN_ADD] = {"admin_add",
         "INSERT INTO org.admins (org_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING user_id"},

@@ -699,3 +699,111 @@ def test_claim_lockout_the_sixth_try_in_24_hours_is_429_even_when_right():
     psql("UPDATE volunteer.claim_attempts SET at = at - interval '25 hours' WHERE user_id = %d"
          % int(json_ok(c.get("/auth/me", token=token), 200, "me")["id"]))
     json_ok(c.post("/volunteers/me/claim", {"id_number": p["身份证号"]}, token=token), 200, "after the window")
+
+
+# ---------------------------------------------------------------- 附件1: orgs
+
+ORG_HEADERS = ["序号", "组织名称", "管理员手机号", "是否在民政部门注册", "主管单位类型", "主管\n单位", "成立日期",
+               "服务类别", "所在\n区域省", "所在\n区域市", "所在\n区域县", "组织负责人姓名\n（选填）",
+               "组织负责人职务\n（选填）", "组织负责人单位\n（选填）", "组织负责人电话\n（选填）"]
+
+
+def org_cells(**over):
+    r = {"序号": "1", "组织名称": __import__("harness").org_name("导入服务队"), "管理员手机号": new_phone(),
+         "是否在民政部门注册": "否", "主管单位类型": "地方科协", "主管\n单位": "新乡市科协", "成立日期": "2019/8/8",
+         "服务类别": "☑科技培训\n□科技咨询", "所在\n区域省": "河南省", "所在\n区域市": "新乡市", "所在\n区域县": "红旗区",
+         "组织负责人姓名\n（选填）": None, "组织负责人职务\n（选填）": None, "组织负责人单位\n（选填）": None,
+         "组织负责人电话\n（选填）": None}
+    r.update(over)
+    return r
+
+
+def org_sheet(rows):
+    return xlsx_bytes([["科技志愿服务组织集体注册信息表"], ORG_HEADERS] + as_rows(rows, ORG_HEADERS))
+
+
+def upload_orgs(actor, data, level="team", parent_id=None):
+    path = "/imports?kind=orgs&level=%s%s" % (level, "&parent_id=%d" % parent_id if parent_id else "")
+    return actor["client"].request("POST", path, raw=data, headers={"Content-Type": XLSX}, token=actor["token"],
+                                   timeout=30)
+
+
+def test_org_import_every_outcome_and_pending_admin_grants_activate():
+    pa = platform_admin("410000")
+    padmin = {"client": pa["client"], "token": pa["access_token"]}
+    claimed = register_volunteer()           # its phone: an admin grant active at once
+    taken, _ = approved_org()                # its name: already_exists with another phone
+    waiting_phone = new_phone()              # nobody yet: a pending grant
+    dup = __import__("harness").org_name("重名队")
+    cases = [
+        (org_cells(管理员手机号=claimed["phone"]), "new", []),
+        (org_cells(管理员手机号=waiting_phone, 成立日期=("n", "43685")), "new", []),
+        (org_cells(组织名称=dup), "invalid", [("组织名称", "duplicate_in_file")]),
+        (org_cells(组织名称=dup), "invalid", [("组织名称", "duplicate_in_file")]),
+        (org_cells(**{"所在\n区域省": "北京市", "所在\n区域市": "北京市", "所在\n区域县": "海淀区"}), "invalid",
+         [("所在\n区域县", "out_of_scope")]),
+        (org_cells(成立日期="去年八月"), "invalid", [("成立日期", "date_format")]),
+        (org_cells(主管单位类型="居委会"), "invalid", [("主管单位类型", "not_in_list")]),
+        (org_cells(是否在民政部门注册="也许"), "invalid", [("是否在民政部门注册", "not_in_list")]),
+        (org_cells(组织名称=taken["name"]), "invalid", [("组织名称", "already_exists")]),
+        (org_cells(管理员手机号="123"), "invalid", [("管理员手机号", "invalid_phone")]),
+    ]
+    r = upload_orgs(padmin, org_sheet([c[0] for c in cases]))
+    body = json_ok(r, 202, "org upload")
+    eq((body["kind"], body["level"], body["org"], body["parent"]), ("orgs", "team", None, None))
+    body = wait_status(padmin, body["id"], "validated")
+    rows = all_rows(padmin, body["id"])
+    for (row_in, outcome, errors), row in zip(cases, rows):
+        eq(row["outcome"], outcome, "row %d: %s" % (row["row"], row))
+        eq([(e["header"], e["code"]) for e in row["errors"]], errors, "errors of row %d" % row["row"])
+    json_ok(commit(padmin, body["id"]), 202, "commit")
+    done = wait_status(padmin, body["id"], "committed")
+    eq(done["counts"], {"new": 2, "link": 0, "unchanged": 0, "invalid": len(cases) - 2})
+    # the first org: approved (a platform admin in scope imported it), its admin active at once
+    a_name, b_name = cases[0][0]["组织名称"], cases[1][0]["组织名称"]
+    a_id = int(psql("SELECT id FROM org.orgs WHERE name = %s" % sql_str(a_name)))
+    b_id = int(psql("SELECT id FROM org.orgs WHERE name = %s" % sql_str(b_name)))
+    eq(psql("SELECT status || ' ' || level || ' ' || founded_on FROM org.orgs WHERE id = %d" % b_id),
+       "approved team 2019-08-08", "a date serial read as a date")
+    me_roles = json_ok(claimed["client"].get("/auth/me", token=claimed["token"]), 200, "me")["roles"]
+    ok({"role": "org_admin", "org_id": a_id} in me_roles, "active at once: %s" % me_roles)
+    # the second: a pending grant until the phone's user is a claimed volunteer
+    admins = json_ok(padmin["client"].get("/orgs/%d/admins" % b_id, token=padmin["token"]), 200, "admins")["items"]
+    eq([(a["phone"], a["status"]) for a in admins], [(waiting_phone, "pending")])
+    c = Client()
+    s = login(c, waiting_phone)
+    ok({"role": "org_admin", "org_id": b_id} not in s["user"]["roles"], "not before registering")
+    body_v = volunteer_body()
+    json_ok(c.post("/volunteers", body_v, token=s["access_token"]), 201, "registers")
+    roles = json_ok(c.get("/auth/me", token=s["access_token"]), 200, "me")["roles"]
+    ok({"role": "org_admin", "org_id": b_id} in roles, "the grant is active now: %s" % roles)
+    admins = json_ok(padmin["client"].get("/orgs/%d/admins" % b_id, token=padmin["token"]), 200, "admins")["items"]
+    eq([(a["phone"], a["status"]) for a in admins], [(waiting_phone, "active")])
+    # the same sheet again: nothing new
+    again = json_ok(upload_orgs(padmin, org_sheet([cases[0][0], cases[1][0]])), 202, "again")
+    again = wait_status(padmin, again["id"], "validated")
+    eq(again["counts"], {"new": 0, "link": 0, "unchanged": 2, "invalid": 0})
+
+
+def test_org_import_permissions_levels_and_pending_status_under_a_parent():
+    parent, padm = approved_org(level="corps")
+    data = org_sheet([org_cells()])
+    stranger = register_volunteer()
+    problem(upload_orgs(stranger, data), 403, "forbidden", "no parent: platform admins only")
+    problem(upload_orgs(stranger, data, parent_id=parent["id"]), 404, "not_found", "not an admin of the parent")
+    problem(upload_orgs(padm, data, level="corps", parent_id=parent["id"]), 422, "validation_failed",
+            "a level that does not rank below the parent's")
+    problem(padm["client"].request("POST", "/imports?kind=orgs", raw=data, headers={"Content-Type": XLSX},
+                                   token=padm["token"]), 422, "validation_failed", "level is required")
+    body = json_ok(upload_orgs(padm, data, parent_id=parent["id"]), 202, "the parent's admin")
+    eq(body["parent"], {"id": parent["id"], "name": parent["name"]})
+    body = wait_status(padm, body["id"], "validated")
+    eq(body["counts"]["new"], 1, "rows: %s" % all_rows(padm, body["id"]))
+    json_ok(commit(padm, body["id"]), 202, "commit")
+    wait_status(padm, body["id"], "committed")
+    name = data and org_cells  # noqa: F841 (the name is in the sheet)
+    eq(psql("SELECT status FROM org.orgs WHERE parent_id = %d" % parent["id"]), "pending",
+       "not a platform admin: the new org waits for approval")
+    r = padm["client"].get("/imports/%d/errors.xlsx" % body["id"], token=padm["token"])
+    cells, _, _ = read_xlsx(r.body)
+    eq(cells.get("B1"), "组织名称", "the org template's headers")

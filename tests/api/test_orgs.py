@@ -215,7 +215,8 @@ def test_create_org_makes_the_caller_its_first_admin_in_auth_me_roles_and_the_ad
     o = create_org(v)
     ok({"role": "org_admin", "org_id": o["id"]} in _roles(v), "creator should have the org_admin role")
     eq(json_ok(_get(v, _p(o["id"], "/admins")), 200, "admins list"),
-       {"items": [{"user_id": v["user_id"], "phone": v["phone"], "real_name": v["body"]["real_name"]}]},
+       {"items": [{"user_id": v["user_id"], "phone": v["phone"], "real_name": v["body"]["real_name"],
+                   "status": "active"}]},
        "the creator is the only admin")
 
 
@@ -956,7 +957,7 @@ def test_admins_list_shows_full_phone_and_real_name_to_own_ancestor_and_platform
     nodes = _tree("corps", "detachment", approve_last=False)
     n = nodes[1]
     expect = {"items": [{"user_id": n["admin"]["user_id"], "phone": n["admin"]["phone"],
-                         "real_name": n["admin"]["body"]["real_name"]}]}
+                         "real_name": n["admin"]["body"]["real_name"], "status": "active"}]}
     for who, what in ((n["admin"], "own admin"), (nodes[0]["admin"], "parent's admin"),
                       (_padmin("410700"), "platform admin in scope")):
         eq(json_ok(_get(who, _p(n["id"], "/admins")), 200, what), expect, what)
