@@ -286,6 +286,23 @@ END $$;
 REVOKE ALL ON FUNCTION org.import_org(text, text, bigint, boolean, text, bigint, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION org.import_org(text, text, bigint, boolean, text, bigint, jsonb) TO stvs_import;
 
+-- Teams that predate the platform and have no active admin: a volunteer asks
+-- to manage one; an admin of its parent or a platform admin in scope answers.
+CREATE TABLE org.link_requests (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    org_id      bigint NOT NULL REFERENCES org.orgs ON DELETE CASCADE,
+    user_id     bigint NOT NULL REFERENCES auth.users,
+    note        text,
+    status      text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected')),
+    reason      text,
+    decided_by  bigint REFERENCES auth.users,
+    decided_at  timestamptz,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX link_requests_one_pending ON org.link_requests (org_id, user_id) WHERE status = 'pending';
+CREATE INDEX link_requests_org ON org.link_requests (org_id, id);
+GRANT SELECT, INSERT, UPDATE ON org.link_requests TO stvs_org;
+
 REVOKE ALL ON FUNCTION auth.import_user(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION volunteer.import_volunteer(text, text, bytea, bytea, text, text, date, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION org.import_member(bigint, bigint) FROM PUBLIC;

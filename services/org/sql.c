@@ -141,4 +141,27 @@ const db_stmt org_sql[SQL__MAX] = {
     [SQL_MEMBERS_PAGE] = {"members_page",
         "SELECT " VOLUNTEER_COLUMNS ", m.status AS membership_status" FROM_MEMBERS MEMBERS_WHERE
         " ORDER BY m.applied_at DESC, m.volunteer_id LIMIT $4 OFFSET $5"},
+
+    /* ------------------------------------------------------------ link requests (v1.1) */
+#define LINK_COLUMNS                                                                                           \
+    "l.id, l.org_id, l.user_id, l.note, l.status, l.reason, ref.rfc3339(l.created_at) AS created_at,"        \
+    " ref.rfc3339(l.decided_at) AS decided_at,"                                                               \
+    " (SELECT v.real_name FROM volunteer.volunteers v WHERE v.user_id = l.user_id) AS real_name"
+    [SQL_LINK_HAS_ADMIN] = {"link_has_admin", "SELECT EXISTS (SELECT 1 FROM org.admins WHERE org_id = $1) AS has"},
+    [SQL_LINK_INSERT] = {"link_insert",
+        "WITH l AS (INSERT INTO org.link_requests (org_id, user_id, note) VALUES ($1, $2, $3) RETURNING *)"
+        " SELECT " LINK_COLUMNS " FROM l"},
+    [SQL_LINK_COUNT] = {"link_count",
+        "SELECT count(*) AS total FROM org.link_requests WHERE org_id = $1 AND ($2::text IS NULL OR status = $2)"},
+    [SQL_LINK_PAGE] = {"link_page",
+        "SELECT " LINK_COLUMNS " FROM org.link_requests l WHERE l.org_id = $1 AND ($2::text IS NULL OR l.status = $2)"
+        " ORDER BY l.id DESC LIMIT $3 OFFSET $4"},
+    /* $3 approved | rejected, once: nothing when decided already */
+    [SQL_LINK_DECIDE] = {"link_decide",
+        "WITH l AS (UPDATE org.link_requests SET status = $3, reason = $4, decided_by = $5, decided_at = now()"
+        "           WHERE id = $2 AND org_id = $1 AND status = 'pending' RETURNING *)"
+        " SELECT " LINK_COLUMNS " FROM l"},
+    [SQL_LINK_MAKE_ADMIN] = {"link_make_admin",
+        "INSERT INTO org.admins (org_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"},
+#undef LINK_COLUMNS
 };

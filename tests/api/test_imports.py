@@ -807,3 +807,36 @@ def test_org_import_permissions_levels_and_pending_status_under_a_parent():
     r = padm["client"].get("/imports/%d/errors.xlsx" % body["id"], token=padm["token"])
     cells, _, _ = read_xlsx(r.body)
     eq(cells.get("B1"), "组织名称", "the org template's headers")
+
+
+def test_link_requests_claim_a_team_without_an_active_admin():
+    pa = platform_admin("410000")
+    padmin = {"client": pa["client"], "token": pa["access_token"]}
+    row = org_cells()  # its admin phone belongs to nobody: only a pending grant
+    body = json_ok(upload_orgs(padmin, org_sheet([row])), 202, "upload")
+    wait_status(padmin, body["id"], "validated")
+    json_ok(commit(padmin, body["id"]), 202, "commit")
+    wait_status(padmin, body["id"], "committed")
+    oid = int(psql("SELECT id FROM org.orgs WHERE name = %s" % sql_str(row["组织名称"])))
+    v = register_volunteer()
+    r = v["client"].post("/orgs/%d/link-requests" % oid, {"note": "我是该队原负责人"}, token=v["token"])
+    req = json_ok(r, 201, "link request")
+    eq((req["status"], req["org_id"], req["requester"]["user_id"]), ("pending", oid, v["user_id"]))
+    ok(r.header("Location") == "/api/v1/orgs/%d/link-requests/%d" % (oid, req["id"]), "Location: %s" % r)
+    problem(v["client"].post("/orgs/%d/link-requests" % oid, {"note": "again"}, token=v["token"]), 409,
+            "already_exists")
+    problem(v["client"].get("/orgs/%d/link-requests" % oid, token=v["token"]), 404, "not_found",
+            "the requester is not an approver")
+    listed = json_ok(padmin["client"].get("/orgs/%d/link-requests?status=pending" % oid, token=padmin["token"]),
+                     200, "approver lists")
+    eq([x["id"] for x in listed["items"]], [req["id"]])
+    done = json_ok(padmin["client"].post("/orgs/%d/link-requests/%d/approve" % (oid, req["id"]),
+                                         token=padmin["token"]), 200, "approve")
+    eq(done["status"], "approved")
+    roles = json_ok(v["client"].get("/auth/me", token=v["token"]), 200, "me")["roles"]
+    ok({"role": "org_admin", "org_id": oid} in roles, "the requester is an active admin: %s" % roles)
+    problem(padmin["client"].post("/orgs/%d/link-requests/%d/approve" % (oid, req["id"]), token=padmin["token"]),
+            409, "conflict", "decided once")
+    w = register_volunteer()
+    problem(w["client"].post("/orgs/%d/link-requests" % oid, {"note": "我也是"}, token=w["token"]), 409,
+            "conflict", "the team has an active admin now")
