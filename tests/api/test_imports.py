@@ -668,6 +668,9 @@ def test_claim_flow_read_but_not_act_until_the_id_number_is_confirmed():
     problem(c.post("/volunteers", volunteer_body(), token=token), 409, "claim_required")
     other_org, _ = approved_org()
     problem(c.post("/orgs/%d/members" % other_org["id"], token=token), 409, "claim_required")
+    import test_activities as ta  # its activity bodies: one open for sign-ups now
+    act = ta._create(admin, org["id"])
+    problem(c.post("/activities/%d/signups" % act["id"], token=token), 409, "claim_required", "sign-up")
     problem(c.post("/volunteers/me/claim", {"id_number": make_id_number()}, token=token), 422, "id_number_mismatch")
     problem(c.post("/volunteers/me/claim", {"id_number": "x"}, token=token), 422, "id_number_mismatch")
     problem(c.post("/volunteers/me/claim", {"id_number": p["身份证号"], "role": "x"}, token=token), 422,
