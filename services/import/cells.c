@@ -351,7 +351,7 @@ static int only_child(const region_tab *t, const char *parent, char level)
 }
 
 region_result region_by_names(const region_tab *t, const char *province, const char *city, const char *county,
-                              char code[7], int *which)
+                              bool any_level, char code[7], int *which)
 {
     char p[128], c[128], k[128];
     cell_normalize(province, p, sizeof p);
@@ -363,6 +363,10 @@ region_result region_by_names(const region_tab *t, const char *province, const c
     int pi = find_child(t, NULL, 'p', p);
     if (pi < 0)
         return pi == -2 ? REGION_AMBIGUOUS : REGION_NOT_FOUND;
+    if (any_level && !*c && !*k) {
+        memcpy(code, t->rows[pi].code, 7);
+        return REGION_OK;
+    }
     *which = 1;
     int ci = *c ? find_child(t, t->rows[pi].code, 'c', c) : -1;
     /* 直辖市: 北京市 / 北京市 (or blank, or 市辖区) / 东城区 */
@@ -372,7 +376,7 @@ region_result region_by_names(const region_tab *t, const char *province, const c
         return !*c ? REGION_REQUIRED : ci == -2 ? REGION_AMBIGUOUS : REGION_NOT_FOUND;
     *which = 2;
     if (!*k) {
-        if (!t->rows[ci].also_county)
+        if (!t->rows[ci].also_county && !any_level)
             return REGION_REQUIRED;
         memcpy(code, t->rows[ci].code, 7);
         return REGION_OK;

@@ -50,10 +50,12 @@ typedef struct {
 } region_tab;
 typedef enum { REGION_OK, REGION_REQUIRED, REGION_NOT_FOUND, REGION_AMBIGUOUS, REGION_NOT_COUNTY } region_result;
 /* Matches 省/市/县 names (with or without their 省/市/县/区/自治区... suffix)
- * to a county-level code. *which says the column at fault: 0 province,
- * 1 city, 2 county. */
+ * to a county-level code (a volunteer's region), or with any_level to the
+ * lowest level given (an org's: a provincial or city team leaves the lower
+ * columns blank). *which says the column at fault: 0 province, 1 city,
+ * 2 county. */
 region_result region_by_names(const region_tab *t, const char *province, const char *city, const char *county,
-                              char code[7], int *which);
+                              bool any_level, char code[7], int *which);
 bool region_name_matches(const char *name, const char *input); /* normalized input */
 
 #endif

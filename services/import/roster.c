@@ -311,7 +311,7 @@ static void region_fields(row_check *rc, const sheet_t *s, const header_map *h, 
     char code[7];
     int which;
     region_result res = region_by_names(regions, cell_at(h, r, cols[0]), cell_at(h, r, cols[1]),
-                                        cell_at(h, r, cols[2]), code, &which);
+                                        cell_at(h, r, cols[2]), h->kind == KIND_ORGS, code, &which);
     switch (res) {
     case REGION_OK:
         json_object_set_new(rc->data, "region_code", json_string(code));

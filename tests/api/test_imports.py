@@ -750,6 +750,7 @@ def test_org_import_every_outcome_and_pending_admin_grants_activate():
         (org_cells(是否在民政部门注册="也许"), "invalid", [("是否在民政部门注册", "not_in_list")]),
         (org_cells(组织名称=taken["name"]), "invalid", [("组织名称", "already_exists")]),
         (org_cells(管理员手机号="123"), "invalid", [("管理员手机号", "invalid_phone")]),
+        (org_cells(**{"所在\n区域县": None}), "new", []),  # a city-level team
     ]
     r = upload_orgs(padmin, org_sheet([c[0] for c in cases]))
     body = json_ok(r, 202, "org upload")
@@ -761,7 +762,8 @@ def test_org_import_every_outcome_and_pending_admin_grants_activate():
         eq([(e["header"], e["code"]) for e in row["errors"]], errors, "errors of row %d" % row["row"])
     json_ok(commit(padmin, body["id"]), 202, "commit")
     done = wait_status(padmin, body["id"], "committed")
-    eq(done["counts"], {"new": 2, "link": 0, "unchanged": 0, "invalid": len(cases) - 2})
+    eq(done["counts"], {"new": 3, "link": 0, "unchanged": 0, "invalid": len(cases) - 3})
+    eq(psql("SELECT region_code FROM org.orgs WHERE name = %s" % sql_str(cases[-1][0]["组织名称"])), "410700")
     # the first org: approved (a platform admin in scope imported it), its admin active at once
     a_name, b_name = cases[0][0]["组织名称"], cases[1][0]["组织名称"]
     a_id = int(psql("SELECT id FROM org.orgs WHERE name = %s" % sql_str(a_name)))

@@ -182,9 +182,23 @@ static void test_regions(void)
     for (size_t i = 0; i < NELEM(cases); i++) {
         char code[7] = "";
         int which = -1;
-        region_result got = region_by_names(&t, cases[i].p, cases[i].c, cases[i].k, code, &which);
+        region_result got = region_by_names(&t, cases[i].p, cases[i].c, cases[i].k, false, code, &which);
         CHECK(cases[i].name, got == cases[i].want && which == cases[i].which &&
                                  (!cases[i].code || !strcmp(code, cases[i].code)));
+    }
+    /* an org's region may stop at the city or the province */
+    static const struct {
+        const char *name, *p, *c, *k, *code;
+    } any[] = {
+        {"an org: a city, no county", "河南", "新乡", "", "410700"},
+        {"an org: a province alone", "河南省", "", "", "410000"},
+        {"an org: a county still a county", "河南", "新乡", "红旗", "410702"},
+    };
+    for (size_t i = 0; i < NELEM(any); i++) {
+        char code[7] = "";
+        int which;
+        CHECK(any[i].name, region_by_names(&t, any[i].p, any[i].c, any[i].k, true, code, &which) == REGION_OK &&
+                               !strcmp(code, any[i].code));
     }
 }
 
