@@ -845,3 +845,39 @@ def test_link_requests_claim_a_team_without_an_active_admin():
     w = register_volunteer()
     problem(w["client"].post("/orgs/%d/link-requests" % oid, {"note": "我也是"}, token=w["token"]), 409,
             "conflict", "the team has an active admin now")
+
+
+def test_a_second_import_process_shares_the_queue_and_nothing_runs_twice():
+    ok(RUN_DIR, "STVS_TEST_RUN_DIR is not set")
+    with open(os.path.join(RUN_DIR, "import.pid")) as f:
+        pid = int(f.read().strip())
+    with open("/proc/%d/environ" % pid, "rb") as f:
+        env = {k.decode(): v.decode() for k, v in (kv.split(b"=", 1) for kv in f.read().split(b"\0") if b"=" in kv)}
+    env["STVS_LISTEN"] = os.path.join(RUN_DIR, "import-second.sock")
+    log_path = os.path.join(os.path.dirname(RUN_DIR), "log", "import-second.log")
+    second = subprocess.Popen([os.readlink("/proc/%d/exe" % pid)], env=env, stdout=open(log_path, "ab"),
+                              stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        time.sleep(1.0)
+        ok(second.poll() is None, "the second process runs")
+        org, admin = _setup()
+        batches = [[row_cells() for _ in range(40)] for _ in range(6)]
+        ids = [json_ok(upload(admin, xlsx_bytes(sheet_of(b)), org["id"]), 202, "upload")["id"] for b in batches]
+        for i in ids:
+            wait_status(admin, i, "validated")
+            json_ok(commit(admin, i), 202, "commit")
+        total_new = 0
+        for i in ids:
+            total_new += wait_status(admin, i, "committed")["counts"]["new"]
+        phones = [p["手机号"] for b in batches for p in b]
+        eq(psql("SELECT count(*) FROM volunteer.volunteers v JOIN auth.users u ON u.id = v.user_id"
+                " WHERE u.phone IN (%s)" % ",".join(sql_str(p) for p in phones)), str(total_new), "each row once")
+        eq(psql("SELECT member_count FROM org.orgs WHERE id = %d" % org["id"]), str(total_new))
+        eq(psql("SELECT count(*) FROM import.jobs WHERE import_id IN (%s)" % ",".join(map(str, ids))), "0",
+           "every job done and gone")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(20)
+    with open(log_path, "rb") as f:
+        log = f.read()
+    ok(b"ERROR: AddressSanitizer" not in log and b"runtime error:" not in log, "the second process ran clean")
