@@ -1,7 +1,8 @@
 /* A .csv with libcsv: UTF-8 (with or without a BOM) or, when the bytes are
  * not UTF-8, GB18030 (which covers GBK and GB2312, as Excel and WPS save
  * Chinese CSV), converted with iconv. Anything iconv cannot decode either is
- * refused. Row numbers count records from 1, as a spreadsheet shows them. */
+ * refused. Row numbers are those a spreadsheet shows: records from 1, blank
+ * lines included (CSV_REPALL_NL reports them; the LF of a CRLF is not one). */
 #include <errno.h>
 #include <iconv.h>
 #include <stdio.h>
@@ -71,6 +72,8 @@ static char *from_gb18030(const char *in, size_t n, size_t *outn)
 typedef struct {
     sheet_t *s;
     int col;
+    int line;      /* records (rows) seen so far, blank ones included */
+    int prev_term; /* what ended the last record */
     bool failed;
     bool row_open;
 } csv_state;
@@ -85,7 +88,7 @@ static void on_field(void *data, size_t len, void *u)
             c->s->truncated = true;
             return;
         }
-        if (sheet_add_row(c->s, c->s->nrows + 1)) {
+        if (sheet_add_row(c->s, c->line + 1)) {
             c->failed = true;
             return;
         }
@@ -99,11 +102,14 @@ static void on_field(void *data, size_t len, void *u)
 
 static void on_row(int term, void *u)
 {
-    (void)term;
     csv_state *c = u;
-    if (!c->row_open && !c->failed && !c->s->truncated) /* a record of one empty field */
-        on_field("", 0, u);
+    if (!c->row_open && term == '\n' && c->prev_term == '\r') {
+        c->prev_term = 0; /* the LF of a CRLF */
+        return;
+    }
+    c->line++; /* a record, or a blank line (no row kept: it is blank) */
     c->row_open = false;
+    c->prev_term = term;
 }
 
 sheet_status sheet_read_csv(const void *data, size_t n, sheet_t *out, char *err, size_t errlen)
@@ -136,7 +142,7 @@ sheet_status sheet_read_csv(const void *data, size_t n, sheet_t *out, char *err,
         snprintf(err, errlen, "the CSV contains NUL bytes: not a text file");
         return SHEET_INVALID;
     }
-    if (csv_init(&parser, CSV_APPEND_NULL) != 0) {
+    if (csv_init(&parser, CSV_APPEND_NULL | CSV_REPALL_NL) != 0) {
         free(converted);
         snprintf(err, errlen, "out of memory");
         return SHEET_NOMEM;

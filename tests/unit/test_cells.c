@@ -231,6 +231,31 @@ static void test_csv_reader(void)
     }
 }
 
+static void test_csv_row_numbers(void)
+{
+    static const struct {
+        const char *name, *data;
+        int rows[4]; /* the row numbers of the rows kept */
+    } cases[] = {
+        {"LF, a blank line counts", "a\nb\n\nc\n", {1, 2, 4, 0}},
+        {"CRLF, a blank line counts, LF of CRLF does not", "a\r\nb\r\n\r\nc\r\n", {1, 2, 4, 0}},
+        {"CR only (old Mac)", "a\rb\r\rc\r", {1, 2, 4, 0}},
+        {"a quoted line break is one row", "a\n\"x\ny\"\nc\n", {1, 2, 3, 0}},
+        {"no newline at the end", "a\nb", {1, 2, 0, 0}},
+    };
+    for (size_t i = 0; i < NELEM(cases); i++) {
+        sheet_t s;
+        char err[128];
+        bool ok = sheet_read_csv(cases[i].data, strlen(cases[i].data), &s, err, sizeof err) == SHEET_OK;
+        int k = 0;
+        for (; ok && k < 4 && cases[i].rows[k]; k++)
+            ok = k < s.nrows && s.rows[k].row_no == cases[i].rows[k];
+        ok = ok && k == s.nrows;
+        CHECK(cases[i].name, ok);
+        sheet_free(&s);
+    }
+}
+
 static void test_xlsx_reader_refuses_non_zips(void)
 {
     sheet_t s;
@@ -250,6 +275,7 @@ int main(void)
     test_phones();
     test_regions();
     test_csv_reader();
+    test_csv_row_numbers();
     test_xlsx_reader_refuses_non_zips();
     return CHECK_DONE();
 }
