@@ -86,10 +86,10 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CFLAGS_COMMON) -g -O1 -fsanitize=fuzzer,address,undefined -Wno-unused-command-line-argument \
 		-o $@ $^ $(LDLIBS)
-fuzz: $(FUZZ_DIR)/fuzz_xlsx $(FUZZ_DIR)/fuzz_csv
+fuzz: $(FUZZ_DIR)/fuzz_xlsx $(FUZZ_DIR)/fuzz_xlsx_parts $(FUZZ_DIR)/fuzz_csv
 	@command -v $(FUZZ_CC) >/dev/null || apt-get install -y -qq clang
-	@python3 tests/fuzz/make_seeds.py $(FUZZ_DIR)/corpus-xlsx $(FUZZ_DIR)/corpus-csv
-	@for t in xlsx csv; do \
+	@python3 tests/fuzz/make_seeds.py $(FUZZ_DIR)/corpus-xlsx $(FUZZ_DIR)/corpus-csv $(FUZZ_DIR)/corpus-xlsx_parts
+	@for t in xlsx xlsx_parts csv; do \
 		mkdir -p tests/fuzz/regressions/$$t; \
 		if ls tests/fuzz/regressions/$$t/* >/dev/null 2>&1; then \
 			$(FUZZ_DIR)/fuzz_$$t tests/fuzz/regressions/$$t/* || exit 1; fi; \

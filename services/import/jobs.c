@@ -194,7 +194,6 @@ static const char *outcome_of(db_t *db, row_check *rc, const sheet_t *s, const h
 typedef struct {
     const char *import_id, *org_id, *parent_id, *level, *created_by;
     int kind;
-    bool platform_admin; /* the importer is one (somewhere) */
 } job_ctx;
 
 /* Outcome of an org row whose cells are good: new, unchanged, or invalid

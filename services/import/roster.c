@@ -440,7 +440,15 @@ void roster_check_org(const sheet_t *s, const header_map *h, const sheet_row *r,
         row_error(rc, s, h, O_NAME, "too_long", "组织名称应为2至100个字");
     else
         snprintf(rc->org_name, sizeof rc->org_name, "%s", name);
-    snprintf(rc->name_masked, sizeof rc->name_masked, "%.60s", *name ? name : "*");
+    /* an org's name is no personal data: shown whole, cut at a character boundary */
+    const char *shown = *name ? name : "*";
+    size_t nl = strlen(shown);
+    if (nl >= sizeof rc->name_masked) {
+        nl = sizeof rc->name_masked - 1;
+        while (nl && ((unsigned char)shown[nl] & 0xC0) == 0x80)
+            nl--;
+    }
+    snprintf(rc->name_masked, sizeof rc->name_masked, "%.*s", (int)nl, shown);
 
     int pc = h->col[O_ADMIN_PHONE];
     cell_trim(cell_at(h, r, O_ADMIN_PHONE), t, sizeof t);

@@ -28,3 +28,16 @@ for name, data in {"utf8": text.encode(), "bom": b"\xef\xbb\xbf" + text.encode()
                    "gb18030": text.encode("gb18030")}.items():
     with open(os.path.join(csv_dir, name + ".csv"), "wb") as f:
         f.write(data)
+
+# fuzz_xlsx_parts: a selector byte, then the XML of one part of the plain seed
+import io  # noqa: E402
+import zipfile  # noqa: E402
+
+parts_dir = sys.argv[3] if len(sys.argv) > 3 else None
+if parts_dir:
+    os.makedirs(parts_dir, exist_ok=True)
+    z = zipfile.ZipFile(io.BytesIO(seeds["plain"]))
+    for sel, name in enumerate(["xl/worksheets/data.xml", "xl/sharedStrings.xml", "xl/workbook.xml",
+                                "xl/_rels/workbook.xml.rels"]):
+        with open(os.path.join(parts_dir, "part%d.bin" % sel), "wb") as f:
+            f.write(bytes([sel]) + z.read(name).replace(b"worksheets/data.xml", b"worksheets/sheet1.xml"))
