@@ -359,12 +359,12 @@ def _zip_bomb():
         for n in good.namelist():
             if n != "xl/worksheets/data.xml":
                 z.writestr(n, good.read(n))
-        # 1 GiB of spaces inside the worksheet: a few MB compressed
+        # 200 MiB of spaces inside the worksheet (over every cap): 200 KiB compressed
         with z.open("xl/worksheets/data.xml", "w", force_zip64=True) as f:
             f.write(b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
                     b'main"><sheetData>')
             chunk = b" " * (1 << 20)
-            for _ in range(1024):
+            for _ in range(200):
                 f.write(chunk)
             f.write(b"</sheetData></worksheet>")
     return buf.getvalue()
