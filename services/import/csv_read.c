@@ -84,7 +84,7 @@ static void on_field(void *data, size_t len, void *u)
     if (c->failed || c->s->truncated)
         return;
     if (!c->row_open) {
-        if (c->s->nrows >= SHEET_MAX_ROWS) {
+        if (c->s->nrows > SHEET_MAX_ROWS) {
             c->s->truncated = true;
             return;
         }
@@ -108,6 +108,9 @@ static void on_row(int term, void *u)
         return;
     }
     c->line++; /* a record, or a blank line (no row kept: it is blank) */
+    sheet_t *s = c->s;
+    if (c->row_open && s->nrows && !s->rows[s->nrows - 1].ncells) /* only empty fields: ",,," */
+        free(s->rows[--s->nrows].cells);
     c->row_open = false;
     c->prev_term = term;
 }

@@ -458,11 +458,6 @@ static void ws_start(parse_state *p, const char *local, const char **attrs)
         w->row_no = n > 0 && n <= 1048576 ? (int)n : w->row_no + 1;
         w->col = -1;
         w->in_row = true;
-        if (w->sheet->nrows >= SHEET_MAX_ROWS) {
-            w->sheet->truncated = true;
-            XML_StopParser(p->parser, XML_FALSE);
-            return;
-        }
         if (sheet_add_row(w->sheet, w->row_no)) {
             p->failed = true;
             XML_StopParser(p->parser, XML_FALSE);
@@ -521,8 +516,17 @@ static void ws_end(parse_state *p, const char *local)
         w->in_cell = false;
         if (w->have_value)
             ws_cell_done(p, w);
-    } else if (!strcmp(local, "row")) {
+    } else if (!strcmp(local, "row") && w->in_row) {
         w->in_row = false;
+        sheet_t *s = w->sheet;
+        /* a row without values (Excel writes styled empty rows far below the
+         * data) is not kept, so it counts toward no limit */
+        if (s->nrows && !s->rows[s->nrows - 1].ncells) {
+            free(s->rows[--s->nrows].cells);
+        } else if (s->nrows > SHEET_MAX_ROWS) {
+            s->truncated = true;
+            XML_StopParser(p->parser, XML_FALSE);
+        }
     }
 }
 

@@ -404,6 +404,17 @@ def test_content_type_size_and_row_limits():
     eq(r.status, 413, "over 10 MiB: %s" % r)
     lines = [",".join(HEADERS).replace("\n", "")] + ["%d,某某,13800000000" % i for i in range(50001)]
     problem(upload(admin, "\n".join(lines).encode(), org["id"], ctype="text/csv"), 422, "too_many_rows")
+    # Excel's styled empty rows far below the data, and CSV lines of empty fields, count for nothing
+    plain = xlsx_bytes(sheet_of([row_cells()]), inline=True)
+    sheet = zipfile.ZipFile(io.BytesIO(plain)).read("xl/worksheets/data.xml").decode()
+    empty = "".join('<row r="%d"><c r="A%d" s="1"/><c r="B%d" s="1"/></row>' % (n, n, n) for n in range(10, 70010))
+    styled = xlsx_bytes(sheet_of([row_cells()]), inline=True,
+                        extra_parts={"xl/worksheets/data.xml": sheet.replace("</sheetData>", empty + "</sheetData>")})
+    eq(validated(admin, styled, org["id"])["rows_total"], 1, "70,000 styled empty rows are not data")
+    lines = [",".join(HEADERS).replace("\n", ""), ",".join(str(v) for v in as_rows([row_cells()])[0])]
+    lines += [","] * 60000
+    body = validated(admin, "\n".join(lines).encode(), org["id"], ctype="text/csv")
+    eq(body["rows_total"], 1, "60,000 lines of empty fields are not data")
 
 
 # ---------------------------------------------------------------- validation, every code
