@@ -549,22 +549,53 @@ static int run_commit(job_worker *jw, const char *import_id, const PGresult *job
     }
     int n = PQntuples(rows), total = (int)db_int(job, 0, "rows_total"), before = total - n;
     bool orgs = !strcmp(db_str(job, 0, "kind"), "orgs");
+#define COMMIT_ROW(k) (orgs ? commit_org(db, import_id, job, hdr, rows, (k)) : commit_one(db, import_id, org_id, hdr, rows, (k)))
     for (int i = 0; i < n && !rc; i += BATCH) {
         if (atomic_load(&stopping) || db_begin(db)) {
             rc = -1;
             break;
         }
-        int k = i;
-        for (; k < n && k < i + BATCH && !rc; k++)
-            rc = orgs ? commit_org(db, import_id, job, hdr, rows, k) : commit_one(db, import_id, org_id, hdr, rows, k);
+        int k = i, end = i + BATCH < n ? i + BATCH : n;
+        for (; k < end && !rc; k++)
+            rc = COMMIT_ROW(k);
         char done[16];
-        snprintf(done, sizeof done, "%d", before + k);
+        snprintf(done, sizeof done, "%d", before + end);
         PGresult *res = rc ? NULL : db_exec(db, SQL_PROGRESS, 2, (const char *[]){import_id, done});
         if (!res || db_commit(db))
             rc = rc ? rc : -1;
         PQclear(res);
         db_rollback(db);
+        if (rc != -1 || db->last == DB_UNAVAILABLE)
+            continue;
+        /* A row the database refused sank its batch: write the batch again
+         * row by row. A row refused on its own by a uniqueness rule the
+         * checks above did not foresee (a name or number taken meanwhile) is
+         * marked invalid; any other refusal (the org is no longer approved)
+         * ends the import as failed, the rows before it written. Either way
+         * nothing is retried forever. */
+        rc = 0;
+        for (k = i; k < end && !rc; k++) {
+            if (!(rc = COMMIT_ROW(k)) || db->last == DB_UNAVAILABLE)
+                continue;
+            log_warn("import %s: row %s refused (SQLSTATE %s)", import_id, db_str(rows, k, "row_no"), db->sqlstate);
+            if (db->last != DB_UNIQUE) {
+                char why[160];
+                snprintf(why, sizeof why, "row %s was refused by the database (SQLSTATE %s); the rows before it are "
+                         "written", db_str(rows, k, "row_no"), db->sqlstate);
+                mark_failed(db, import_id, why);
+                PQclear(rows);
+                json_decref(hdr);
+                return 0;
+            }
+            res = db_exec(db, SQL_ROW_REFUSED, 3, (const char *[]){import_id, db_str(rows, k, "row_no"),
+                                                                   orgs ? "already_exists" : "id_number_conflict"});
+            rc = res ? 0 : -1;
+            PQclear(res);
+        }
+        if (!rc && (res = db_exec(db, SQL_PROGRESS, 2, (const char *[]){import_id, done})))
+            PQclear(res);
     }
+#undef COMMIT_ROW
     PQclear(rows);
     json_decref(hdr);
     if (rc == -2) {

@@ -147,6 +147,13 @@ const db_stmt import_sql[SQL__MAX] = {
         "     ELSE r.errors END"
         " FROM m WHERE r.import_id = $1 AND r.row_no = $2 AND NOT r.committed RETURNING r.outcome"},
 
+    /* A row the database refused on its own at commit: invalid, written (never retried). */
+    [SQL_ROW_REFUSED] = {"row_refused",
+        "UPDATE import.rows SET committed = true, outcome = 'invalid',"
+        "   errors = errors || jsonb_build_array(jsonb_build_object('column', NULL, 'header', '', 'code', $3::text,"
+        "     'message', '提交时该行与平台现有数据冲突，未写入；请核对后重新导入'))"
+        " WHERE import_id = $1 AND row_no = $2::int AND NOT committed"},
+
     /* ------------------------------------------------------------ orgs (附件1) */
     /* An org of this name ($1), and whether its admins or grants include the phone $2. */
     [SQL_ORG_LOOKUP] = {"org_lookup",
