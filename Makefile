@@ -4,13 +4,13 @@
 SHELL := /bin/bash
 MODE ?= release
 BUILD := build/$(MODE)
-PKGS := jansson libpq libjwt openssl libcurl libargon2
-SERVICES := auth volunteer org activity
+PKGS := jansson libpq libjwt openssl libcurl libargon2 libzip expat xlsxwriter
+SERVICES := auth volunteer org activity import
 
 CC := cc
 CFLAGS_COMMON = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -pthread \
 	-Icommon $(shell pkg-config --cflags $(PKGS))
-LDLIBS = $(shell pkg-config --libs $(PKGS)) -lfcgi -lm -pthread
+LDLIBS = $(shell pkg-config --libs $(PKGS)) -lcsv -lfcgi -lm -pthread
 ifeq ($(MODE),asan)
   CFLAGS_MODE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDFLAGS_MODE = -fsanitize=address,undefined
@@ -24,7 +24,7 @@ COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIBSTVS := $(BUILD)/libstvs.a
 
-.PHONY: all build run stop test test-valgrind admin bench bench-tools deps clean unit
+.PHONY: all build run stop test test-valgrind admin bench bench-tools deps clean unit fuzz
 all: build
 
 build: $(SERVICES:%=$(BUILD)/bin/stvs-%)
@@ -51,6 +51,7 @@ $(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 test_sms_aliyun_OBJ := services/auth/sms_aliyun.o
+test_cells_OBJ := services/import/cells.o services/import/sheet.o services/import/csv_read.o services/import/xlsx_read.o
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(addprefix $(BUILD)/,$$($$*_OBJ)) $(LIBSTVS)
 	@mkdir -p $(dir $@)
@@ -71,6 +72,31 @@ $(BUILD)/bench/login_pair: bench/login_pair.c
 $(BUILD)/bench/sqldump-%: bench/sqldump.c $(BUILD)/services/%/sql.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Iservices/$* -DSVC_HEADER='"$*.h"' -DSVC_SQL=$*_sql $(LDFLAGS_MODE) -o $@ $^
+
+# Fuzzing the import's readers of files from strangers (libFuzzer, Debian's
+# clang; not part of make test): FUZZ_SECONDS each, seeded with the API
+# tests' fixtures; crashing inputs are kept in tests/fuzz/regressions/ and
+# replayed first.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_DIR := build/fuzz
+FUZZ_SRC := services/import/xlsx_read.c services/import/csv_read.c services/import/sheet.c \
+	services/import/cells.c services/import/roster.c $(COMMON_SRC)
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS_COMMON) -g -O1 -fsanitize=fuzzer,address,undefined -Wno-unused-command-line-argument \
+		-o $@ $^ $(LDLIBS)
+fuzz: $(FUZZ_DIR)/fuzz_xlsx $(FUZZ_DIR)/fuzz_xlsx_parts $(FUZZ_DIR)/fuzz_csv
+	@command -v $(FUZZ_CC) >/dev/null || apt-get install -y -qq clang
+	@python3 tests/fuzz/make_seeds.py $(FUZZ_DIR)/corpus-xlsx $(FUZZ_DIR)/corpus-csv $(FUZZ_DIR)/corpus-xlsx_parts
+	@for t in xlsx xlsx_parts csv; do \
+		mkdir -p tests/fuzz/regressions/$$t; \
+		if ls tests/fuzz/regressions/$$t/* >/dev/null 2>&1; then \
+			$(FUZZ_DIR)/fuzz_$$t tests/fuzz/regressions/$$t/* || exit 1; fi; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=1048576 -timeout=10 \
+			-artifact_prefix=tests/fuzz/regressions/$$t/ $(FUZZ_DIR)/corpus-$$t || exit 1; \
+	done
 
 deps:
 	@scripts/deps.sh

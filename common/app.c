@@ -146,8 +146,9 @@ static bool read_body(worker_t *w, req_t *r)
         reply_error(r, ERR_INVALID_JSON, "bad Content-Length");
         return false;
     }
-    if (len > MAX_BODY) {
-        reply_error(r, ERR_PAYLOAD_TOO_LARGE, "the body is over 1 MiB");
+    size_t max = w->svc->max_body > MAX_BODY ? w->svc->max_body : MAX_BODY;
+    if ((unsigned long long)len > max) {
+        reply_error(r, ERR_PAYLOAD_TOO_LARGE, arena_printf(&r->arena, "the body is over %zu MiB", max >> 20));
         return false;
     }
     if (len == 0)
@@ -225,7 +226,11 @@ static void dispatch(worker_t *w, req_t *r)
     case ROUTE_FOUND:
         break;
     }
-    if (r->body_len && !is_json_type(r->content_type)) {
+    if ((route->flags & ROUTE_RAW_BODY) == 0 && r->body_len > MAX_BODY) {
+        reply_error(r, ERR_PAYLOAD_TOO_LARGE, "the body is over 1 MiB");
+        return;
+    }
+    if (r->body_len && !(route->flags & ROUTE_RAW_BODY) && !is_json_type(r->content_type)) {
         reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, "send the body as application/json");
         return;
     }
@@ -297,16 +302,21 @@ static void send_response(worker_t *w, req_t *r)
     size_t body_len = body ? strlen(body) : 0;
     if (body)
         HEAD("Content-Type: %s; charset=utf-8\r\nContent-Length: %zu\r\n", r->content_type_out, body_len);
+    else if (r->resp_bytes)
+        HEAD("Content-Type: %s\r\nContent-Length: %zu\r\n", r->content_type_out, r->resp_bytes_len);
     HEAD("\r\n");
 #undef HEAD
     if (n >= sizeof head) { /* cannot happen with our header set; never send a cut header */
         log_msg("error", r->request_id, "response header too long");
         n = (size_t)snprintf(head, sizeof head, "Status: 500\r\nX-Request-Id: %s\r\n\r\n", r->request_id);
         body_len = 0;
+        r->resp_bytes = NULL;
     }
     FCGX_PutStr(head, (int)n, w->fcgi.out);
     if (body_len)
         FCGX_PutStr(body, (int)body_len, w->fcgi.out);
+    else if (r->resp_bytes)
+        FCGX_PutStr(r->resp_bytes, (int)r->resp_bytes_len, w->fcgi.out);
     free(body);
 }
 

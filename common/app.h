@@ -17,6 +17,7 @@ typedef struct {
     const db_stmt *stmts;
     int nstmts;
     bool needs_data_key;
+    size_t max_body;             /* 0: MAX_BODY; what a ROUTE_RAW_BODY route may take */
     int (*init)(const stvs_config *cfg); /* service setup after the common config; 0 or -1 */
     void (*cleanup)(void);
 } service_t;

@@ -22,6 +22,12 @@ static const err_info errs[ERR__MAX] = {
     [ERR_RATE_LIMITED] = {429, "rate_limited", "Too many requests"},
     [ERR_INTERNAL] = {500, "internal", "Internal server error"},
     [ERR_UNAVAILABLE] = {503, "unavailable", "Service unavailable"},
+    [ERR_INVALID_FILE] = {422, "invalid_file", "The file cannot be read"},
+    [ERR_TOO_MANY_ROWS] = {422, "too_many_rows", "Too many rows"},
+    [ERR_ALREADY_COMMITTED] = {409, "already_committed", "Already committed"},
+    [ERR_NOT_VALIDATED] = {409, "not_validated", "Not validated yet"},
+    [ERR_CLAIM_REQUIRED] = {409, "claim_required", "Claim your imported record first"},
+    [ERR_ID_NUMBER_MISMATCH] = {422, "id_number_mismatch", "ID number does not match"},
 };
 
 const err_info *err_lookup(err_code e)

@@ -25,6 +25,13 @@ typedef enum {
     ERR_RATE_LIMITED,
     ERR_INTERNAL,
     ERR_UNAVAILABLE,
+    /* v1.1: imports and claims */
+    ERR_INVALID_FILE,
+    ERR_TOO_MANY_ROWS,
+    ERR_ALREADY_COMMITTED,
+    ERR_NOT_VALIDATED,
+    ERR_CLAIM_REQUIRED,
+    ERR_ID_NUMBER_MISMATCH,
     ERR__MAX
 } err_code;
 

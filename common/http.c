@@ -23,6 +23,20 @@ void reply_empty(req_t *r, int status)
     r->replied = true;
 }
 
+void reply_bytes(req_t *r, int status, const char *content_type, const void *data, size_t n)
+{
+    char *copy = arena_alloc(&r->arena, n ? n : 1);
+    if (!copy) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
+    memcpy(copy, data, n);
+    reply_empty(r, status);
+    r->resp_bytes = copy;
+    r->resp_bytes_len = n;
+    r->content_type_out = content_type;
+}
+
 void reply_header(req_t *r, const char *name, const char *value)
 {
     if (r->nheaders == MAX_EXTRA_HEADERS) {

@@ -53,6 +53,8 @@ typedef struct req {
     /* response */
     int status;
     json_t *resp;       /* owned */
+    const void *resp_bytes; /* or a body that is not JSON (in the arena) */
+    size_t resp_bytes_len;
     const char *content_type_out;
     kv_t headers[MAX_EXTRA_HEADERS];
     int nheaders;
@@ -62,6 +64,8 @@ typedef struct req {
 /* Answers. Each marks the request replied; a handler returns right after. */
 void reply_json(req_t *r, int status, json_t *body);   /* steals body */
 void reply_empty(req_t *r, int status);
+/* A body that is not JSON (a spreadsheet): copied into the arena. */
+void reply_bytes(req_t *r, int status, const char *content_type, const void *data, size_t n);
 void reply_error(req_t *r, err_code e, const char *detail);
 void reply_db_error(req_t *r);                         /* 503 when the db is down, else 500 */
 void reply_header(req_t *r, const char *name, const char *value); /* value copied */

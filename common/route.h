@@ -11,6 +11,8 @@ typedef void (*handler_fn)(req_t *r);
 enum {
     ROUTE_AUTH = 1,          /* a valid access token is required (401 otherwise) */
     ROUTE_AUTH_OPTIONAL = 2, /* public, but a token (if sent, it must be valid) may show more */
+    ROUTE_RAW_BODY = 4,      /* the body is an upload: any Content-Type (the handler checks it), up to the
+                                service's max_body instead of MAX_BODY */
 };
 
 typedef struct {

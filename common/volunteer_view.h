@@ -14,7 +14,8 @@
     " v.title, v.education, v.occupation, ref.region_json(v.region_code) AS region,"                          \
     " to_json(v.service_categories) AS service_categories, to_json(v.service_fields) AS service_fields,"      \
     " v.grassroots_role, v.skills, v.availability, activity.hours_of(v.id) AS service_hours,"                              \
-    " ref.rfc3339(v.created_at) AS created_at, ref.rfc3339(v.updated_at) AS updated_at"
+    " ref.rfc3339(v.created_at) AS created_at, ref.rfc3339(v.updated_at) AS updated_at,"                    \
+    " v.source, v.claim_status"
 
 /* The phone is shown in full only when full_phone (the volunteer itself,
  * admins of its orgs); masked otherwise. The ID number is always masked. */
@@ -23,8 +24,11 @@ json_t *volunteer_json(const PGresult *res, int row, bool full_phone);
 /* The caller's volunteer id, or 0 after answering 403 volunteer_required
  * (why says what needs a volunteer) or 503. stmt is the service's statement
  * with SQL_TEXT_VOLUNTEER_OF_USER. */
-#define SQL_TEXT_VOLUNTEER_OF_USER "SELECT id FROM volunteer.volunteers WHERE user_id = $1"
+#define SQL_TEXT_VOLUNTEER_OF_USER "SELECT id, claim_status FROM volunteer.volunteers WHERE user_id = $1"
 struct req;
 long long volunteer_id_or_reply(struct req *r, int stmt, const char *why);
+/* The same, for acting as a volunteer (signing up, applying, editing): an
+ * imported record not yet claimed (在线关联) answers 409 claim_required. */
+long long claimed_volunteer_id_or_reply(struct req *r, int stmt, const char *why);
 
 #endif

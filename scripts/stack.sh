@@ -31,7 +31,7 @@ VAR=$(realpath -m -- "${STVS_VAR:-$ROOT/var}")
 HTTP_PORT=${HTTP_PORT:-8080}
 PG_PORT=${STVS_PG_PORT:-5432}   # names the socket file only: TCP is off
 MODE=${MODE:-release}
-SERVICES=(auth volunteer org activity)
+SERVICES=(auth volunteer org activity import)
 LOG=$VAR/log KEYS=$VAR/keys NGX=$VAR/nginx
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 ID=$(printf '%s' "$VAR" | sha256sum | cut -c1-12)
@@ -134,7 +134,7 @@ stop_legacy() {
 }
 
 health_path() {
-    case $1 in auth) echo auth ;; volunteer) echo volunteers ;; org) echo orgs ;; activity) echo activities ;; esac
+    case $1 in auth) echo auth ;; volunteer) echo volunteers ;; org) echo orgs ;; activity) echo activities ;; import) echo imports ;; esac
 }
 
 make_keys() {
@@ -387,6 +387,9 @@ paths() {
         v=${n#*:}
         printf '%s=%q\n' "${n%%:*}" "${!v}"
     done
+    local hp=() s
+    for s in "${SERVICES[@]}"; do hp+=("$(health_path "$s")"); done
+    printf 'STVS_HEALTH_PATHS=%q\n' "${hp[*]}"
 }
 
 # Platform admins (科协 staff) are granted here, never over HTTP. The

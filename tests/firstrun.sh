@@ -67,12 +67,16 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# The services stack.sh starts, from its own list.
+read -ra SERVICES <<<"$(sed -nE 's/^SERVICES=\((.*)\)$/\1/p' "$ROOT/scripts/stack.sh")"
+[ ${#SERVICES[@]} -gt 0 ] || { echo "firstrun: no SERVICES=(...) line in scripts/stack.sh"; exit 1; }
+
 http_code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 
 # --- the steps ---------------------------------------------------------------
 
 preflight() {
-    for s in auth volunteer org activity; do
+    for s in "${SERVICES[@]}"; do
         [ -x "$ROOT/build/$MODE/bin/stvs-$s" ] || { echo "build/$MODE/bin/stvs-$s is missing: build first (make MODE=$MODE build)"; return 1; }
     done
     if [ "$(http_code --max-time 2 "http://127.0.0.1:$HPORT/")" != 000 ]; then
@@ -121,7 +125,7 @@ load_paths() {
 
 healthy() {
     local p code
-    for p in auth volunteers orgs activities; do
+    for p in $P_STVS_HEALTH_PATHS; do
         code=$(http_code --max-time 5 "$BASE/$p/health")
         echo "GET /$p/health: $code"
         [ "$code" = 200 ] || return 1
@@ -160,7 +164,7 @@ layout() {
     local n
     echo "runtime dir $P_STVS_RUN_DIR, cluster $P_STVS_PGDATA"
     case $P_STVS_RUN_DIR in "$PARENT"/*) echo "the runtime dir is inside the 700 folder"; return 1 ;; esac
-    for s in auth volunteer org activity; do
+    for s in "${SERVICES[@]}"; do
         [ -S "$P_STVS_RUN_DIR/$s.sock" ] || { echo "no $P_STVS_RUN_DIR/$s.sock"; return 1; }
     done
     [ -S "$P_STVS_PGHOST/.s.PGSQL.$PPORT" ] || { echo "no PostgreSQL socket in $P_STVS_PGHOST"; return 1; }
@@ -196,7 +200,8 @@ make_stop() {
     local pids p
     pids=$(stack_pids) || true
     echo "pids:" $pids
-    [ "$(echo "$pids" | wc -w)" = 6 ] || { echo "expected 6 pids (4 services, nginx, postgres)"; return 1; }
+    local want=$((${#SERVICES[@]} + 2))
+    [ "$(echo "$pids" | wc -w)" = "$want" ] || { echo "expected $want pids (${#SERVICES[@]} services, nginx, postgres)"; return 1; }
     (cd "$CLONE" && timeout 120 make -s stop) || return 1
     for p in $pids; do
         # postgres removes its pid file (which pg_ctl -w waits for) just before it exits

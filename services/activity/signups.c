@@ -5,14 +5,15 @@
 
 /* POST /activities/{id}/signups: 201 {activity_id, volunteer_id, status,
  * created_at}; 401; 403 volunteer_required / forbidden (members_only and not
- * an active member); 404; 409 signup_closed (outside the window, cancelled
+ * an active member); 404; 409 claim_required (an imported volunteer not yet
+ * claimed), signup_closed (outside the window, cancelled
  * or ended), already_signed_up, activity_full. Never oversold: see
  * SQL_SIGNUP. */
 void h_signup_create(req_t *r)
 {
     if (r->body_len && !body_parse_or_reply(r, NULL, 0, NULL))
         return;
-    long long vid = volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers sign up");
+    long long vid = claimed_volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers sign up");
     if (!vid)
         return;
     const char *params[2] = {id_str(r, r->path_ids[0]), id_str(r, vid)};

@@ -109,6 +109,8 @@ const db_stmt auth_sql[SQL__MAX] = {
     /* Roles: org admin rights (org.admins) and platform admin scopes. */
     [SQL_ME] = {"me",
         "SELECT u.id, u.phone, (SELECT v.id FROM volunteer.volunteers v WHERE v.user_id = u.id) AS volunteer_id,"
+        "       coalesce((SELECT v.claim_status = 'unclaimed' FROM volunteer.volunteers v WHERE v.user_id = u.id),"
+        "                false) AS claim_required,"
         "       coalesce((SELECT json_agg(role ORDER BY kind, key) FROM ("
         "           SELECT 1 AS kind, a.org_id::text AS key, json_build_object('role', 'org_admin', 'org_id', a.org_id) AS role"
         "             FROM org.admins a WHERE a.user_id = u.id"

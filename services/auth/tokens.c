@@ -50,11 +50,11 @@ json_t *me_json_or_reply(req_t *r, long long user_id)
         return NULL;
     }
     json_t *roles = json_loads(db_str(res, 0, "roles"), 0, NULL);
-    json_t *me = json_pack("{s:I, s:s, s:o, s:o}", "id", (json_int_t)db_int(res, 0, "id"), "phone",
+    json_t *me = json_pack("{s:I, s:s, s:o, s:b, s:o}", "id", (json_int_t)db_int(res, 0, "id"), "phone",
                            db_str(res, 0, "phone"), "volunteer_id",
                            db_isnull(res, 0, "volunteer_id") ? json_null()
                                                               : json_integer(db_int(res, 0, "volunteer_id")),
-                           "roles", roles ? roles : json_array());
+                           "claim_required", db_bool(res, 0, "claim_required"), "roles", roles ? roles : json_array());
     PQclear(res);
     if (!me)
         reply_error(r, ERR_INTERNAL, NULL);

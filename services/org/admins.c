@@ -7,11 +7,12 @@
 
 #include "org.h"
 
+/* A pending grant's phone may have no account yet: its user_id is null. */
 static json_t *admin_json(const PGresult *res, int row)
 {
-    return json_pack("{s:I, s:s, s:s?, s:s}", "user_id", (json_int_t)db_int(res, row, "user_id"), "phone",
-                     db_str(res, row, "phone"), "real_name", db_str(res, row, "real_name"), "status",
-                     db_str(res, row, "status"));
+    json_t *user_id = db_isnull(res, row, "user_id") ? json_null() : json_integer(db_int(res, row, "user_id"));
+    return json_pack("{s:o, s:s, s:s?, s:s}", "user_id", user_id, "phone", db_str(res, row, "phone"), "real_name",
+                     db_str(res, row, "real_name"), "status", db_str(res, row, "status"));
 }
 
 /* GET /orgs/{id}/admins: 200 {"items": [{user_id, phone, real_name, status}]}

@@ -19,6 +19,10 @@ static const route_t routes[] = {
     {"DELETE", "/orgs/{id}/members/{id}",            h_member_remove,  ROUTE_AUTH},
     {"POST",   "/orgs/{id}/members/{id}/approve",    h_member_approve, ROUTE_AUTH},
     {"POST",   "/orgs/{id}/members/{id}/reject",     h_member_reject,  ROUTE_AUTH},
+    {"POST",   "/orgs/{id}/link-requests",           h_link_request_create,  ROUTE_AUTH},
+    {"GET",    "/orgs/{id}/link-requests",           h_link_requests_list,   ROUTE_AUTH},
+    {"POST",   "/orgs/{id}/link-requests/{id}/approve", h_link_request_approve, ROUTE_AUTH},
+    {"POST",   "/orgs/{id}/link-requests/{id}/reject",  h_link_request_reject,  ROUTE_AUTH},
 };
 
 static int org_init(const stvs_config *cfg)

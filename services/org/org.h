@@ -34,6 +34,12 @@ enum org_sql {
     SQL_MEMBER_REMOVE,
     SQL_MEMBERS_COUNT,
     SQL_MEMBERS_PAGE,
+    SQL_LINK_HAS_ADMIN,
+    SQL_LINK_INSERT,
+    SQL_LINK_COUNT,
+    SQL_LINK_PAGE,
+    SQL_LINK_DECIDE,
+    SQL_LINK_MAKE_ADMIN,
     SQL__MAX
 };
 extern const db_stmt org_sql[SQL__MAX];
@@ -106,5 +112,9 @@ void h_member_reject(req_t *r);
 void h_member_remove(req_t *r);
 void h_member_leave(req_t *r);
 void h_members_list(req_t *r);
+void h_link_request_create(req_t *r);
+void h_link_requests_list(req_t *r);
+void h_link_request_approve(req_t *r);
+void h_link_request_reject(req_t *r);
 
 #endif

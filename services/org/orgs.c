@@ -240,7 +240,7 @@ void h_org_create(req_t *r)
     org_access parent = {0};
     if (!body_object_or_reply(r) || !org_body_check(r, org_fields, NFIELDS, &b, &l) || fields_failed_reply(r))
         return;
-    long long vid = volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers register organizations");
+    long long vid = claimed_volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers register organizations");
     if (!vid)
         return;
     if (b.parent_id.set) {

@@ -125,12 +125,16 @@ const db_stmt org_sql[SQL__MAX] = {
         "                WHERE v.user_id = u.id AND m.org_id = $1 AND m.status = 'active')"
         "        OR EXISTS (SELECT 1 FROM org.admins a WHERE a.org_id = $1 AND a.user_id = u.id))"},
 
-    /* Every admin is active for now; pending grants (org imports) will be
-     * listed here with status 'pending'. */
+    /* Active admins, then (v1.1) the pending grants of an org import, whose
+     * phone is not yet a claimed volunteer's. */
     [SQL_ADMINS_LIST] = {"admins_list",
-        "SELECT a.user_id, u.phone, v.real_name, 'active' AS status FROM org.admins a JOIN auth.users u ON u.id = a.user_id"
-        " LEFT JOIN volunteer.volunteers v ON v.user_id = a.user_id"
-        " WHERE a.org_id = $1 ORDER BY a.created_at, a.user_id"},
+        "SELECT a.user_id, u.phone, v.real_name, 'active' AS status, a.created_at FROM org.admins a"
+        " JOIN auth.users u ON u.id = a.user_id LEFT JOIN volunteer.volunteers v ON v.user_id = a.user_id"
+        " WHERE a.org_id = $1"
+        " UNION ALL"
+        " SELECT u.id, g.phone, NULL, 'pending', g.created_at FROM org.admin_grants g"
+        " LEFT JOIN auth.users u ON u.phone = g.phone WHERE g.org_id = $1 AND g.status = 'pending'"
+        " ORDER BY 4, 5, 1"},
 
     [SQL_ADMIN_ADD] = {"admin_add",
         "INSERT INTO org.admins (org_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING user_id"},
@@ -166,4 +170,27 @@ const db_stmt org_sql[SQL__MAX] = {
     [SQL_MEMBERS_PAGE] = {"members_page",
         "SELECT " VOLUNTEER_COLUMNS ", m.status AS membership_status" FROM_MEMBERS MEMBERS_WHERE
         " ORDER BY m.applied_at DESC, m.volunteer_id LIMIT $4 OFFSET $5"},
+
+    /* ------------------------------------------------------------ link requests (v1.1) */
+#define LINK_COLUMNS                                                                                           \
+    "l.id, l.org_id, l.user_id, l.note, l.status, l.reason, ref.rfc3339(l.created_at) AS created_at,"        \
+    " ref.rfc3339(l.decided_at) AS decided_at,"                                                               \
+    " (SELECT v.real_name FROM volunteer.volunteers v WHERE v.user_id = l.user_id) AS real_name"
+    [SQL_LINK_HAS_ADMIN] = {"link_has_admin", "SELECT EXISTS (SELECT 1 FROM org.admins WHERE org_id = $1) AS has"},
+    [SQL_LINK_INSERT] = {"link_insert",
+        "WITH l AS (INSERT INTO org.link_requests (org_id, user_id, note) VALUES ($1, $2, $3) RETURNING *)"
+        " SELECT " LINK_COLUMNS " FROM l"},
+    [SQL_LINK_COUNT] = {"link_count",
+        "SELECT count(*) AS total FROM org.link_requests WHERE org_id = $1 AND ($2::text IS NULL OR status = $2)"},
+    [SQL_LINK_PAGE] = {"link_page",
+        "SELECT " LINK_COLUMNS " FROM org.link_requests l WHERE l.org_id = $1 AND ($2::text IS NULL OR l.status = $2)"
+        " ORDER BY l.id DESC LIMIT $3 OFFSET $4"},
+    /* $3 approved | rejected, once: nothing when decided already */
+    [SQL_LINK_DECIDE] = {"link_decide",
+        "WITH l AS (UPDATE org.link_requests SET status = $3, reason = $4, decided_by = $5, decided_at = now()"
+        "           WHERE id = $2 AND org_id = $1 AND status = 'pending' RETURNING *)"
+        " SELECT " LINK_COLUMNS " FROM l"},
+    [SQL_LINK_MAKE_ADMIN] = {"link_make_admin",
+        "INSERT INTO org.admins (org_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"},
+#undef LINK_COLUMNS
 };

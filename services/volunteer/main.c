@@ -10,6 +10,7 @@ static const route_t routes[] = {
     {"GET",   "/volunteers",                      h_volunteer_list,     ROUTE_AUTH},
     {"GET",   "/volunteers/me",                   h_me_get,             ROUTE_AUTH},
     {"PATCH", "/volunteers/me",                   h_me_patch,           ROUTE_AUTH},
+    {"POST",  "/volunteers/me/claim",             h_me_claim,           ROUTE_AUTH},
     {"GET",   "/volunteers/me/orgs",              h_me_orgs,            ROUTE_AUTH},
     {"GET",   "/volunteers/me/activities",        h_me_activities,      ROUTE_AUTH},
     {"GET",   "/volunteers/me/service-records",   h_me_service_records, ROUTE_AUTH},

@@ -8,38 +8,16 @@
 #include "log.h"
 #include "mask.h"
 #include "volunteer.h"
+#include "volunteer_rules.h"
 
-#define MIN_AGE 18
-
-typedef struct {
-    const char *real_name, *id_number, *political_status, *ethnicity, *employer, *title, *education, *occupation,
-        *region_code, *grassroots_role, *skills, *availability;
-    const json_t *service_categories, *service_fields;
-} profile_body;
-
-#define F(name, type, flags, min, max, check, table)                                                           \
-    {#name, type, flags, min, max, offsetof(profile_body, name), check, table}
-static const field_spec profile_fields[] = {
-    F(real_name, F_STRING, FIELD_REQUIRED, 1, 50, NULL, NULL),
-    F(id_number, F_STRING, FIELD_REQUIRED, 0, 0, NULL, NULL), /* checked by idcard_parse */
-    F(political_status, F_STRING, FIELD_REQUIRED, 0, 0, NULL, &CODES_POLITICAL_STATUS),
-    F(ethnicity, F_STRING, FIELD_REQUIRED, 0, 0, NULL, &CODES_ETHNICITY),
-    F(employer, F_STRING, FIELD_REQUIRED, 1, 100, NULL, NULL),
-    F(title, F_STRING, FIELD_REQUIRED, 0, 0, NULL, &CODES_TITLE),
-    F(education, F_STRING, FIELD_REQUIRED, 0, 0, NULL, &CODES_EDUCATION),
-    F(occupation, F_STRING, FIELD_REQUIRED, 0, 0, NULL, &CODES_OCCUPATION),
-    F(region_code, F_STRING, FIELD_REQUIRED, 0, 0, check_region_code, NULL),
-    F(service_categories, F_ARRAY, FIELD_REQUIRED, 1, 8, NULL, &CODES_SERVICE_CATEGORY),
-    F(service_fields, F_ARRAY, FIELD_REQUIRED, 1, 9, NULL, &CODES_SERVICE_FIELD),
-    F(grassroots_role, F_STRING, FIELD_REQUIRED, 0, 0, NULL, &CODES_GRASSROOTS_ROLE),
-    F(skills, F_STRING, FIELD_NULLABLE | FIELD_MULTILINE, 0, 500, NULL, NULL),
-    F(availability, F_STRING, FIELD_NULLABLE | FIELD_MULTILINE, 0, 200, NULL, NULL),
-};
-#undef F
-#define NFIELDS (sizeof profile_fields / sizeof *profile_fields)
+/* The rules live in common/volunteer_rules.c, shared with the import of
+ * 附件2 rosters (services/import). */
+typedef volunteer_input profile_body;
+#define profile_fields VOLUNTEER_FIELDS
+#define NFIELDS VOLUNTEER_NFIELDS
 
 /* An edit takes the same fields, none required, and never the ID number. */
-static field_spec patch_fields[NFIELDS];
+static field_spec patch_fields[VOLUNTEER_NFIELDS];
 
 void profile_init(void)
 {
@@ -73,18 +51,37 @@ static json_t *own_profile_or_reply(req_t *r, int status_if_missing)
     return v;
 }
 
-/* POST /volunteers: 201 with Location, 400, 401, 409 already_exists, 413,
- * 415, 422. The caller's phone becomes the volunteer's. */
+/* An account whose volunteer was imported and not yet claimed: 409
+ * claim_required (answered; true). False when the caller may go on, or
+ * after answering 503. */
+static bool unclaimed_reply(req_t *r, bool *db_failed)
+{
+    PGresult *res = db_query_or_reply(r, SQL_VOLUNTEER_OF_USER, 1, (const char *[]){id_str(r, r->user_id)});
+    if (!res) {
+        *db_failed = true;
+        return false;
+    }
+    bool unclaimed = PQntuples(res) == 1 && !strcmp(db_str(res, 0, "claim_status"), "unclaimed");
+    PQclear(res);
+    if (unclaimed)
+        reply_error(r, ERR_CLAIM_REQUIRED, "an organization imported your record: confirm your ID number with POST "
+                                           "/volunteers/me/claim first");
+    return unclaimed;
+}
+
+/* POST /volunteers: 201 with Location, 400, 401, 409 already_exists /
+ * claim_required (the account has an imported record to claim), 413, 415,
+ * 422. The caller's phone becomes the volunteer's. */
 void h_volunteer_create(req_t *r)
 {
     profile_body b = {0};
     idcard id = {0};
     bool db_failed = false;
-    if (!body_object_or_reply(r))
+    if (unclaimed_reply(r, &db_failed) || db_failed || !body_object_or_reply(r))
         return;
     body_fields(r, profile_fields, NFIELDS, &b);
     if (b.id_number) {
-        const char *msg, *code = idcard_parse(b.id_number, today_in_china(), MIN_AGE, &id, &msg);
+        const char *msg, *code = volunteer_id_check(b.id_number, today_in_china(), &id, &msg);
         if (code)
             field_error(r, "id_number", code, msg);
     }
@@ -142,13 +139,13 @@ void h_me_get(req_t *r)
         reply_json(r, 200, v);
 }
 
-/* PATCH /volunteers/me: 200, 400, 401, 404, 413, 415, 422 (id_number is
- * immutable; phone, service_hours, id... are unknown fields). */
+/* PATCH /volunteers/me: 200, 400, 401, 404, 409 claim_required, 413, 415,
+ * 422 (id_number is immutable; phone, service_hours, id... are unknown fields). */
 void h_me_patch(req_t *r)
 {
     profile_body b = {0};
     bool db_failed = false;
-    if (!body_object_or_reply(r))
+    if (unclaimed_reply(r, &db_failed) || db_failed || !body_object_or_reply(r))
         return;
     body_fields(r, patch_fields, NFIELDS, &b);
     if (b.region_code)
@@ -174,5 +171,74 @@ void h_me_patch(req_t *r)
         reply_error(r, ERR_NOT_FOUND, "the caller has not registered as a volunteer");
         return;
     }
+    h_me_get(r);
+}
+
+#define CLAIM_TRIES 5
+
+static const field_spec claim_fields[] = {
+    {"id_number", F_STRING, FIELD_REQUIRED, 1, 32, 0, NULL, NULL},
+};
+
+/* POST /volunteers/me/claim {"id_number"} (在线关联): 200 with the volunteer,
+ * now claimed; 401; 404 when the caller has no volunteer record; 409
+ * conflict when it is claimed already; 422 id_number_mismatch; 429 with
+ * Retry-After on the 6th try within 24 h and every try after it in that
+ * window, the right number too. Every try counts, right or wrong. */
+void h_me_claim(req_t *r)
+{
+    const char *number = NULL;
+    if (!body_parse_or_reply(r, claim_fields, 1, &number) || !db_begin_or_reply(r))
+        return;
+    const char *uid = id_str(r, r->user_id);
+    PGresult *res = db_query_or_reply(r, SQL_CLAIM_STATE, 1, (const char *[]){uid});
+    if (!res)
+        return;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        reply_error(r, ERR_NOT_FOUND, "the caller has no volunteer record");
+        return;
+    }
+    bool claimed = strcmp(db_str(res, 0, "claim_status"), "unclaimed") != 0;
+    long long tries = db_int(res, 0, "tries"), retry = db_int(res, 0, "retry_after");
+    char stored[65];
+    snprintf(stored, sizeof stored, "%s", db_str(res, 0, "id_index"));
+    PQclear(res);
+    if (claimed) {
+        reply_error(r, ERR_CONFLICT, "this volunteer record is claimed already");
+        return;
+    }
+    if (tries >= CLAIM_TRIES) {
+        reply_header(r, "Retry-After", id_str(r, retry > 0 ? retry : 1));
+        reply_error(r, ERR_RATE_LIMITED, "too many tries: try again later");
+        return;
+    }
+    if (!db_do_or_reply(r, SQL_CLAIM_ATTEMPT, 1, (const char *[]){uid}))
+        return;
+    /* the number as registration reads it: a lowercase x is an X */
+    char norm[19] = "";
+    unsigned char index[32];
+    char index_hex[65];
+    size_t n = strlen(number);
+    bool same = false;
+    if (n == 18) {
+        memcpy(norm, number, 18);
+        if (norm[17] == 'x')
+            norm[17] = 'X';
+        if (crypto_hmac_sha256(id_index_key, 32, norm, 18, index)) {
+            reply_error(r, ERR_INTERNAL, NULL);
+            return;
+        }
+        hex_encode(index, 32, index_hex);
+        same = crypto_equal(index_hex, stored, 64);
+        explicit_bzero(norm, sizeof norm);
+    }
+    if (!same) {
+        if (db_commit_or_reply(r)) /* the try counts */
+            reply_error(r, ERR_ID_NUMBER_MISMATCH, "this is not the ID number of your imported record");
+        return;
+    }
+    if (!db_do_or_reply(r, SQL_CLAIM_DONE, 1, (const char *[]){uid}) || !db_commit_or_reply(r))
+        return;
     h_me_get(r);
 }

@@ -41,6 +41,22 @@ const db_stmt volunteer_sql[SQL__MAX] = {
 
     [SQL_REGION] = {"region", SQL_TEXT_REGION},
 
+    /* 在线关联: the caller's record, locked so that concurrent tries count
+     * one by one, with its tries in the last 24 h and when the oldest of
+     * them leaves the window. */
+    [SQL_CLAIM_STATE] = {"claim_state",
+        "SELECT v.id, encode(v.id_index, 'hex') AS id_index, v.claim_status,"
+        "       (SELECT count(*) FROM volunteer.claim_attempts a"
+        "        WHERE a.user_id = $1 AND a.at > now() - interval '24 hours') AS tries,"
+        "       (SELECT ceil(extract(epoch FROM min(a.at) + interval '24 hours' - now()))::int"
+        "        FROM volunteer.claim_attempts a WHERE a.user_id = $1 AND a.at > now() - interval '24 hours')"
+        "         AS retry_after"
+        " FROM volunteer.volunteers v WHERE v.user_id = $1 FOR UPDATE OF v"},
+    [SQL_CLAIM_ATTEMPT] = {"claim_attempt", "INSERT INTO volunteer.claim_attempts (user_id) VALUES ($1)"},
+    [SQL_CLAIM_DONE] = {"claim_done",
+        "UPDATE volunteer.volunteers SET claim_status = 'claimed', claimed_at = now(), updated_at = now()"
+        " WHERE user_id = $1 AND claim_status = 'unclaimed'"},
+
     [SQL_REGIONS_TOP] = {"regions_top",
         "SELECT code, name, level, dev_zone FROM ref.regions WHERE parent_code IS NULL ORDER BY code"},
 

@@ -24,6 +24,9 @@ enum volunteer_sql {
     SQL_MY_ACTIVITIES_COUNT,
     SQL_MY_ACTIVITIES_PAGE,
     SQL_MY_SERVICE_RECORDS,
+    SQL_CLAIM_STATE,
+    SQL_CLAIM_ATTEMPT,
+    SQL_CLAIM_DONE,
     SQL__MAX
 };
 extern const db_stmt volunteer_sql[SQL__MAX];
@@ -39,6 +42,7 @@ void h_meta_regions(req_t *r);
 void h_volunteer_create(req_t *r);
 void h_me_get(req_t *r);
 void h_me_patch(req_t *r);
+void h_me_claim(req_t *r);
 void h_volunteer_get(req_t *r);
 void h_volunteer_list(req_t *r);
 void h_me_orgs(req_t *r);

@@ -29,7 +29,8 @@ SIGNUP_KEYS = {"activity_id", "volunteer_id", "status", "created_at"}
 ROSTER_KEYS = {"volunteer", "status", "created_at", "hours"}
 VOLUNTEER_KEYS = {"id", "real_name", "phone", "id_number", "gender", "political_status", "ethnicity", "employer",
                   "title", "education", "occupation", "region", "service_categories", "service_fields",
-                  "grassroots_role", "skills", "availability", "service_hours", "created_at", "updated_at"}
+                  "grassroots_role", "skills", "availability", "service_hours", "created_at", "updated_at",
+                  "source", "claim_status"}  # v1.1: 在线关联
 REPORT_KEYS = {"activity_id", "summary", "photo_urls", "participants", "updated_at"}
 RFC3339_CN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?\+08:00")
 STATUSES = ("cancelled", "ended", "ongoing", "recruiting", "signup_closed", "upcoming")

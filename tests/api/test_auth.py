@@ -36,7 +36,7 @@ def _check_token_response(body, phone, msg):
     eq(user.get("phone"), phone, msg + ": user.phone")
     eq(user.get("volunteer_id"), None, msg + ": user.volunteer_id")
     eq(user.get("roles"), [], msg + ": user.roles")
-    eq(set(user), {"id", "phone", "volunteer_id", "roles"}, msg + ": user keys")
+    eq(set(user), {"id", "phone", "volunteer_id", "claim_required", "roles"}, msg + ": user keys")
 
 
 # ================================================================ POST /auth/sms-codes
@@ -479,7 +479,8 @@ def test_me_returns_the_callers_profile():
     c = Client()
     s = login(c)
     body = json_ok(me(c, s["access_token"]), 200, "me")
-    eq(body, {"id": s["user"]["id"], "phone": s["phone"], "volunteer_id": None, "roles": []}, "me body")
+    eq(body, {"id": s["user"]["id"], "phone": s["phone"], "volunteer_id": None, "claim_required": False, "roles": []},
+       "me body")
 
 
 def test_me_without_token_is_401_with_www_authenticate():

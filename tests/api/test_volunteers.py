@@ -20,7 +20,8 @@ ME = "/volunteers/me"
 
 VOLUNTEER_KEYS = {"id", "real_name", "phone", "id_number", "gender", "political_status", "ethnicity", "employer",
                   "title", "education", "occupation", "region", "service_categories", "service_fields",
-                  "grassroots_role", "skills", "availability", "service_hours", "created_at", "updated_at"}
+                  "grassroots_role", "skills", "availability", "service_hours", "created_at", "updated_at",
+                  "source", "claim_status"}  # v1.1: 在线关联
 RFC3339_CN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?\+08:00")
 REGIONS = {
     "410702": {"code": "410702", "province": "河南省", "city": "新乡市", "county": "红旗区"},

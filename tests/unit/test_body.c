@@ -662,6 +662,12 @@ static void test_replies(void)
         {ERR_RATE_LIMITED, 429, "rate_limited"},
         {ERR_INTERNAL, 500, "internal"},
         {ERR_UNAVAILABLE, 503, "unavailable"},
+        {ERR_INVALID_FILE, 422, "invalid_file"},
+        {ERR_TOO_MANY_ROWS, 422, "too_many_rows"},
+        {ERR_ALREADY_COMMITTED, 409, "already_committed"},
+        {ERR_NOT_VALIDATED, 409, "not_validated"},
+        {ERR_CLAIM_REQUIRED, 409, "claim_required"},
+        {ERR_ID_NUMBER_MISMATCH, 422, "id_number_mismatch"},
     };
     CHECK("error table test covers every err_code", NELEM(table) == ERR__MAX);
     for (size_t i = 0; i < NELEM(table); i++) {

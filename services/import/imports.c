@@ -1,0 +1,419 @@
+/* The imports API: upload (POST /imports), reading an import, its rows and
+ * its error workbook, and the commit. The work itself is done by the
+ * worker threads (jobs.c). */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "crypto.h"
+#include "import.h"
+#include "log.h"
+#include "xlsx_out.h"
+
+static const code_entry kind_entries[] = {{"volunteers", "科技志愿者"}, {"orgs", "科技志愿服务组织"}};
+static const code_table IMPORT_KINDS = {"import_kind", kind_entries, 2};
+static const code_entry outcome_entries[] = {
+    {"new", "新增"}, {"link", "关联"}, {"unchanged", "无变化"}, {"invalid", "有错误"}};
+static const code_table IMPORT_OUTCOMES = {"import_outcome", outcome_entries, 4};
+
+static int level_rank(const char *level)
+{
+    static const char *const order[] = {"corps", "detachment", "brigade", "team", "squad"};
+    static const int rank[] = {0, 1, 1, 2, 3};
+    for (int i = 0; level && i < 5; i++)
+        if (!strcmp(level, order[i]))
+            return rank[i];
+    return -1;
+}
+
+/* ?name= a positive integer without sign or leading zero; 0 when absent
+ * (or bad, after a field error). */
+static long long query_id(req_t *r, const char *name)
+{
+    const char *v = query_get(r, name);
+    if (!v || !*v)
+        return 0;
+    long long n = 0;
+    bool ok = v[0] >= '1' && v[0] <= '9' && strlen(v) <= 18;
+    for (const char *p = v; ok && *p; p++) {
+        ok = *p >= '0' && *p <= '9';
+        n = n * 10 + (*p - '0');
+    }
+    if (!ok) {
+        field_error(r, name, "invalid_format", "must be a positive integer");
+        return 0;
+    }
+    return n;
+}
+
+static json_t *import_json(const PGresult *res, int row)
+{
+    json_t *org = db_isnull(res, row, "org_id")
+                      ? json_null()
+                      : json_pack("{s:I, s:s}", "id", (json_int_t)db_int(res, row, "org_id"), "name",
+                                  db_str(res, row, "org_name"));
+    json_t *parent = db_isnull(res, row, "parent_id")
+                         ? json_null()
+                         : json_pack("{s:I, s:s}", "id", (json_int_t)db_int(res, row, "parent_id"), "name",
+                                     db_str(res, row, "parent_name"));
+    return json_pack("{s:I, s:s, s:o, s:o, s:s?, s:s?, s:s, s:s, s:i, s:i, s:{s:i, s:i, s:i, s:i}, s:i,"
+                     " s:{s:I}, s:s, s:s?, s:s?, s:s?}",
+                     "id", (json_int_t)db_int(res, row, "id"), "kind", db_str(res, row, "kind"), "org", org,
+                     "parent", parent, "level", db_str(res, row, "level"), "file_name",
+                     db_str(res, row, "file_name"), "sha256", db_str(res, row, "sha256"), "status",
+                     db_str(res, row, "status"), "rows_total", (int)db_int(res, row, "rows_total"), "rows_done",
+                     (int)db_int(res, row, "rows_done"), "counts", "new", (int)db_int(res, row, "n_new"), "link",
+                     (int)db_int(res, row, "n_link"), "unchanged", (int)db_int(res, row, "n_unchanged"),
+                     "invalid", (int)db_int(res, row, "n_invalid"), "warnings",
+                     (int)db_int(res, row, "n_warnings"), "created_by", "user_id",
+                     (json_int_t)db_int(res, row, "created_by"), "created_at", db_str(res, row, "created_at"),
+                     "validated_at", db_str(res, row, "validated_at"), "committed_at",
+                     db_str(res, row, "committed_at"), "error", db_str(res, row, "error"));
+}
+
+static json_t *import_row(req_t *r, const PGresult *res, int row)
+{
+    (void)r;
+    return import_json(res, row);
+}
+
+/* The import {id} if the caller may see it, else 404 (already answered). */
+static PGresult *import_or_reply(req_t *r, long long id)
+{
+    PGresult *res = db_query_or_reply(r, SQL_IMPORT_GET, 2, (const char *[]){id_str(r, id), id_str(r, r->user_id)});
+    if (!res)
+        return NULL;
+    if (PQntuples(res) != 1 || !db_bool(res, 0, "visible")) {
+        PQclear(res);
+        reply_error(r, ERR_NOT_FOUND, "no such import");
+        return NULL;
+    }
+    return res;
+}
+
+static void reply_import(req_t *r, int status, long long id)
+{
+    PGresult *res = import_or_reply(r, id);
+    if (!res)
+        return;
+    reply_json(r, status, import_json(res, 0));
+    PQclear(res);
+    reply_header(r, "Location", arena_printf(&r->arena, "/api/v1/imports/%lld", id));
+}
+
+static bool is_type(const char *ct, const char *want)
+{
+    size_t n = strlen(want);
+    if (!ct || strncasecmp(ct, want, n))
+        return false;
+    while (ct[n] == ' ')
+        n++;
+    return ct[n] == '\0' || ct[n] == ';';
+}
+
+/* May the caller import volunteers into org_id (or orgs under it)? 404
+ * when it may not see the org or has no right on it, 409 when the org is not
+ * approved. level (orgs under it): 422 unless it ranks below the org's. */
+static bool target_org_or_reply(req_t *r, long long org_id, const char *level)
+{
+    PGresult *res = db_query_or_reply(r, SQL_ORG_RIGHTS, 2, (const char *[]){id_str(r, org_id), id_str(r, r->user_id)});
+    if (!res)
+        return false;
+    bool found = PQntuples(res) == 1, may = found && (db_bool(res, 0, "own_admin") || db_bool(res, 0, "ancestor_admin") ||
+                                                    db_bool(res, 0, "platform_admin"));
+    bool approved = found && !strcmp(db_str(res, 0, "status"), "approved");
+    bool level_ok = !level || (found && level_rank(db_str(res, 0, "level")) < level_rank(level));
+    PQclear(res);
+    if (!may) {
+        reply_error(r, ERR_NOT_FOUND, "no such organization");
+        return false;
+    }
+    if (!approved) {
+        reply_error(r, ERR_ORG_NOT_APPROVED, "only an approved organization takes imported members or teams");
+        return false;
+    }
+    if (!level_ok) {
+        field_error(r, "level", "wrong_level", "must rank below the parent's level");
+        fields_failed_reply(r);
+        return false;
+    }
+    return true;
+}
+
+/* Orgs without a parent are imported by platform admins only: 403. */
+static bool platform_admin_or_reply(req_t *r)
+{
+    PGresult *res = db_query_or_reply(r, SQL_IS_PLATFORM_ADMIN, 1, (const char *[]){id_str(r, r->user_id)});
+    if (!res)
+        return false;
+    bool is = db_bool(res, 0, "platform_admin");
+    PQclear(res);
+    if (!is)
+        reply_error(r, ERR_FORBIDDEN, "only platform admins import organizations without a parent_id");
+    return is;
+}
+
+/* POST /imports?kind=volunteers&org_id=&file_name=: 202 with Location and
+ * the import (validating); 200 with the earlier import of the same file for
+ * the same target while it is not committed; 401; 404 (an org the caller
+ * may not import into); 409 org_not_approved; 413 over 10 MiB; 415 neither
+ * xlsx nor csv; 422 invalid_file, too_many_rows, validation_failed. */
+void h_import_create(req_t *r)
+{
+    const char *kind = query_code(r, "kind", &IMPORT_KINDS);
+    if (!query_get(r, "kind"))
+        field_error(r, "kind", "required", "kind is volunteers or orgs");
+    long long org_id = query_id(r, "org_id"), parent_id = query_id(r, "parent_id");
+    const char *file_name = query_text(r, "file_name", 200), *level = query_code(r, "level", &CODES_ORG_LEVEL);
+    bool orgs = kind && !strcmp(kind, "orgs");
+    if (kind && !orgs && !org_id && !query_get(r, "org_id"))
+        field_error(r, "org_id", "required", "the org the volunteers join");
+    if (orgs && !query_get(r, "level"))
+        field_error(r, "level", "required", "the level of the imported organizations");
+    if (fields_failed_reply(r))
+        return;
+    bool xlsx = is_type(r->content_type, XLSX_TYPE), csv = is_type(r->content_type, "text/csv");
+    if (!xlsx && !csv) {
+        reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, "send the file as " XLSX_TYPE " or text/csv");
+        return;
+    }
+    if (orgs ? (parent_id ? !target_org_or_reply(r, parent_id, level) : !platform_admin_or_reply(r))
+             : !target_org_or_reply(r, org_id, NULL))
+        return;
+    if (!r->body_len) {
+        reply_error(r, ERR_INVALID_FILE, "the file is empty");
+        return;
+    }
+
+    sheet_t s;
+    header_map h;
+    int data_rows;
+    char err[256];
+    int rc = roster_open(xlsx ? XLSX_TYPE : "text/csv", r->body, r->body_len, orgs ? KIND_ORGS : KIND_VOLUNTEERS, &s,
+                         &h, &data_rows, err, sizeof err);
+    sheet_free(&s);
+    if (rc) {
+        if (rc == -2)
+            reply_error(r, ERR_INTERNAL, NULL);
+        else
+            reply_error(r, rc == -3 ? ERR_TOO_MANY_ROWS : ERR_INVALID_FILE, arena_printf(&r->arena, "%s", err));
+        return;
+    }
+
+    unsigned char digest[32];
+    char sha[65];
+    crypto_sha256(r->body, r->body_len, digest);
+    hex_encode(digest, 32, sha);
+    /* the same target: the org joined; or the parent and level (a parentless
+     * import is the importer's own) */
+    const char *target = !orgs      ? arena_printf(&r->arena, "org:%lld", org_id)
+                         : parent_id ? arena_printf(&r->arena, "parent:%lld:%s", parent_id, level)
+                                     : arena_printf(&r->arena, "root:%lld:%s", r->user_id, level);
+    PGresult *res = db_query_or_reply(r, SQL_IMPORT_OPEN, 3, (const char *[]){kind, target, sha});
+    if (!res)
+        return;
+    long long earlier = PQntuples(res) ? db_int(res, 0, "id") : 0;
+    PQclear(res);
+    if (earlier) {
+        reply_import(r, 200, earlier);
+        return;
+    }
+
+    unsigned char *sealed = malloc(r->body_len + GCM_OVERHEAD);
+    char *sealed_hex = malloc(2 * (r->body_len + GCM_OVERHEAD) + 1);
+    if (!sealed || !sealed_hex || crypto_seal(import_key, r->body, r->body_len, "import.files", sealed)) {
+        free(sealed);
+        free(sealed_hex);
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
+    hex_encode(sealed, r->body_len + GCM_OVERHEAD, sealed_hex);
+    free(sealed);
+    const char *params[11] = {kind, orgs ? NULL : id_str(r, org_id), orgs && parent_id ? id_str(r, parent_id) : NULL,
+                              orgs ? level : NULL, target, file_name,
+                              xlsx ? XLSX_TYPE : "text/csv", sha, id_str(r, data_rows), id_str(r, r->user_id),
+                              sealed_hex};
+    res = db_query_or_reply(r, SQL_IMPORT_INSERT, 11, params);
+    free(sealed_hex);
+    if (!res)
+        return;
+    long long id = PQntuples(res) ? db_int(res, 0, "id") : 0;
+    PQclear(res);
+    if (!id) { /* a concurrent upload of the same file won the race */
+        res = db_query_or_reply(r, SQL_IMPORT_OPEN, 3, (const char *[]){kind, target, sha});
+        if (!res)
+            return;
+        id = PQntuples(res) ? db_int(res, 0, "id") : 0;
+        PQclear(res);
+        if (!id) {
+            reply_error(r, ERR_CONFLICT, "the same file was just imported; try again");
+            return;
+        }
+        reply_import(r, 200, id);
+        return;
+    }
+    log_msg("info", r->request_id, "import %lld: %d data rows queued", id, data_rows);
+    reply_import(r, 202, id);
+}
+
+/* GET /imports/{id}: 200; 401; 404 for anyone but its uploader and those
+ * who could have uploaded it. */
+void h_import_get(req_t *r)
+{
+    PGresult *res = import_or_reply(r, r->path_ids[0]);
+    if (!res)
+        return;
+    reply_json(r, 200, import_json(res, 0));
+    PQclear(res);
+}
+
+/* GET /imports?kind=&page=&page_size=: 200 paged, newest first; 401; 422. */
+void h_import_list(req_t *r)
+{
+    paging_t pg;
+    query_paging(r, &pg);
+    const char *kind = query_code(r, "kind", &IMPORT_KINDS);
+    if (fields_failed_reply(r))
+        return;
+    const char *params[4] = {id_str(r, r->user_id), kind};
+    reply_page(r, SQL_IMPORT_COUNT, SQL_IMPORT_PAGE, 2, params, &pg, import_row);
+}
+
+static json_t *json_col(const PGresult *res, int row, const char *col)
+{
+    const char *t = db_str(res, row, col);
+    json_t *v = t ? json_loads(t, 0, NULL) : NULL;
+    return v ? v : json_array();
+}
+
+static json_t *row_row(req_t *r, const PGresult *res, int row)
+{
+    (void)r;
+    return json_pack("{s:i, s:s, s:s, s:o, s:o}", "row", (int)db_int(res, row, "row_no"), "outcome",
+                     db_str(res, row, "outcome"), "name", db_str(res, row, "name_masked"), "errors",
+                     json_col(res, row, "errors"), "warnings", json_col(res, row, "warnings"));
+}
+
+/* GET /imports/{id}/rows?outcome=&page=: 200 paged rows in sheet order; 401; 404; 422. */
+void h_import_rows(req_t *r)
+{
+    paging_t pg;
+    query_paging(r, &pg);
+    const char *outcome = query_code(r, "outcome", &IMPORT_OUTCOMES);
+    if (fields_failed_reply(r))
+        return;
+    PGresult *res = import_or_reply(r, r->path_ids[0]);
+    if (!res)
+        return;
+    PQclear(res);
+    const char *params[4] = {id_str(r, r->path_ids[0]), outcome};
+    reply_page(r, SQL_ROWS_COUNT, SQL_ROWS_PAGE, 2, params, &pg, row_row);
+}
+
+/* POST /imports/{id}/commit: 202 with the import, now committing; 401;
+ * 404; 409 already_committed (committing or committed), not_validated
+ * (still validating, or failed). */
+void h_import_commit(req_t *r)
+{
+    long long id = r->path_ids[0];
+    PGresult *res = import_or_reply(r, id);
+    if (!res)
+        return;
+    char status[16];
+    snprintf(status, sizeof status, "%s", db_str(res, 0, "status"));
+    PQclear(res);
+    if (!strcmp(status, "committing") || !strcmp(status, "committed")) {
+        reply_error(r, ERR_ALREADY_COMMITTED, "this import has been committed already");
+        return;
+    }
+    if (strcmp(status, "validated")) {
+        reply_error(r, ERR_NOT_VALIDATED, !strcmp(status, "failed") ? "this import failed: upload the file again"
+                                                                   : "validation has not finished yet");
+        return;
+    }
+    res = db_query_or_reply(r, SQL_COMMIT_START, 1, (const char *[]){id_str(r, id)});
+    if (!res)
+        return;
+    bool started = PQntuples(res) == 1;
+    PQclear(res);
+    if (!started) { /* a concurrent commit came first */
+        reply_error(r, ERR_ALREADY_COMMITTED, "this import has been committed already");
+        return;
+    }
+    reply_import(r, 202, id);
+}
+
+/* GET /imports/{id}/errors.xlsx: 200 the invalid rows as uploaded under the
+ * template's headers, with 错误说明 last; 401; 404; 409 not_validated. */
+void h_import_errors_xlsx(req_t *r)
+{
+    long long id = r->path_ids[0];
+    PGresult *res = import_or_reply(r, id);
+    if (!res)
+        return;
+    bool validating = !strcmp(db_str(res, 0, "status"), "validating");
+    bool orgs = !strcmp(db_str(res, 0, "kind"), "orgs");
+    PQclear(res);
+    const column_def *defs = orgs ? ORG_COLUMNS_DEF : VOLUNTEER_COLUMNS_DEF;
+    int ncols = orgs ? O__MAX : V__MAX, text1 = orgs ? O_ADMIN_PHONE : V_PHONE, text2 = orgs ? O_LEADER_PHONE : V_ID;
+    if (validating) {
+        reply_error(r, ERR_NOT_VALIDATED, "validation has not finished yet");
+        return;
+    }
+    res = db_query_or_reply(r, SQL_ERROR_ROWS, 1, (const char *[]){id_str(r, id)});
+    if (!res)
+        return;
+    xlsx_out *x = xlsx_out_new();
+    lxw_worksheet *ws = x ? workbook_add_worksheet(xlsx_out_workbook(x), "错误行") : NULL;
+    bool bad = !ws;
+    for (int d = 0; !bad && d < ncols; d++) {
+        bad |= xlsx_out_string(x, ws, 0, d, defs[d].label, xlsx_out_header_format(x)) != 0;
+        if (d == text1 || d == text2)
+            bad |= worksheet_set_column(ws, (lxw_col_t)d, (lxw_col_t)d, 20, xlsx_out_text_format(x)) != LXW_NO_ERROR;
+    }
+    bad = bad || xlsx_out_string(x, ws, 0, ncols, "错误说明", xlsx_out_header_format(x));
+    for (int i = 0; !bad && i < PQntuples(res); i++) {
+        size_t n = 0;
+        const char *hex = db_str(res, i, "cells");
+        size_t hl = hex ? strlen(hex) : 0;
+        unsigned char *sealed = hl >= 2 * GCM_OVERHEAD ? malloc(hl / 2) : NULL, *plain = sealed ? malloc(hl / 2 + 1) : NULL;
+        long pn = sealed && plain && !hex_decode(hex, sealed, hl / 2)
+                      ? crypto_open(import_key, sealed, hl / 2, "import.rows.cells", plain)
+                      : -1;
+        json_t *cells = pn >= 0 ? json_loadb((const char *)plain, (size_t)pn, 0, NULL) : NULL;
+        if (plain && pn > 0)
+            explicit_bzero(plain, (size_t)pn);
+        free(sealed);
+        free(plain);
+        n = json_array_size(cells);
+        for (size_t d = 0; d < n && !bad; d++)
+            bad |= xlsx_out_string(x, ws, i + 1, (int)d, json_string_value(json_array_get(cells, d)),
+                                   (int)d == text1 || (int)d == text2 ? xlsx_out_text_format(x) : NULL) != 0;
+        json_decref(cells);
+        /* 错误说明: "身份证号：…；手机号：…" */
+        json_t *errors = json_loads(db_str(res, i, "errors"), 0, NULL);
+        char *text = arena_printf(&r->arena, "%s", "");
+        size_t k;
+        json_t *e;
+        json_array_foreach(errors, k, e) text = arena_printf(&r->arena, "%s%s%s：%s", text, k ? "；" : "",
+                                                             json_string_value(json_object_get(e, "header")),
+                                                             json_string_value(json_object_get(e, "message")));
+        json_decref(errors);
+        bad |= !text || xlsx_out_string(x, ws, i + 1, ncols, text, NULL) != 0;
+    }
+    PQclear(res);
+    size_t len = 0;
+    unsigned char *data = NULL;
+    if (!bad)
+        data = xlsx_out_finish(x, &len);
+    else
+        xlsx_out_discard(x);
+    if (!data) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
+    reply_bytes(r, 200, XLSX_TYPE, data, len);
+    free(data);
+    reply_header(r, "Content-Disposition",
+                 arena_printf(&r->arena, "attachment; filename=\"import-%lld-errors.xlsx\"", id));
+}
