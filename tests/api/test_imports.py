@@ -24,6 +24,7 @@ from harness import (Client, approved_org, country_admin, eq, json_ok, login, ma
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RUN_DIR = os.environ.get("STVS_TEST_RUN_DIR", "")
+LOG_DIR = os.environ.get("STVS_TEST_LOG_DIR", "")
 
 HEADERS = ["序号", "真实姓名", "手机号", "性别", "身份证号", "政治面貌", "民族", "工作单位", "职称", "最高学历",
            "从业类别", "所在区域省", "所在区域市", "所在区域县", "服务类别", "服务领域\n或行业", "是否为基层“三长”"]
@@ -605,7 +606,7 @@ def _restart_import_service(pid):
         except ProcessLookupError:
             break
         time.sleep(0.05)
-    log = open(os.path.join(os.path.dirname(RUN_DIR), "log", "import.log"), "ab")
+    log = open(os.path.join(LOG_DIR, "import.log"), "ab")
     p = subprocess.Popen([exe], env={k.decode(): v.decode() for k, v in env.items()}, stdout=log, stderr=log,
                          start_new_session=True)
     with open(os.path.join(RUN_DIR, "import.pid"), "w") as f:
@@ -865,7 +866,7 @@ def test_a_second_import_process_shares_the_queue_and_nothing_runs_twice():
     with open("/proc/%d/environ" % pid, "rb") as f:
         env = {k.decode(): v.decode() for k, v in (kv.split(b"=", 1) for kv in f.read().split(b"\0") if b"=" in kv)}
     env["STVS_LISTEN"] = os.path.join(RUN_DIR, "import-second.sock")
-    log_path = os.path.join(os.path.dirname(RUN_DIR), "log", "import-second.log")
+    log_path = os.path.join(LOG_DIR, "import-second.log")
     second = subprocess.Popen([os.readlink("/proc/%d/exe" % pid)], env=env, stdout=open(log_path, "ab"),
                               stderr=subprocess.STDOUT, start_new_session=True)
     try:
