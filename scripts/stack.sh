@@ -129,14 +129,40 @@ start_services() {
     done
 }
 
+# The PC client: nginx serves a copy of web/dist (built by `make web`). As
+# root its workers run as nobody, who may not be able to enter the checkout:
+# then the copy goes to /run/stvs-web/<port> instead of next to nginx.conf.
+sync_web() {
+    local dest=$NGX/web src=$ROOT/web/dist
+    if [ "$(id -u)" = 0 ] && ! runuser -u nobody -- test -x "$NGX" 2>/dev/null; then
+        mkdir -p /run/stvs-web
+        chmod 755 /run/stvs-web
+        dest=/run/stvs-web/$HTTP_PORT
+    fi
+    rm -rf "$dest.new"
+    if [ -s "$src/index.html" ]; then
+        cp -R "$src" "$dest.new"
+    else
+        mkdir -p "$dest.new"
+        echo '<!doctype html><meta charset="utf-8"><title>STVS</title><p>PC client not built: run make web (or make run).</p>' \
+            >"$dest.new/index.html"
+    fi
+    chmod -R a+rX "$dest.new"
+    rm -rf "$dest"
+    mv "$dest.new" "$dest"
+    WEB_DIR=$dest
+}
+
 start_nginx() {
     mkdir -p "$NGX"
     local user_line=""
     # as root, workers run as nobody in root's group: enough for the 0660 sockets
     [ "$(id -u)" = 0 ] && user_line="user nobody $(id -gn);"
     cp "$ROOT/nginx/fastcgi.conf" "$NGX/fastcgi.conf"
+    sync_web
     sed -e "s|@USER_LINE@|$user_line|" -e "s|@NGINX_DIR@|$NGX|g" -e "s|@LOG_DIR@|$LOG|g" \
         -e "s|@RUN_DIR@|$RUN|g" -e "s|@CONF_DIR@|$NGX|g" -e "s|@HTTP_PORT@|$HTTP_PORT|g" \
+        -e "s|@WEB_DIR@|$WEB_DIR|g" \
         "$ROOT/nginx/nginx.conf.in" >"$NGX/nginx.conf"
     local nginx=(/usr/sbin/nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$LOG/nginx-error.log")
     "${nginx[@]}" -t -q
