@@ -118,17 +118,20 @@ function trace(what) {
 
 const url = (p) => new URL(p.replace(/^\//, ''), BASE).toString();
 
-// An Element Plus select: open it by its label, pick the option by its text.
+// An Element Plus select: open it by its label (from the keyboard: its input may be
+// hidden until it has focus), pick the option by its text.
+async function openSelect(page, label) {
+  const box = page.getByLabel(label, { exact: true });
+  await box.focus();
+  await box.press('ArrowDown');
+}
 async function choose(page, label, option) {
-  await page.getByLabel(label, { exact: true }).click();
+  await openSelect(page, label);
   await page.getByRole('option', { name: option, exact: true }).click();
   trace(`${label}: ${option}`);
 }
 async function chooseMany(page, label, options) {
-  // a multiple select with nothing chosen hides its input: open it from the keyboard
-  const box = page.getByLabel(label, { exact: true });
-  await box.focus();
-  await box.press('ArrowDown');
+  await openSelect(page, label);
   for (const o of options) await page.getByRole('option', { name: o, exact: true }).click();
   await page.keyboard.press('Escape');
   trace(`${label}: ${options}`);
