@@ -125,6 +125,11 @@ fail=$(grep -E '^# fail [0-9]+$' "$out" | tail -n 1 | cut -d' ' -f3)
 [ -n "$pass" ] && echo "$pass passed, ${fail:-0} failed" >>"$out"
 add_counts "$out" "web client unit tests"
 echo "== web client: browser tests (chromium)"
+# The API suite ends by stopping the auth service (test_stop.py): start the services again.
+if ! scripts/stack.sh run >"$STVS_VAR/web-restack.out" 2>&1; then
+    tail -n 20 "$STVS_VAR/web-restack.out"
+    result "test stack restarts for the browser tests" 1
+fi
 STVS_WEB_BASE="http://127.0.0.1:$HTTP_PORT/" \
 STVS_TEST_OUTBOX="$SMS_OUTBOX" \
 STVS_TEST_PSQL="psql -h $STVS_VAR/run/pg -p $STVS_PG_PORT -U stvs -d stvs -X -q -At -v ON_ERROR_STOP=1" \
