@@ -101,6 +101,8 @@ async function front(page) {
 }
 async function shot(page, name) {
   await page.waitForLoadState('networkidle').catch(() => {});
+  // let toasts (报名成功, 已保存: role alert) fade before the picture
+  await page.waitForFunction(() => !document.querySelector('[role="alert"]'), null, { timeout: 5000 }).catch(() => {});
   await page.waitForTimeout(300);
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
