@@ -11,14 +11,17 @@ export function useSubmit() {
     Object.assign(errors, map);
   }
   // fn: async () => result. Returns the result, or undefined after an error.
-  async function submit(fn) {
+  // byCode: { problem code: field } shows such an error next to that field.
+  async function submit(fn, byCode = {}) {
     saving.value = true;
     try {
       const result = await fn();
       setErrors({});
       return result;
     } catch (e) {
-      setErrors(e.fields ?? {});
+      const fields = { ...(e.fields ?? {}) };
+      if (e.code && byCode[e.code]) fields[byCode[e.code]] = e.message;
+      setErrors(fields);
       ElMessage.error(e.message || '提交失败');
       return undefined;
     } finally {
