@@ -24,7 +24,7 @@ COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIBSTVS := $(BUILD)/libstvs.a
 
-.PHONY: all build run stop test test-valgrind admin bench bench-tools deps clean unit fuzz
+.PHONY: all build run stop test test-valgrind admin bench bench-tools deps clean unit fuzz web
 all: build
 
 build: $(SERVICES:%=$(BUILD)/bin/stvs-%)
@@ -101,8 +101,19 @@ fuzz: $(FUZZ_DIR)/fuzz_xlsx $(FUZZ_DIR)/fuzz_xlsx_parts $(FUZZ_DIR)/fuzz_csv
 deps:
 	@scripts/deps.sh
 
+# The PC client (web/): npm ci when package-lock.json is newer than the
+# installed tree, vite build when any source is newer than web/dist.
+WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) \
+	web/index.html web/vite.config.js web/package.json web/package-lock.json
+web: web/dist/index.html
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+web/dist/index.html: $(WEB_SRC) web/node_modules/.package-lock.json
+	cd web && npm run --silent build
+
 run:
 	@scripts/deps.sh
+	@$(MAKE) -s web
 	@scripts/stack.sh run
 
 stop:

@@ -11,13 +11,15 @@ packages=(
     nginx                                  # front door
     openssl curl ca-certificates           # key generation, health checks, SMS provider TLS
     python3                                # API tests
+    chromium fonts-noto-cjk                # browser tests of the PC client (Chinese glyphs in screenshots)
 )
 
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# Node.js and npm run the OpenAPI linter; any install that provides them will do.
+# Node.js and npm run the OpenAPI linter and build the PC client (web/, Vite 5:
+# Debian 12's nodejs 18 is enough); any install that provides them will do.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     missing+=(nodejs npm)
 fi

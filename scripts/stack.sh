@@ -291,6 +291,24 @@ start_services() {
     done
 }
 
+# The PC client: nginx serves a copy of web/dist (built by `make web`) from
+# the runtime dir, which nginx's workers reach wherever the checkout is.
+sync_web() {
+    local dest=$RUN/web src=$ROOT/web/dist
+    rm -rf "$dest.new"
+    if [ -s "$src/index.html" ]; then
+        cp -R "$src" "$dest.new"
+    else
+        mkdir -p "$dest.new"
+        echo '<!doctype html><meta charset="utf-8"><title>STVS</title><p>PC client not built: run make web (or make run).</p>' \
+            >"$dest.new/index.html"
+    fi
+    chmod -R a+rX "$dest.new"
+    rm -rf "$dest"
+    mv "$dest.new" "$dest"
+    WEB_DIR=$dest
+}
+
 # nginx's configuration is in $VAR/nginx (read by the master, root); its pid
 # and temp files, which the workers write, are in the runtime dir.
 start_nginx() {
@@ -299,8 +317,10 @@ start_nginx() {
     # as root, workers run as nobody in root's group: enough for the 0660 sockets
     if [ -n "$IS_ROOT" ]; then user_line="user nobody $(id -gn);"; fi
     cp "$ROOT/nginx/fastcgi.conf" "$NGX/fastcgi.conf"
+    sync_web
     sed -e "s|@USER_LINE@|$user_line|" -e "s|@NGINX_DIR@|$NGX_RUN|g" -e "s|@LOG_DIR@|$LOG|g" \
         -e "s|@RUN_DIR@|$RUN|g" -e "s|@CONF_DIR@|$NGX|g" -e "s|@HTTP_PORT@|$HTTP_PORT|g" \
+        -e "s|@WEB_DIR@|$WEB_DIR|g" \
         "$ROOT/nginx/nginx.conf.in" >"$NGX/nginx.conf"
     local nginx=(/usr/sbin/nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$LOG/nginx-error.log")
     "${nginx[@]}" -t -q

@@ -100,6 +100,9 @@ copy_checkout() {
     fi
     [ -s "$CLONE/scripts/stack.sh" ] && [ -s "$CLONE/Makefile" ] || { echo "the copy lacks scripts/stack.sh or the Makefile"; return 1; }
     mkdir -p "$CLONE/build" && cp -a "$ROOT/build/$MODE" "$CLONE/build/" || return 1
+    # the PC client as built (make test builds it first), so make web has nothing to do
+    if [ -d "$ROOT/web/node_modules" ]; then cp -a "$ROOT/web/node_modules" "$CLONE/web/" || return 1; fi
+    if [ -d "$ROOT/web/dist" ]; then cp -a "$ROOT/web/dist" "$CLONE/web/" || return 1; fi
     echo "copied to $CLONE"
 }
 
@@ -129,6 +132,14 @@ healthy() {
         code=$(http_code --max-time 5 "$BASE/$p/health")
         echo "GET /$p/health: $code"
         [ "$code" = 200 ] || return 1
+    done
+}
+
+# The PC client answers at / and at a client route (the SPA fallback).
+web_client() {
+    local p
+    for p in / /activities; do
+        curl -s --max-time 5 "http://127.0.0.1:$HPORT$p" | grep -q '<div id="app"' || { echo "GET $p: no PC client"; return 1; }
     done
 }
 
@@ -239,6 +250,7 @@ parents_state >"$OUT/parents-before"
 step "make run in the fresh copy comes up on the first try, creating its cluster" first_make_run || exit 1
 load_paths
 step "every health endpoint answers 200" healthy || true
+step "the PC client answers at / and at its own routes" web_client || true
 step "the cluster is durable (fsync on: no STVS_PG_FAST)" durable || true
 step "README walk-through: sms-codes -> outbox -> sessions -> /auth/me" walkthrough 13812345678 || true
 step "sockets in the runtime dir, none in the copy; cluster and workers where they can reach" layout || true

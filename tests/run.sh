@@ -92,6 +92,12 @@ rc=$?
 [ $rc = 0 ] || tail -n 20 "$STVS_VAR/docker.out"
 result "docker/check.sh: Dockerfiles, compose and nginx config are consistent" $rc
 
+echo "== web client build (npm ci + vite build when its sources changed)"
+make -s web >"$STVS_VAR/web-build.out" 2>&1
+rc=$?
+[ $rc = 0 ] || tail -n 30 "$STVS_VAR/web-build.out"
+result "web client builds (web/dist)" $rc
+
 echo "== stack"
 if ! scripts/stack.sh run; then
     result "test stack starts and answers health" 1
@@ -112,6 +118,29 @@ STVS_TEST_PG_START="$ROOT/scripts/stack.sh pg-start" \
 STVS_TEST_JWT_PRIVATE_KEY="$STVS_VAR/keys/jwt-es256.key" \
     python3 tests/api/run.py "$@" | tee "$STVS_VAR/api.out"
 add_counts "$STVS_VAR/api.out" "API tests"
+
+# The PC client (web/): its unit tests (node --test) and its browser tests in
+# Debian's chromium against this stack; each ends with "N passed, N failed".
+echo "== web client: unit tests"
+out=$STVS_VAR/web-unit.out
+(cd web && node --test tests/unit/) >"$out" 2>&1
+grep -E '^not ok' "$out" || true
+pass=$(grep -E '^# pass [0-9]+$' "$out" | tail -n 1 | cut -d' ' -f3)
+fail=$(grep -E '^# fail [0-9]+$' "$out" | tail -n 1 | cut -d' ' -f3)
+[ -n "$pass" ] && echo "$pass passed, ${fail:-0} failed" >>"$out"
+add_counts "$out" "web client unit tests"
+echo "== web client: browser tests (chromium)"
+# The API suite ends by stopping the auth service (test_stop.py): start the services again.
+if ! scripts/stack.sh run >"$STVS_VAR/web-restack.out" 2>&1; then
+    tail -n 20 "$STVS_VAR/web-restack.out"
+    result "test stack restarts for the browser tests" 1
+fi
+STVS_WEB_BASE="http://127.0.0.1:$HTTP_PORT/" \
+STVS_TEST_OUTBOX="$SMS_OUTBOX" \
+STVS_TEST_PSQL="psql -h $STVS_VAR/run/pg -p $STVS_PG_PORT -U stvs -d stvs -X -q -At -v ON_ERROR_STOP=1" \
+STVS_SCREENSHOTS="$STVS_VAR/screenshots" \
+    node web/tests/e2e/run.mjs | tee "$STVS_VAR/web-e2e.out"
+add_counts "$STVS_VAR/web-e2e.out" "web client browser tests"
 
 echo "== memory-error and leak reports in service logs"
 scripts/stack.sh stop >/dev/null 2>&1
