@@ -108,7 +108,9 @@ def test_http_2_request_line_over_tcp_is_505_problem_json_with_request_id():
 
 
 def test_nginx_404_405_and_413_are_problem_json_with_request_id():
-    _problem(_raw(_get(b"/nowhere")), 404, "not_found", "GET /nowhere")
+    # outside /api/ every path is the PC client's (its SPA fallback); under it, nginx's own 404
+    _problem(_raw(_get(b"/api/nowhere")), 404, "not_found", "GET /api/nowhere")
+    _problem(_raw(_get(BASE_PATH.encode() + b"/nowhere")), 404, "not_found", "GET /api/v1/nowhere")
     _problem(_raw(b"TRACE " + BASE_PATH.encode() + b"/auth/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
              405, "method_not_allowed", "TRACE")
     data = (b"POST " + BASE_PATH.encode() + b"/auth/sms-codes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
