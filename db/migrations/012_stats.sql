@@ -1,0 +1,341 @@
+-- Statistics for 科协 staff (issue 12, API.md "Statistics for 科协 staff";
+-- docs/stats.md explains the design). Summaries per region and month
+-- (Asia/Shanghai) kept exact by triggers in the same transactions as the
+-- writes, so every answer counts every committed write and reads a few
+-- hundred summary rows instead of millions of base rows.
+--
+-- Roles: stvs_stats logs in and may only SELECT (it can later read a
+-- standby); stvs_stats_owner (NOLOGIN) owns the SECURITY DEFINER functions
+-- that write the summaries (the triggers, whatever service role fires them)
+-- and the targets (stats.set_target, the stats service's one write).
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'stvs_stats') THEN
+        CREATE ROLE stvs_stats LOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'stvs_stats_owner') THEN
+        CREATE ROLE stvs_stats_owner NOLOGIN;
+    END IF;
+END $$;
+
+CREATE SCHEMA stats;
+
+-- The month (its first day) of an instant, in China.
+CREATE FUNCTION stats.month_of(at timestamptz) RETURNS date
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN date_trunc('month', at AT TIME ZONE 'Asia/Shanghai')::date;
+
+-- The first instant of a month (a date on its first day), in China.
+CREATE FUNCTION stats.month_start(month date) RETURNS timestamptz
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN month::timestamp AT TIME ZONE 'Asia/Shanghai';
+
+-- The codes a record of region `code` counts in: itself, its city, its
+-- province and the country (GB/T 2260 prefixes, ref.regions' structure
+-- check), sorted so that every writer locks summary rows in one order.
+CREATE FUNCTION stats.rollup(code text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN ARRAY(SELECT DISTINCT c FROM unnest(ARRAY[code, left(code, 4) || '00', left(code, 2) || '0000', '000000']) c
+                 ORDER BY c);
+
+-- One row per (region at each level, month, stripe). The month is the
+-- record's own: a volunteer's or an org's created_at, an activity's
+-- starts_at for activities/cancelled/participants/service_hours, and the
+-- month of each status transition for the three transition columns (the
+-- status of an activity moves with the clock; docs/stats.md derives every
+-- status from these plus an exact tail of the current month). A stripe is
+-- the record's id mod 16, so that sign-ups of different activities rarely
+-- wait for the same row; stats.fold() merges stripes.
+CREATE TABLE stats.counts (
+    region_code      text NOT NULL,
+    month            date NOT NULL,
+    stripe           smallint NOT NULL DEFAULT 0,
+    volunteers       bigint NOT NULL DEFAULT 0,
+    orgs_pending     bigint NOT NULL DEFAULT 0,
+    orgs_approved    bigint NOT NULL DEFAULT 0,
+    corps            bigint NOT NULL DEFAULT 0,   -- orgs by level: pending or approved
+    detachment       bigint NOT NULL DEFAULT 0,
+    brigade          bigint NOT NULL DEFAULT 0,
+    team             bigint NOT NULL DEFAULT 0,
+    squad            bigint NOT NULL DEFAULT 0,
+    activities       bigint NOT NULL DEFAULT 0,   -- not cancelled, by starts_at (= "started" transitions)
+    cancelled        bigint NOT NULL DEFAULT 0,   -- cancelled, by starts_at
+    participants     bigint NOT NULL DEFAULT 0,   -- confirmed sign-ups of activities not cancelled
+    service_hours    numeric NOT NULL DEFAULT 0,  -- recorded hours of activities not cancelled
+    recruiting_from  bigint NOT NULL DEFAULT 0,   -- not cancelled, by least(signup_starts_at, starts_at)
+    closed_from      bigint NOT NULL DEFAULT 0,   -- not cancelled, by least(signup_ends_at, starts_at)
+    ended            bigint NOT NULL DEFAULT 0,   -- not cancelled, by ends_at
+    PRIMARY KEY (region_code, month, stripe)
+);
+
+-- Adds delta rows (region_code: the record's own region) to the summaries
+-- of every level, one statement in key order.
+CREATE FUNCTION stats.apply(parts stats.counts[]) RETURNS void
+    LANGUAGE sql AS $$
+    INSERT INTO stats.counts AS c
+    SELECT r, p.month, p.stripe, sum(p.volunteers), sum(p.orgs_pending), sum(p.orgs_approved), sum(p.corps),
+           sum(p.detachment), sum(p.brigade), sum(p.team), sum(p.squad), sum(p.activities), sum(p.cancelled),
+           sum(p.participants), sum(p.service_hours), sum(p.recruiting_from), sum(p.closed_from), sum(p.ended)
+      FROM unnest(parts) p CROSS JOIN LATERAL unnest(stats.rollup(p.region_code)) r
+     GROUP BY r, p.month, p.stripe
+    HAVING sum(p.volunteers) <> 0 OR sum(p.orgs_pending) <> 0 OR sum(p.orgs_approved) <> 0 OR sum(p.corps) <> 0
+        OR sum(p.detachment) <> 0 OR sum(p.brigade) <> 0 OR sum(p.team) <> 0 OR sum(p.squad) <> 0
+        OR sum(p.activities) <> 0 OR sum(p.cancelled) <> 0 OR sum(p.participants) <> 0
+        OR sum(p.service_hours) <> 0 OR sum(p.recruiting_from) <> 0 OR sum(p.closed_from) <> 0 OR sum(p.ended) <> 0
+     ORDER BY 1, 2, 3
+    ON CONFLICT (region_code, month, stripe) DO UPDATE SET
+        volunteers = c.volunteers + EXCLUDED.volunteers, orgs_pending = c.orgs_pending + EXCLUDED.orgs_pending,
+        orgs_approved = c.orgs_approved + EXCLUDED.orgs_approved, corps = c.corps + EXCLUDED.corps,
+        detachment = c.detachment + EXCLUDED.detachment, brigade = c.brigade + EXCLUDED.brigade,
+        team = c.team + EXCLUDED.team, squad = c.squad + EXCLUDED.squad,
+        activities = c.activities + EXCLUDED.activities, cancelled = c.cancelled + EXCLUDED.cancelled,
+        participants = c.participants + EXCLUDED.participants,
+        service_hours = c.service_hours + EXCLUDED.service_hours,
+        recruiting_from = c.recruiting_from + EXCLUDED.recruiting_from,
+        closed_from = c.closed_from + EXCLUDED.closed_from, ended = c.ended + EXCLUDED.ended
+$$;
+
+-- What one record contributes, times sign (+1 or -1). The one definition,
+-- used by the triggers and by stats.rebuild().
+CREATE FUNCTION stats.volunteer_parts(v volunteer.volunteers, sign integer) RETURNS SETOF stats.counts
+    LANGUAGE sql STABLE AS $$
+    SELECT ROW(v.region_code, stats.month_of(v.created_at), (v.id % 16)::smallint, sign,
+               0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)::stats.counts
+$$;
+
+-- Rejected orgs count nowhere.
+CREATE FUNCTION stats.org_parts(o org.orgs, sign integer) RETURNS SETOF stats.counts
+    LANGUAGE sql STABLE AS $$
+    SELECT ROW(o.region_code, stats.month_of(o.created_at), (o.id % 16)::smallint, 0,
+               sign * (o.status = 'pending')::integer, sign * (o.status = 'approved')::integer,
+               sign * (o.level = 'corps')::integer, sign * (o.level = 'detachment')::integer,
+               sign * (o.level = 'brigade')::integer, sign * (o.level = 'team')::integer,
+               sign * (o.level = 'squad')::integer, 0, 0, 0, 0, 0, 0, 0)::stats.counts
+     WHERE o.status IN ('pending', 'approved')
+$$;
+
+-- hours: the activity's recorded hours in total. A cancelled activity
+-- counts only as cancelled.
+CREATE FUNCTION stats.activity_parts(a activity.activities, hours numeric, sign integer) RETURNS SETOF stats.counts
+    LANGUAGE sql STABLE AS $$
+    SELECT ROW(a.region_code, p.month, (a.id % 16)::smallint, 0, 0, 0, 0, 0, 0, 0, 0,
+               sign * p.activities, sign * p.cancelled, sign * p.participants, sign * p.hours,
+               sign * p.recruiting_from, sign * p.closed_from, sign * p.ended)::stats.counts
+      FROM (SELECT a.cancelled_at IS NULL AS live) l
+     CROSS JOIN LATERAL (VALUES
+        (stats.month_of(a.starts_at), l.live::integer, (NOT l.live)::integer,
+         CASE WHEN l.live THEN a.signed_up ELSE 0 END, CASE WHEN l.live THEN hours ELSE 0 END, 0, 0, 0),
+        (stats.month_of(least(a.signup_starts_at, a.starts_at)), 0, 0, 0, 0, l.live::integer, 0, 0),
+        (stats.month_of(least(a.signup_ends_at, a.starts_at)), 0, 0, 0, 0, 0, l.live::integer, 0),
+        (stats.month_of(a.ends_at), 0, 0, 0, 0, 0, 0, l.live::integer)
+     ) p(month, activities, cancelled, participants, hours, recruiting_from, closed_from, ended)
+$$;
+
+-- The triggers. Each runs in the writer's transaction, as stvs_stats_owner.
+CREATE FUNCTION stats.on_volunteer() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM stats.apply(ARRAY(
+        SELECT p FROM stats.volunteer_parts(OLD, -1) p WHERE TG_OP <> 'INSERT'
+        UNION ALL
+        SELECT p FROM stats.volunteer_parts(NEW, 1) p WHERE TG_OP <> 'DELETE'));
+    RETURN NULL;
+END $$;
+CREATE TRIGGER volunteers_stats AFTER INSERT OR DELETE ON volunteer.volunteers
+    FOR EACH ROW EXECUTE FUNCTION stats.on_volunteer();
+CREATE TRIGGER volunteers_stats_update AFTER UPDATE OF region_code, created_at ON volunteer.volunteers
+    FOR EACH ROW WHEN (OLD.region_code IS DISTINCT FROM NEW.region_code OR OLD.created_at IS DISTINCT FROM NEW.created_at)
+    EXECUTE FUNCTION stats.on_volunteer();
+
+CREATE FUNCTION stats.on_org() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM stats.apply(ARRAY(
+        SELECT p FROM stats.org_parts(OLD, -1) p WHERE TG_OP <> 'INSERT'
+        UNION ALL
+        SELECT p FROM stats.org_parts(NEW, 1) p WHERE TG_OP <> 'DELETE'));
+    RETURN NULL;
+END $$;
+CREATE TRIGGER orgs_stats AFTER INSERT OR DELETE ON org.orgs
+    FOR EACH ROW EXECUTE FUNCTION stats.on_org();
+-- member_count and version change on every membership: they fire nothing.
+CREATE TRIGGER orgs_stats_update AFTER UPDATE OF status, level, region_code, created_at ON org.orgs
+    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.level IS DISTINCT FROM NEW.level
+                       OR OLD.region_code IS DISTINCT FROM NEW.region_code
+                       OR OLD.created_at IS DISTINCT FROM NEW.created_at)
+    EXECUTE FUNCTION stats.on_org();
+
+-- A sign-up changes only signed_up: one participants delta on the
+-- activity's own stripe (the activity row is already locked by the sign-up,
+-- so this adds no new wait between sign-ups of one activity).
+CREATE FUNCTION stats.on_activity() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    h numeric := 0;
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.region_code = NEW.region_code AND OLD.starts_at = NEW.starts_at
+       AND OLD.ends_at = NEW.ends_at AND OLD.signup_starts_at = NEW.signup_starts_at
+       AND OLD.signup_ends_at = NEW.signup_ends_at AND (OLD.cancelled_at IS NULL) = (NEW.cancelled_at IS NULL) THEN
+        IF NEW.cancelled_at IS NULL AND NEW.signed_up <> OLD.signed_up THEN
+            PERFORM stats.apply(ARRAY[ROW(NEW.region_code, stats.month_of(NEW.starts_at), (NEW.id % 16)::smallint,
+                                          0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NEW.signed_up - OLD.signed_up, 0, 0, 0, 0
+                                         )::stats.counts]);
+        END IF;
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        SELECT coalesce(sum(r.hours), 0) INTO h FROM activity.service_records r WHERE r.activity_id = OLD.id;
+    END IF;
+    PERFORM stats.apply(ARRAY(
+        SELECT p FROM stats.activity_parts(OLD, h, -1) p WHERE TG_OP <> 'INSERT'
+        UNION ALL
+        SELECT p FROM stats.activity_parts(NEW, h, 1) p WHERE TG_OP <> 'DELETE'));
+    RETURN NULL;
+END $$;
+CREATE TRIGGER activities_stats AFTER INSERT OR DELETE ON activity.activities
+    FOR EACH ROW EXECUTE FUNCTION stats.on_activity();
+CREATE TRIGGER activities_stats_update
+    AFTER UPDATE OF region_code, starts_at, ends_at, signup_starts_at, signup_ends_at, cancelled_at, signed_up
+    ON activity.activities
+    FOR EACH ROW WHEN (OLD.region_code IS DISTINCT FROM NEW.region_code OR OLD.starts_at IS DISTINCT FROM NEW.starts_at
+                       OR OLD.ends_at IS DISTINCT FROM NEW.ends_at
+                       OR OLD.signup_starts_at IS DISTINCT FROM NEW.signup_starts_at
+                       OR OLD.signup_ends_at IS DISTINCT FROM NEW.signup_ends_at
+                       OR (OLD.cancelled_at IS NULL) IS DISTINCT FROM (NEW.cancelled_at IS NULL)
+                       OR OLD.signed_up IS DISTINCT FROM NEW.signed_up)
+    EXECUTE FUNCTION stats.on_activity();
+
+-- Recorded hours (posting again replaces them).
+CREATE FUNCTION stats.on_service_record() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    aid bigint := CASE WHEN TG_OP = 'DELETE' THEN OLD.activity_id ELSE NEW.activity_id END;
+    d numeric := CASE WHEN TG_OP = 'INSERT' THEN 0 ELSE -OLD.hours END
+               + CASE WHEN TG_OP = 'DELETE' THEN 0 ELSE NEW.hours END;
+BEGIN
+    IF d <> 0 THEN
+        PERFORM stats.apply(ARRAY(
+            SELECT ROW(a.region_code, stats.month_of(a.starts_at), (a.id % 16)::smallint,
+                       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, d, 0, 0, 0)::stats.counts
+              FROM activity.activities a WHERE a.id = aid AND a.cancelled_at IS NULL));
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER service_records_stats AFTER INSERT OR UPDATE OF hours, activity_id OR DELETE ON activity.service_records
+    FOR EACH ROW EXECUTE FUNCTION stats.on_service_record();
+
+-- The summaries recomputed from the base tables, set-based (the migration's
+-- backfill; a bulk load may disable the triggers and call it afterwards).
+CREATE FUNCTION stats.rebuild() RETURNS void
+    LANGUAGE sql AS $$
+    DELETE FROM stats.counts;
+    SELECT stats.apply(ARRAY(SELECT p FROM volunteer.volunteers v CROSS JOIN LATERAL stats.volunteer_parts(v, 1) p));
+    SELECT stats.apply(ARRAY(SELECT p FROM org.orgs o CROSS JOIN LATERAL stats.org_parts(o, 1) p));
+    SELECT stats.apply(ARRAY(
+        SELECT p FROM activity.activities a
+          LEFT JOIN (SELECT activity_id, sum(hours) AS hours FROM activity.service_records GROUP BY activity_id) r
+            ON r.activity_id = a.id
+         CROSS JOIN LATERAL stats.activity_parts(a, coalesce(r.hours, 0), 1) p));
+$$;
+DO $$ BEGIN PERFORM stats.rebuild(); END $$;
+
+-- Merges the stripes of up to `groups` (region, month) pairs into stripe 0,
+-- in key order (the writers' lock order, so never a deadlock); returns how
+-- many it merged. Run it from cron in its own transactions (autocommit):
+--   psql -c 'SELECT stats.fold()'   (repeat while it returns `groups`)
+CREATE FUNCTION stats.fold(groups integer DEFAULT 1000) RETURNS integer
+    LANGUAGE plpgsql AS $$
+DECLARE
+    g record;
+    n integer := 0;
+BEGIN
+    FOR g IN SELECT DISTINCT region_code, month FROM stats.counts WHERE stripe <> 0
+             ORDER BY region_code, month LIMIT groups LOOP
+        WITH moved AS (DELETE FROM stats.counts WHERE region_code = g.region_code AND month = g.month
+                       AND stripe <> 0 RETURNING *)
+        INSERT INTO stats.counts AS c
+        SELECT g.region_code, g.month, 0, sum(volunteers), sum(orgs_pending), sum(orgs_approved), sum(corps),
+               sum(detachment), sum(brigade), sum(team), sum(squad), sum(activities), sum(cancelled),
+               sum(participants), sum(service_hours), sum(recruiting_from), sum(closed_from), sum(ended)
+          FROM moved HAVING count(*) > 0
+        ON CONFLICT (region_code, month, stripe) DO UPDATE SET
+            volunteers = c.volunteers + EXCLUDED.volunteers, orgs_pending = c.orgs_pending + EXCLUDED.orgs_pending,
+            orgs_approved = c.orgs_approved + EXCLUDED.orgs_approved, corps = c.corps + EXCLUDED.corps,
+            detachment = c.detachment + EXCLUDED.detachment, brigade = c.brigade + EXCLUDED.brigade,
+            team = c.team + EXCLUDED.team, squad = c.squad + EXCLUDED.squad,
+            activities = c.activities + EXCLUDED.activities, cancelled = c.cancelled + EXCLUDED.cancelled,
+            participants = c.participants + EXCLUDED.participants,
+            service_hours = c.service_hours + EXCLUDED.service_hours,
+            recruiting_from = c.recruiting_from + EXCLUDED.recruiting_from,
+            closed_from = c.closed_from + EXCLUDED.closed_from, ended = c.ended + EXCLUDED.ended;
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END $$;
+
+-- The exact tail of the status counts: transitions between the start of the
+-- current month and now, counted from these indexes (not cancelled only).
+CREATE INDEX activities_stats_starts ON activity.activities (starts_at, region_code) WHERE cancelled_at IS NULL;
+CREATE INDEX activities_stats_ends ON activity.activities (ends_at, region_code) WHERE cancelled_at IS NULL;
+CREATE INDEX activities_stats_recruiting ON activity.activities ((least(signup_starts_at, starts_at)), region_code)
+    WHERE cancelled_at IS NULL;
+CREATE INDEX activities_stats_closed ON activity.activities ((least(signup_ends_at, starts_at)), region_code)
+    WHERE cancelled_at IS NULL;
+
+-- Volunteer targets (the notices: ≥ 1000 per county, ≥ 10000 per city;
+-- provinces none), overridden per region by a higher admin.
+CREATE TABLE stats.targets (
+    region_code  text PRIMARY KEY REFERENCES ref.regions,
+    volunteers   integer NOT NULL CHECK (volunteers BETWEEN 1 AND 1000000000),
+    set_by       bigint NOT NULL REFERENCES auth.users,
+    set_at       timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE FUNCTION stats.default_target(code text) RETURNS integer
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    RETURN (SELECT CASE g.level WHEN 'county' THEN 1000 WHEN 'city' THEN 10000 END
+              FROM ref.regions g WHERE g.code = default_target.code);
+
+-- The stats service's one write, through this function rather than a grant:
+-- the service's role keeps SELECT only (so it may point at a standby for
+-- everything else), and the rule "a platform admin whose scope strictly
+-- contains the region" is checked here again, next to the write. No row
+-- back: the caller may not set it.
+CREATE FUNCTION stats.set_target(p_uid bigint, p_code text, p_volunteers integer,
+                                 OUT region_code text, OUT volunteers integer)
+    RETURNS SETOF record
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO stats.targets AS t (region_code, volunteers, set_by)
+    SELECT p_code, p_volunteers, p_uid
+     WHERE EXISTS (SELECT 1 FROM auth.platform_admins a CROSS JOIN LATERAL ref.region_range(a.region_code) s
+                    WHERE a.user_id = p_uid AND p_code BETWEEN s.lo AND s.hi AND p_code <> a.region_code)
+    ON CONFLICT ON CONSTRAINT targets_pkey
+        DO UPDATE SET volunteers = EXCLUDED.volunteers, set_by = EXCLUDED.set_by, set_at = now()
+    RETURNING t.region_code, t.volunteers
+$$;
+
+-- Who owns and who may do what.
+GRANT USAGE ON SCHEMA stats, ref, activity, auth, volunteer, org TO stvs_stats_owner;
+GRANT SELECT, INSERT, UPDATE, DELETE ON stats.counts TO stvs_stats_owner;
+GRANT SELECT, INSERT, UPDATE ON stats.targets TO stvs_stats_owner;
+GRANT SELECT ON activity.activities, activity.service_records, auth.platform_admins TO stvs_stats_owner;
+GRANT SELECT ON ALL TABLES IN SCHEMA ref TO stvs_stats_owner;
+ALTER FUNCTION stats.on_volunteer() OWNER TO stvs_stats_owner;
+ALTER FUNCTION stats.on_org() OWNER TO stvs_stats_owner;
+ALTER FUNCTION stats.on_activity() OWNER TO stvs_stats_owner;
+ALTER FUNCTION stats.on_service_record() OWNER TO stvs_stats_owner;
+ALTER FUNCTION stats.set_target(bigint, text, integer) OWNER TO stvs_stats_owner;
+REVOKE EXECUTE ON FUNCTION stats.set_target(bigint, text, integer) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION stats.rebuild(), stats.fold(integer), stats.apply(stats.counts[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION stats.apply(stats.counts[]) TO stvs_stats_owner;
+
+-- The service: SELECT only, plus set_target.
+GRANT USAGE ON SCHEMA stats, ref, auth, org, activity TO stvs_stats;
+GRANT SELECT ON stats.counts, stats.targets TO stvs_stats;
+GRANT SELECT ON ALL TABLES IN SCHEMA ref TO stvs_stats;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ref TO stvs_stats;
+GRANT SELECT ON auth.platform_admins TO stvs_stats;
+GRANT SELECT (id, name, level, status, region_code) ON org.orgs TO stvs_stats;
+GRANT SELECT (id, org_id, region_code, starts_at, ends_at, signup_starts_at, signup_ends_at, cancelled_at)
+    ON activity.activities TO stvs_stats;
+GRANT EXECUTE ON FUNCTION stats.set_target(bigint, text, integer) TO stvs_stats;
