@@ -5,7 +5,7 @@ SHELL := /bin/bash
 MODE ?= release
 BUILD := build/$(MODE)
 PKGS := jansson libpq libjwt openssl libcurl libargon2
-SERVICES := auth volunteer org activity
+SERVICES := auth volunteer org activity stats
 
 CC := cc
 CFLAGS_COMMON = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -pthread \
