@@ -11,12 +11,12 @@
     "WITH q AS (SELECT stats.month_start(make_date($2::int, $3::int * 3 - 2, 1)) AS q0,"                      \
     "                  stats.month_start((make_date($2::int, $3::int * 3 - 2, 1) + interval '3 months')::date) AS q1)"
 #define QUARTER_ACTIVITIES                                                                                     \
-    "SELECT count(*) FROM activity.activities a WHERE a.org_id = o.id AND a.cancelled_at IS NULL"              \
+    " FROM activity.activities a WHERE a.org_id = o.id AND a.cancelled_at IS NULL"                             \
     " AND a.starts_at >= q.q0 AND a.starts_at < q.q1"
 #define QUARTER_ORGS                                                                                           \
     " FROM q, ref.region_range($1) s, org.orgs o"                                                             \
     " WHERE o.status = 'approved' AND o.region_code BETWEEN s.lo AND s.hi"                                    \
-    "   AND (NOT $4::bool OR NOT EXISTS (" QUARTER_ACTIVITIES "))"
+    "   AND (NOT $4::bool OR NOT EXISTS (SELECT 1" QUARTER_ACTIVITIES "))"
 /* Transitions of region $1's activities (not cancelled) between the start
  * of the current month and now: the exact tail of each status count. */
 #define TAIL(expr)                                                                                             \
@@ -104,7 +104,7 @@ const db_stmt stats_sql[SQL__MAX] = {
         QUARTER_CTE " SELECT count(*) AS total FROM (SELECT 1" QUARTER_ORGS " LIMIT 10001) x"},
     [SQL_QUARTERLY_PAGE] = {"quarterly_page",
         QUARTER_CTE " SELECT o.id, o.name, o.level, ref.region_json(o.region_code)::text AS region,"
-        "   (" QUARTER_ACTIVITIES ") AS activities" QUARTER_ORGS
+        "   (SELECT count(*)" QUARTER_ACTIVITIES ") AS activities" QUARTER_ORGS
         " ORDER BY o.region_code, o.id LIMIT $5 OFFSET $6"},
 
     /* $1 region, $2 month (its first day): a row per child region and the
