@@ -224,18 +224,30 @@ END $$;
 CREATE TRIGGER service_records_stats AFTER INSERT OR UPDATE OF hours, activity_id OR DELETE ON activity.service_records
     FOR EACH ROW EXECUTE FUNCTION stats.on_service_record();
 
--- The summaries recomputed from the base tables, set-based (the migration's
--- backfill; a bulk load may disable the triggers and call it afterwards).
+-- The summaries recomputed from the base tables, set-based, all in stripe 0
+-- (the migration's backfill; a bulk load, as bench/seed.sql, disables the
+-- triggers, loads, then calls this in the same transaction as re-enabling them).
 CREATE FUNCTION stats.rebuild() RETURNS void
     LANGUAGE sql AS $$
     DELETE FROM stats.counts;
-    SELECT stats.apply(ARRAY(SELECT p FROM volunteer.volunteers v CROSS JOIN LATERAL stats.volunteer_parts(v, 1) p));
-    SELECT stats.apply(ARRAY(SELECT p FROM org.orgs o CROSS JOIN LATERAL stats.org_parts(o, 1) p));
-    SELECT stats.apply(ARRAY(
-        SELECT p FROM activity.activities a
-          LEFT JOIN (SELECT activity_id, sum(hours) AS hours FROM activity.service_records GROUP BY activity_id) r
-            ON r.activity_id = a.id
-         CROSS JOIN LATERAL stats.activity_parts(a, coalesce(r.hours, 0), 1) p));
+    INSERT INTO stats.counts
+    SELECT r, p.month, 0, sum(p.volunteers), sum(p.orgs_pending), sum(p.orgs_approved), sum(p.corps),
+           sum(p.detachment), sum(p.brigade), sum(p.team), sum(p.squad), sum(p.activities), sum(p.cancelled),
+           sum(p.participants), sum(p.service_hours), sum(p.recruiting_from), sum(p.closed_from), sum(p.ended)
+      FROM (SELECT p.* FROM volunteer.volunteers v CROSS JOIN LATERAL stats.volunteer_parts(v, 1) p
+            UNION ALL
+            SELECT p.* FROM org.orgs o CROSS JOIN LATERAL stats.org_parts(o, 1) p
+            UNION ALL
+            SELECT p.* FROM activity.activities a
+              LEFT JOIN (SELECT activity_id, sum(hours) AS hours FROM activity.service_records GROUP BY activity_id) h
+                ON h.activity_id = a.id
+             CROSS JOIN LATERAL stats.activity_parts(a, coalesce(h.hours, 0), 1) p) p
+     CROSS JOIN LATERAL unnest(stats.rollup(p.region_code)) r
+     GROUP BY r, p.month
+    HAVING sum(p.volunteers) <> 0 OR sum(p.orgs_pending) <> 0 OR sum(p.orgs_approved) <> 0 OR sum(p.corps) <> 0
+        OR sum(p.detachment) <> 0 OR sum(p.brigade) <> 0 OR sum(p.team) <> 0 OR sum(p.squad) <> 0
+        OR sum(p.activities) <> 0 OR sum(p.cancelled) <> 0 OR sum(p.participants) <> 0
+        OR sum(p.service_hours) <> 0 OR sum(p.recruiting_from) <> 0 OR sum(p.closed_from) <> 0 OR sum(p.ended) <> 0;
 $$;
 DO $$ BEGIN PERFORM stats.rebuild(); END $$;
 
