@@ -172,6 +172,7 @@ static void dispatch(worker_t *w, req_t *r)
     r->content_type = param(w, "CONTENT_TYPE");
     r->authorization = param(w, "HTTP_AUTHORIZATION");
     r->if_match = param(w, "HTTP_IF_MATCH");
+    r->accept = param(w, "HTTP_ACCEPT");
     r->remote_addr = param(w, "REMOTE_ADDR");
     if (!r->method)
         r->method = "GET";
@@ -264,18 +265,23 @@ static void send_response(worker_t *w, req_t *r)
     if (!cache_set) /* answers carry personal data and tokens */
         HEAD("Cache-Control: no-store\r\n");
     size_t body_len = body ? strlen(body) : 0;
+    size_t raw_len = !body && r->raw ? r->raw_len : 0;
     if (body)
         HEAD("Content-Type: %s; charset=utf-8\r\nContent-Length: %zu\r\n", r->content_type_out, body_len);
+    else if (r->raw) /* reply_bytes: binary, no charset */
+        HEAD("Content-Type: %s\r\nContent-Length: %zu\r\n", r->content_type_out, r->raw_len);
     HEAD("\r\n");
 #undef HEAD
     if (n >= sizeof head) { /* cannot happen with our header set; never send a cut header */
         log_msg("error", r->request_id, "response header too long");
         n = (size_t)snprintf(head, sizeof head, "Status: 500\r\nX-Request-Id: %s\r\n\r\n", r->request_id);
-        body_len = 0;
+        body_len = raw_len = 0;
     }
     FCGX_PutStr(head, (int)n, w->fcgi.out);
     if (body_len)
         FCGX_PutStr(body, (int)body_len, w->fcgi.out);
+    else if (raw_len)
+        FCGX_PutStr(r->raw, (int)raw_len, w->fcgi.out);
     free(body);
 }
 

@@ -15,6 +15,22 @@ void reply_json(req_t *r, int status, json_t *body)
     r->replied = true;
 }
 
+bool reply_bytes(req_t *r, int status, const char *content_type, const void *body, size_t len)
+{
+    char *copy = arena_alloc(&r->arena, len ? len : 1);
+    if (!copy)
+        return false;
+    memcpy(copy, body, len);
+    json_decref(r->resp);
+    r->resp = NULL;
+    r->raw = copy;
+    r->raw_len = len;
+    r->status = status;
+    r->content_type_out = content_type;
+    r->replied = true;
+    return true;
+}
+
 void reply_empty(req_t *r, int status)
 {
     json_decref(r->resp);

@@ -29,6 +29,7 @@ typedef struct req {
     const char *content_type;
     const char *authorization;
     const char *if_match;    /* the If-Match header, or NULL (valid until the response is sent) */
+    const char *accept;      /* the Accept header, or NULL (valid until the response is sent) */
     const char *remote_addr; /* from nginx's $remote_addr, never a client header */
     char request_id[129];
     const char *body;
@@ -51,6 +52,8 @@ typedef struct req {
     int status;
     json_t *resp;       /* owned */
     const char *content_type_out;
+    const char *raw;    /* a non-JSON body (reply_bytes), in the arena */
+    size_t raw_len;
     kv_t headers[MAX_EXTRA_HEADERS];
     int nheaders;
     bool replied;
@@ -62,6 +65,9 @@ void reply_empty(req_t *r, int status);
 void reply_error(req_t *r, err_code e, const char *detail);
 void reply_db_error(req_t *r);                         /* 503 when the db is down, else 500 */
 void reply_header(req_t *r, const char *name, const char *value); /* value copied */
+/* A body that is not JSON (a spreadsheet): copied into the request's arena;
+ * false (nothing replied) when it cannot be. */
+bool reply_bytes(req_t *r, int status, const char *content_type, const void *body, size_t len);
 
 /* Database calls that answer 503 (database down) or 500 themselves when
  * they fail, so a handler just returns. */
