@@ -37,12 +37,14 @@ $(LIBSTVS): $(COMMON_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-# Each service: every .c in its directory, linked with libstvs.
+# Each service: every .c in its directory, linked with libstvs (and the
+# libraries <svc>_LIBS names for it alone).
+stats_LIBS := -lxlsxwriter
 define service_rule
 $(1)_OBJ := $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard services/$(1)/*.c))
 $(BUILD)/bin/stvs-$(1): $$($(1)_OBJ) $(LIBSTVS)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $(LDFLAGS_MODE) -o $$@ $$^ $$(LDLIBS)
+	$$(CC) $(LDFLAGS_MODE) -o $$@ $$^ $$($(1)_LIBS) $$(LDLIBS)
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
 

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
     gcc libc6-dev pkg-config               # build
     libfcgi-dev libjansson-dev libjwt-dev libpq-dev libssl-dev libargon2-dev libcurl4-openssl-dev
+    libxlsxwriter-dev                      # xlsx workbooks (the stats monthly report)
     postgresql postgresql-client           # database (server run from var/, not the system cluster)
     nginx                                  # front door
     openssl curl ca-certificates           # key generation, health checks, SMS provider TLS

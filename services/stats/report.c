@@ -19,8 +19,9 @@ static json_t *report_row(const PGresult *res, int i)
 }
 
 /* GET /stats/monthly-report?region=&month=YYYY-MM (default this month):
- * 200 {region, month, as_of, rows: [one per child region], total}; 401;
- * 403; 404; 422. */
+ * 200 {region, month, as_of, rows: [one per child region], total}, or with
+ * Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
+ * the same as an xlsx workbook; 401; 403; 404; 422; 500 (workbook). */
 void h_monthly_report(req_t *r)
 {
     ymd today = today_in_china();
@@ -34,6 +35,13 @@ void h_monthly_report(req_t *r)
     PGresult *res = db_query_or_reply(r, SQL_MONTHLY_REPORT, 2, (const char *[]){reg.code, first});
     if (!res)
         return;
+    if (wants_xlsx(r)) {
+        bool written = monthly_report_xlsx(r, res, reg.code, y, m);
+        PQclear(res);
+        if (!written)
+            reply_error(r, ERR_INTERNAL, "the workbook could not be written");
+        return;
+    }
     json_t *rows = json_array(), *total = NULL, *region = NULL;
     for (int i = 0; i < PQntuples(res); i++) {
         if (db_bool(res, i, "is_total")) {

@@ -42,6 +42,12 @@ bool query_month(req_t *r, const char *name, int *year, int *month);
 /* ?name= an integer in [lo, hi]; absent: def. Malformed: a field error. */
 long long query_int(req_t *r, const char *name, long long lo, long long hi, long long def);
 
+/* The Accept header asks for the xlsx workbook. */
+bool wants_xlsx(const req_t *r);
+/* Replies the monthly report's rows (SQL_MONTHLY_REPORT) as an xlsx workbook;
+ * false (nothing replied) when it cannot be written. */
+bool monthly_report_xlsx(req_t *r, const PGresult *res, const char *region_code, int year, int month);
+
 void h_overview(req_t *r);
 void h_regions(req_t *r);
 void h_target_get(req_t *r);

@@ -5,11 +5,15 @@ cancelled, status counts by the clock, targets and who may set them, scope (404 
 anyone but platform admins), the public figures, and the read-only role."""
 
 import datetime
+import io
+import re
+import xml.etree.ElementTree as ET
+import zipfile
 
 from harness import (Client, eq, ok, json_ok, problem, field_errors, psql, register_volunteer, create_org,
                      approve_org, country_admin, unique_name_part)
 from harness import padmin_actor as _padmin, get_as as _get, post_as as _post, put_as as _put  # noqa: E402
-from harness import delete_as as _delete  # noqa: E402
+from harness import delete_as as _delete, call_as as _call  # noqa: E402
 
 S = "/stats"
 CN = datetime.timezone(datetime.timedelta(hours=8))
@@ -318,6 +322,66 @@ def test_trend_has_one_item_per_month_with_zeros():
     field_errors(_get(w["city_admin"], S + "/trend?region=640100&from=2026-13&to=2026-04"), ("from", "invalid_format"))
     default = json_ok(_get(w["city_admin"], S + "/trend?region=640100"), 200)
     eq(len(default["items"]), 12, "default: the last 12 months")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+
+
+def _xlsx(data):
+    """A small xlsx reader: {sheet name: {"A1": value}} (strings as str, numbers as float), and
+    whether any cell holds a formula."""
+    z = zipfile.ZipFile(io.BytesIO(data))
+    names = [s.get("name") for s in ET.fromstring(z.read("xl/workbook.xml")).find("m:sheets", NS)]
+    shared = []
+    if "xl/sharedStrings.xml" in z.namelist():
+        for si in ET.fromstring(z.read("xl/sharedStrings.xml")).findall("m:si", NS):
+            shared.append("".join(t.text or "" for t in si.iter("{%s}t" % NS["m"])))
+    sheets, formulas = {}, False
+    for i, name in enumerate(names, 1):
+        cells = {}
+        for c in ET.fromstring(z.read("xl/worksheets/sheet%d.xml" % i)).iter("{%s}c" % NS["m"]):
+            formulas = formulas or c.find("m:f", NS) is not None
+            v = c.find("m:v", NS)
+            if c.get("t") == "s":
+                cells[c.get("r")] = shared[int(v.text)]
+            elif c.get("t") == "inlineStr":
+                cells[c.get("r")] = "".join(t.text or "" for t in c.iter("{%s}t" % NS["m"]))
+            elif v is not None:
+                cells[c.get("r")] = float(v.text)
+        sheets[name] = cells
+    return sheets, formulas
+
+
+def test_monthly_report_as_xlsx_has_both_sheets_a_row_per_child_and_the_total():
+    w = _world()
+    path = S + "/monthly-report?region=640100&month=2026-03"
+    r = _call(w["province_admin"], "GET", path, headers={"Accept": XLSX})
+    eq(r.status, 200, "xlsx answer: %s" % r)
+    ok(r.content_type.startswith(XLSX), "Content-Type: %r" % r.content_type)
+    ok('filename="monthly-report-640100-2026-03.xlsx"' in (r.header("Content-Disposition") or ""),
+       "Content-Disposition: %r" % r.header("Content-Disposition"))
+    body = json_ok(_get(w["province_admin"], path), 200, "the JSON twin")
+    sheets, formulas = _xlsx(r.body)
+    eq(list(sheets), ["队伍组建及注册情况", "活动开展情况"], "sheets")
+    ok(not formulas, "no cell is a formula")
+    team, act = sheets["队伍组建及注册情况"], sheets["活动开展情况"]
+    eq([team[c + "3"] for c in "ABCDEF"], ["地区", "区划代码", "新增队伍数", "队伍总数", "新增注册志愿者数", "注册志愿者总数"],
+       "team headers")
+    eq([act[c + "3"] for c in "ABCDE"], ["地区", "区划代码", "开展活动数", "参与志愿者人次", "服务时长（小时）"],
+       "activity headers")
+    ok("2026年03月" in team["A1"] and "2026年03月" in act["A1"], "titles name the month: %r" % team["A1"])
+    for i, row in enumerate(body["rows"] + [dict(body["total"], region=None)]):
+        n = str(4 + i)
+        name = "合计" if row["region"] is None else (row["region"]["county"] or row["region"]["city"])
+        eq((team["A" + n], act["A" + n]), (name, name), "row %s names its region" % n)
+        eq([team[c + n] for c in "CDEF"], [row["orgs_new"], row["orgs_total"], row["volunteers_new"],
+                                           row["volunteers_total"]], "team figures of " + name)
+        eq([act[c + n] for c in "CDE"], [row["activities_held"], row["participants"], row["service_hours"]],
+           "activity figures of " + name)
+    eq(len([k for k in act if re.fullmatch(r"A[0-9]+", k)]), 2 + len(body["rows"]) + 1, "title, headers, rows, total")
+    by = {team["B" + str(4 + i)]: 4 + i for i in range(len(body["rows"]))}
+    ok(act["C%d" % by["640104"]] >= 1 and act["E%d" % by["640104"]] >= 4.0, "X1 is in 640104's March")
 
 
 # ---------------------------------------------------------------- quarterly
