@@ -65,8 +65,24 @@ CREATE TABLE stats.counts (
     recruiting_from  bigint NOT NULL DEFAULT 0,   -- not cancelled, by least(signup_starts_at, starts_at)
     closed_from      bigint NOT NULL DEFAULT 0,   -- not cancelled, by least(signup_ends_at, starts_at)
     ended            bigint NOT NULL DEFAULT 0,   -- not cancelled, by ends_at
+    active_orgs      bigint NOT NULL DEFAULT 0,   -- approved orgs with an activity in the quarter this month starts
     PRIMARY KEY (region_code, month, stripe)
 );
+
+-- Activities (not cancelled) per org and quarter (Asia/Shanghai, by
+-- starts_at): when an org's count leaves or reaches 0, active_orgs of its
+-- region and quarter moves, so "orgs with no activity this quarter" is
+-- approved orgs minus active_orgs, two summary sums (GET /stats/quarterly).
+CREATE TABLE stats.org_quarters (
+    org_id      bigint NOT NULL,
+    quarter     date NOT NULL,
+    activities  integer NOT NULL, -- no CHECK: it would test the -1 of an upsert before the conflict
+    PRIMARY KEY (org_id, quarter)
+);
+
+CREATE FUNCTION stats.quarter_of(at timestamptz) RETURNS date
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN date_trunc('quarter', at AT TIME ZONE 'Asia/Shanghai')::date;
 
 -- Adds delta rows (region_code: the record's own region) to the summaries
 -- of every level, one statement in key order.
@@ -75,13 +91,15 @@ CREATE FUNCTION stats.apply(parts stats.counts[]) RETURNS void
     INSERT INTO stats.counts AS c
     SELECT r, p.month, p.stripe, sum(p.volunteers), sum(p.orgs_pending), sum(p.orgs_approved), sum(p.corps),
            sum(p.detachment), sum(p.brigade), sum(p.team), sum(p.squad), sum(p.activities), sum(p.cancelled),
-           sum(p.participants), sum(p.service_hours), sum(p.recruiting_from), sum(p.closed_from), sum(p.ended)
+           sum(p.participants), sum(p.service_hours), sum(p.recruiting_from), sum(p.closed_from), sum(p.ended),
+           sum(p.active_orgs)
       FROM unnest(parts) p CROSS JOIN LATERAL unnest(stats.rollup(p.region_code)) r
      GROUP BY r, p.month, p.stripe
     HAVING sum(p.volunteers) <> 0 OR sum(p.orgs_pending) <> 0 OR sum(p.orgs_approved) <> 0 OR sum(p.corps) <> 0
         OR sum(p.detachment) <> 0 OR sum(p.brigade) <> 0 OR sum(p.team) <> 0 OR sum(p.squad) <> 0
         OR sum(p.activities) <> 0 OR sum(p.cancelled) <> 0 OR sum(p.participants) <> 0
         OR sum(p.service_hours) <> 0 OR sum(p.recruiting_from) <> 0 OR sum(p.closed_from) <> 0 OR sum(p.ended) <> 0
+        OR sum(p.active_orgs) <> 0
      ORDER BY 1, 2, 3
     ON CONFLICT (region_code, month, stripe) DO UPDATE SET
         volunteers = c.volunteers + EXCLUDED.volunteers, orgs_pending = c.orgs_pending + EXCLUDED.orgs_pending,
@@ -92,7 +110,8 @@ CREATE FUNCTION stats.apply(parts stats.counts[]) RETURNS void
         participants = c.participants + EXCLUDED.participants,
         service_hours = c.service_hours + EXCLUDED.service_hours,
         recruiting_from = c.recruiting_from + EXCLUDED.recruiting_from,
-        closed_from = c.closed_from + EXCLUDED.closed_from, ended = c.ended + EXCLUDED.ended
+        closed_from = c.closed_from + EXCLUDED.closed_from, ended = c.ended + EXCLUDED.ended,
+        active_orgs = c.active_orgs + EXCLUDED.active_orgs
 $$;
 
 -- What one record contributes, times sign (+1 or -1). The one definition,
@@ -100,18 +119,23 @@ $$;
 CREATE FUNCTION stats.volunteer_parts(v volunteer.volunteers, sign integer) RETURNS SETOF stats.counts
     LANGUAGE sql STABLE AS $$
     SELECT ROW(v.region_code, stats.month_of(v.created_at), (v.id % 16)::smallint, sign,
-               0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)::stats.counts
+               0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)::stats.counts
 $$;
 
--- Rejected orgs count nowhere.
+-- Rejected orgs count nowhere; an approved org also counts in active_orgs
+-- of each quarter it has an activity in.
 CREATE FUNCTION stats.org_parts(o org.orgs, sign integer) RETURNS SETOF stats.counts
     LANGUAGE sql STABLE AS $$
     SELECT ROW(o.region_code, stats.month_of(o.created_at), (o.id % 16)::smallint, 0,
                sign * (o.status = 'pending')::integer, sign * (o.status = 'approved')::integer,
                sign * (o.level = 'corps')::integer, sign * (o.level = 'detachment')::integer,
                sign * (o.level = 'brigade')::integer, sign * (o.level = 'team')::integer,
-               sign * (o.level = 'squad')::integer, 0, 0, 0, 0, 0, 0, 0)::stats.counts
+               sign * (o.level = 'squad')::integer, 0, 0, 0, 0, 0, 0, 0, 0)::stats.counts
      WHERE o.status IN ('pending', 'approved')
+    UNION ALL
+    SELECT ROW(o.region_code, q.quarter, (o.id % 16)::smallint, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+               sign)::stats.counts
+      FROM stats.org_quarters q WHERE q.org_id = o.id AND q.activities > 0 AND o.status = 'approved'
 $$;
 
 -- hours: the activity's recorded hours in total. A cancelled activity
@@ -120,7 +144,7 @@ CREATE FUNCTION stats.activity_parts(a activity.activities, hours numeric, sign 
     LANGUAGE sql STABLE AS $$
     SELECT ROW(a.region_code, p.month, (a.id % 16)::smallint, 0, 0, 0, 0, 0, 0, 0, 0,
                sign * p.activities, sign * p.cancelled, sign * p.participants, sign * p.hours,
-               sign * p.recruiting_from, sign * p.closed_from, sign * p.ended)::stats.counts
+               sign * p.recruiting_from, sign * p.closed_from, sign * p.ended, 0)::stats.counts
       FROM (SELECT a.cancelled_at IS NULL AS live) l
      CROSS JOIN LATERAL (VALUES
         (stats.month_of(a.starts_at), l.live::integer, (NOT l.live)::integer,
@@ -165,6 +189,27 @@ CREATE TRIGGER orgs_stats_update AFTER UPDATE OF status, level, region_code, cre
                        OR OLD.created_at IS DISTINCT FROM NEW.created_at)
     EXECUTE FUNCTION stats.on_org();
 
+-- An activity (not cancelled) of org p_org joins (d = 1) or leaves (d = -1)
+-- quarter p_quarter: when the org's count there reaches or leaves 0, active_orgs of
+-- its region moves (approved orgs only, as org_parts counts them).
+CREATE FUNCTION stats.org_activity_moved(p_org bigint, p_quarter date, d integer) RETURNS void
+    LANGUAGE plpgsql AS $$
+DECLARE
+    n integer;
+    o record;
+BEGIN
+    INSERT INTO stats.org_quarters AS x (org_id, quarter, activities) VALUES (p_org, p_quarter, d)
+    ON CONFLICT (org_id, quarter) DO UPDATE SET activities = x.activities + EXCLUDED.activities
+    RETURNING x.activities INTO n;
+    IF (n > 0) <> (n - d > 0) THEN
+        SELECT g.region_code, g.status INTO o FROM org.orgs g WHERE g.id = p_org;
+        IF o.status = 'approved' THEN
+            PERFORM stats.apply(ARRAY[ROW(o.region_code, p_quarter, (p_org % 16)::smallint, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                          0, 0, 0, 0, CASE WHEN n > 0 THEN 1 ELSE -1 END)::stats.counts]);
+        END IF;
+    END IF;
+END $$;
+
 -- A sign-up changes only signed_up: one participants delta on the
 -- activity's own stripe (the activity row is already locked by the sign-up,
 -- so this adds no new wait between sign-ups of one activity).
@@ -178,7 +223,7 @@ BEGIN
        AND OLD.signup_ends_at = NEW.signup_ends_at AND (OLD.cancelled_at IS NULL) = (NEW.cancelled_at IS NULL) THEN
         IF NEW.cancelled_at IS NULL AND NEW.signed_up <> OLD.signed_up THEN
             PERFORM stats.apply(ARRAY[ROW(NEW.region_code, stats.month_of(NEW.starts_at), (NEW.id % 16)::smallint,
-                                          0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NEW.signed_up - OLD.signed_up, 0, 0, 0, 0
+                                          0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NEW.signed_up - OLD.signed_up, 0, 0, 0, 0, 0
                                          )::stats.counts]);
         END IF;
         RETURN NULL;
@@ -190,6 +235,16 @@ BEGIN
         SELECT p FROM stats.activity_parts(OLD, h, -1) p WHERE TG_OP <> 'INSERT'
         UNION ALL
         SELECT p FROM stats.activity_parts(NEW, h, 1) p WHERE TG_OP <> 'DELETE'));
+    IF TG_OP = 'UPDATE' AND OLD.org_id = NEW.org_id AND stats.quarter_of(OLD.starts_at) = stats.quarter_of(NEW.starts_at)
+       AND (OLD.cancelled_at IS NULL) = (NEW.cancelled_at IS NULL) THEN
+        RETURN NULL; -- the org's quarter did not change
+    END IF;
+    IF TG_OP <> 'INSERT' AND OLD.cancelled_at IS NULL THEN
+        PERFORM stats.org_activity_moved(OLD.org_id, stats.quarter_of(OLD.starts_at), -1);
+    END IF;
+    IF TG_OP <> 'DELETE' AND NEW.cancelled_at IS NULL THEN
+        PERFORM stats.org_activity_moved(NEW.org_id, stats.quarter_of(NEW.starts_at), 1);
+    END IF;
     RETURN NULL;
 END $$;
 CREATE TRIGGER activities_stats AFTER INSERT OR DELETE ON activity.activities
@@ -216,7 +271,7 @@ BEGIN
     IF d <> 0 THEN
         PERFORM stats.apply(ARRAY(
             SELECT ROW(a.region_code, stats.month_of(a.starts_at), (a.id % 16)::smallint,
-                       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, d, 0, 0, 0)::stats.counts
+                       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, d, 0, 0, 0, 0)::stats.counts
               FROM activity.activities a WHERE a.id = aid AND a.cancelled_at IS NULL));
     END IF;
     RETURN NULL;
@@ -229,11 +284,16 @@ CREATE TRIGGER service_records_stats AFTER INSERT OR UPDATE OF hours, activity_i
 -- triggers, loads, then calls this in the same transaction as re-enabling them).
 CREATE FUNCTION stats.rebuild() RETURNS void
     LANGUAGE sql AS $$
+    DELETE FROM stats.org_quarters;
+    INSERT INTO stats.org_quarters
+    SELECT org_id, stats.quarter_of(starts_at), count(*) FROM activity.activities WHERE cancelled_at IS NULL
+     GROUP BY 1, 2;
     DELETE FROM stats.counts;
     INSERT INTO stats.counts
     SELECT r, p.month, 0, sum(p.volunteers), sum(p.orgs_pending), sum(p.orgs_approved), sum(p.corps),
            sum(p.detachment), sum(p.brigade), sum(p.team), sum(p.squad), sum(p.activities), sum(p.cancelled),
-           sum(p.participants), sum(p.service_hours), sum(p.recruiting_from), sum(p.closed_from), sum(p.ended)
+           sum(p.participants), sum(p.service_hours), sum(p.recruiting_from), sum(p.closed_from), sum(p.ended),
+           sum(p.active_orgs)
       FROM (SELECT p.* FROM volunteer.volunteers v CROSS JOIN LATERAL stats.volunteer_parts(v, 1) p
             UNION ALL
             SELECT p.* FROM org.orgs o CROSS JOIN LATERAL stats.org_parts(o, 1) p
@@ -247,7 +307,8 @@ CREATE FUNCTION stats.rebuild() RETURNS void
     HAVING sum(p.volunteers) <> 0 OR sum(p.orgs_pending) <> 0 OR sum(p.orgs_approved) <> 0 OR sum(p.corps) <> 0
         OR sum(p.detachment) <> 0 OR sum(p.brigade) <> 0 OR sum(p.team) <> 0 OR sum(p.squad) <> 0
         OR sum(p.activities) <> 0 OR sum(p.cancelled) <> 0 OR sum(p.participants) <> 0
-        OR sum(p.service_hours) <> 0 OR sum(p.recruiting_from) <> 0 OR sum(p.closed_from) <> 0 OR sum(p.ended) <> 0;
+        OR sum(p.service_hours) <> 0 OR sum(p.recruiting_from) <> 0 OR sum(p.closed_from) <> 0 OR sum(p.ended) <> 0
+        OR sum(p.active_orgs) <> 0;
 $$;
 DO $$ BEGIN PERFORM stats.rebuild(); END $$;
 
@@ -268,7 +329,8 @@ BEGIN
         INSERT INTO stats.counts AS c
         SELECT g.region_code, g.month, 0, sum(volunteers), sum(orgs_pending), sum(orgs_approved), sum(corps),
                sum(detachment), sum(brigade), sum(team), sum(squad), sum(activities), sum(cancelled),
-               sum(participants), sum(service_hours), sum(recruiting_from), sum(closed_from), sum(ended)
+               sum(participants), sum(service_hours), sum(recruiting_from), sum(closed_from), sum(ended),
+               sum(active_orgs)
           FROM moved HAVING count(*) > 0
         ON CONFLICT (region_code, month, stripe) DO UPDATE SET
             volunteers = c.volunteers + EXCLUDED.volunteers, orgs_pending = c.orgs_pending + EXCLUDED.orgs_pending,
@@ -279,7 +341,8 @@ BEGIN
             participants = c.participants + EXCLUDED.participants,
             service_hours = c.service_hours + EXCLUDED.service_hours,
             recruiting_from = c.recruiting_from + EXCLUDED.recruiting_from,
-            closed_from = c.closed_from + EXCLUDED.closed_from, ended = c.ended + EXCLUDED.ended;
+            closed_from = c.closed_from + EXCLUDED.closed_from, ended = c.ended + EXCLUDED.ended,
+            active_orgs = c.active_orgs + EXCLUDED.active_orgs;
         n := n + 1;
     END LOOP;
     RETURN n;
@@ -287,12 +350,30 @@ END $$;
 
 -- The exact tail of the status counts: transitions between the start of the
 -- current month and now, counted from these indexes (not cancelled only).
+-- The expression indexes also INCLUDE the columns of their expression: the
+-- planner offers an index-only scan only when every column the query names
+-- is in the index.
 CREATE INDEX activities_stats_starts ON activity.activities (starts_at, region_code) WHERE cancelled_at IS NULL;
 CREATE INDEX activities_stats_ends ON activity.activities (ends_at, region_code) WHERE cancelled_at IS NULL;
 CREATE INDEX activities_stats_recruiting ON activity.activities ((least(signup_starts_at, starts_at)), region_code)
-    WHERE cancelled_at IS NULL;
+    INCLUDE (signup_starts_at, starts_at) WHERE cancelled_at IS NULL;
 CREATE INDEX activities_stats_closed ON activity.activities ((least(signup_ends_at, starts_at)), region_code)
-    WHERE cancelled_at IS NULL;
+    INCLUDE (signup_ends_at, starts_at) WHERE cancelled_at IS NULL;
+-- The per-org activity count of a quarter (GET /stats/quarterly's page).
+CREATE INDEX activities_stats_org_starts ON activity.activities (org_id, starts_at) WHERE cancelled_at IS NULL;
+
+-- Whether an org has no activity (not cancelled) starting in [q0, q1): the
+-- filter of GET /stats/quarterly?below=1's page. plpgsql so that it is not
+-- inlined: as NOT EXISTS the planner hashed a whole quarter of the country's
+-- activities, and as a subquery it guessed that few orgs pass and sorted them
+-- all; a function (default selectivity 1/3) lets it walk orgs_status_region
+-- in order and stop after one page (docs/stats.md, Measurements).
+CREATE FUNCTION stats.org_idle(org bigint, q0 timestamptz, q1 timestamptz) RETURNS boolean
+    LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN NOT EXISTS (SELECT 1 FROM activity.activities a
+                        WHERE a.org_id = org AND a.cancelled_at IS NULL AND a.starts_at >= q0 AND a.starts_at < q1);
+END $$;
 
 -- Volunteer targets (the notices: ≥ 1000 per county, ≥ 10000 per city;
 -- provinces none), overridden per region by a higher admin.
@@ -328,7 +409,8 @@ $$;
 
 -- Who owns and who may do what.
 GRANT USAGE ON SCHEMA stats, ref, activity, auth, volunteer, org TO stvs_stats_owner;
-GRANT SELECT, INSERT, UPDATE, DELETE ON stats.counts TO stvs_stats_owner;
+GRANT SELECT, INSERT, UPDATE, DELETE ON stats.counts, stats.org_quarters TO stvs_stats_owner;
+GRANT SELECT (id, region_code, status) ON org.orgs TO stvs_stats_owner;
 GRANT SELECT, INSERT, UPDATE ON stats.targets TO stvs_stats_owner;
 GRANT SELECT ON activity.activities, activity.service_records, auth.platform_admins TO stvs_stats_owner;
 GRANT SELECT ON ALL TABLES IN SCHEMA ref TO stvs_stats_owner;
@@ -343,7 +425,7 @@ GRANT EXECUTE ON FUNCTION stats.apply(stats.counts[]) TO stvs_stats_owner;
 
 -- The service: SELECT only, plus set_target.
 GRANT USAGE ON SCHEMA stats, ref, auth, org, activity TO stvs_stats;
-GRANT SELECT ON stats.counts, stats.targets TO stvs_stats;
+GRANT SELECT ON stats.counts, stats.targets, stats.org_quarters TO stvs_stats;
 GRANT SELECT ON ALL TABLES IN SCHEMA ref TO stvs_stats;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ref TO stvs_stats;
 GRANT SELECT ON auth.platform_admins TO stvs_stats;

@@ -14,9 +14,9 @@
     " FROM activity.activities a WHERE a.org_id = o.id AND a.cancelled_at IS NULL"                             \
     " AND a.starts_at >= q.q0 AND a.starts_at < q.q1"
 #define QUARTER_ORGS                                                                                           \
-    " FROM q, ref.region_range($1) s, org.orgs o"                                                             \
-    " WHERE o.status = 'approved' AND o.region_code BETWEEN s.lo AND s.hi"                                    \
-    "   AND (NOT $4::bool OR NOT EXISTS (SELECT 1" QUARTER_ACTIVITIES "))"
+    " FROM q, org.orgs o"                                                                                      \
+    " WHERE o.status = 'approved' AND o.region_code BETWEEN (SELECT lo FROM ref.region_range($1))"            \
+    "   AND (SELECT hi FROM ref.region_range($1)) AND (NOT $4::bool OR stats.org_idle(o.id, q.q0, q.q1))"
 /* Transitions of region $1's activities (not cancelled) between the start
  * of the current month and now: the exact tail of each status count. */
 #define TAIL(expr)                                                                                             \
@@ -42,7 +42,8 @@ const db_stmt stats_sql[SQL__MAX] = {
      * starts_at), a <= b <= starts_at < ends_at, and N(x) the activities
      * whose x <= now: ended N(ends_at), ongoing N(starts_at) - N(ends_at),
      * signup_closed N(b) - N(starts_at), recruiting N(a) - N(b), upcoming
-     * total - N(a). N(x) = summary months before this one + this month's tail. */
+     * total - N(a). N(x) = summary months before this one + this month's tail.
+     * n is MATERIALIZED: each tail is counted once, not once per use. */
     [SQL_OVERVIEW] = {"overview",
         "WITH t AS (SELECT now() AS at, stats.month_of(now()) AS m0),"
         " c AS (SELECT coalesce(sum(volunteers), 0) AS volunteers,"
@@ -60,7 +61,7 @@ const db_stmt stats_sql[SQL__MAX] = {
         "   coalesce(sum(closed_from) FILTER (WHERE month < t.m0), 0) AS b_from,"
         "   coalesce(sum(ended) FILTER (WHERE month < t.m0), 0) AS ended"
         "   FROM t LEFT JOIN stats.counts ON region_code = $1),"
-        " n AS (SELECT c.*, c.started + " TAIL("a.starts_at") " AS n_s,"
+        " n AS MATERIALIZED (SELECT c.*, c.started + " TAIL("a.starts_at") " AS n_s,"
         "   c.a_from + " TAIL("least(a.signup_starts_at, a.starts_at)") " AS n_a,"
         "   c.b_from + " TAIL("least(a.signup_ends_at, a.starts_at)") " AS n_b,"
         "   c.ended + " TAIL("a.ends_at") " AS n_e"
@@ -98,10 +99,16 @@ const db_stmt stats_sql[SQL__MAX] = {
         "SELECT s.region_code, s.volunteers, ref.region_json(s.region_code)::text AS region"
         " FROM stats.set_target($1::bigint, $2::text, $3::int) s"},
 
-    /* $1 region, $2 year, $3 quarter, $4 below: approved orgs (with no
-     * activity that quarter when below); counted up to 10001 (total_capped). */
+    /* $1 region, $2 year, $3 quarter, $4 below: how many approved orgs
+     * (with no activity that quarter when below) from the summaries:
+     * approved orgs minus active_orgs of the quarter (docs/stats.md). */
     [SQL_QUARTERLY_COUNT] = {"quarterly_count",
-        QUARTER_CTE " SELECT count(*) AS total FROM (SELECT 1" QUARTER_ORGS " LIMIT 10001) x"},
+        "SELECT coalesce(sum(orgs_approved), 0) - CASE WHEN $4::bool THEN coalesce(sum(active_orgs)"
+        "   FILTER (WHERE month = make_date($2::int, $3::int * 3 - 2, 1)), 0) ELSE 0 END AS total"
+        " FROM stats.counts WHERE region_code = $1"},
+    /* The page: approved orgs in index order (orgs_status_region), walked
+     * until the page is full; "no activity" is stats.org_idle(), a probe of
+     * activities_stats_org_starts (see its comment in migration 012). */
     [SQL_QUARTERLY_PAGE] = {"quarterly_page",
         QUARTER_CTE " SELECT o.id, o.name, o.level, ref.region_json(o.region_code)::text AS region,"
         "   (SELECT count(*)" QUARTER_ACTIVITIES ") AS activities" QUARTER_ORGS

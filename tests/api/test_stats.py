@@ -491,7 +491,7 @@ def test_summaries_equal_a_rebuild_from_the_base_tables():
     computes from the base tables after everything the suite has written so far."""
     _world()
     cols = ("volunteers, orgs_pending, orgs_approved, corps, detachment, brigade, team, squad, activities, cancelled,"
-            " participants, service_hours, recruiting_from, closed_from, ended")
+            " participants, service_hours, recruiting_from, closed_from, ended, active_orgs")
     sums = ", ".join("sum(%s) AS %s" % (c.strip(), c.strip()) for c in cols.split(","))
     nonzero = " OR ".join("sum(%s) <> 0" % c.strip() for c in cols.split(","))
     snap = "SELECT region_code, month, %s FROM stats.counts GROUP BY 1, 2 HAVING %s" % (sums, nonzero)
