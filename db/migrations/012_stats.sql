@@ -33,19 +33,23 @@ CREATE FUNCTION stats.month_start(month date) RETURNS timestamptz
 -- The codes a record of region `code` counts in: itself, its city, its
 -- province and the country (GB/T 2260 prefixes, ref.regions' structure
 -- check), sorted so that every writer locks summary rows in one order.
+-- One expression (no subquery), so that the planner inlines it.
 CREATE FUNCTION stats.rollup(code text) RETURNS text[]
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    RETURN ARRAY(SELECT DISTINCT c FROM unnest(ARRAY[code, left(code, 4) || '00', left(code, 2) || '0000', '000000']) c
-                 ORDER BY c);
+    RETURN CASE WHEN right(code, 2) <> '00' THEN ARRAY['000000', left(code, 2) || '0000', left(code, 4) || '00', code]
+                WHEN right(code, 4) <> '0000' THEN ARRAY['000000', left(code, 2) || '0000', code]
+                WHEN code <> '000000' THEN ARRAY['000000', code]
+                ELSE ARRAY['000000'] END;
 
 -- One row per (region at each level, month, stripe). The month is the
 -- record's own: a volunteer's or an org's created_at, an activity's
 -- starts_at for activities/cancelled/participants/service_hours, and the
 -- month of each status transition for the three transition columns (the
 -- status of an activity moves with the clock; docs/stats.md derives every
--- status from these plus an exact tail of the current month). A stripe is
--- the record's id mod 16, so that sign-ups of different activities rarely
--- wait for the same row; stats.fold() merges stripes.
+-- status from these plus an exact tail of the current month). The stripe is
+-- the writing transaction's own (stats.stripe()), so that concurrent writers,
+-- sign-ups above all, never wait for one another's summary rows;
+-- stats.fold() merges stripes (rebuild() writes stripe 0).
 CREATE TABLE stats.counts (
     region_code      text NOT NULL,
     month            date NOT NULL,
@@ -84,17 +88,41 @@ CREATE FUNCTION stats.quarter_of(at timestamptz) RETURNS date
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     RETURN date_trunc('quarter', at AT TIME ZONE 'Asia/Shanghai')::date;
 
--- Adds delta rows (region_code: the record's own region) to the summaries
--- of every level, one statement in key order.
+-- The stripe a writing transaction adds its deltas to: one that no other
+-- transaction in flight holds (an advisory lock of class 12 per stripe,
+-- held until commit, taken without waiting), so two concurrent writers never
+-- wait for each other's summary rows, even for the country's row. Only when
+-- all 16 are taken does it share one (and may wait for that one commit).
+-- Re-entrant: a transaction gets its own stripe again.
+CREATE FUNCTION stats.stripe() RETURNS smallint
+    LANGUAGE plpgsql AS $$
+DECLARE
+    base integer := pg_backend_pid() % 16;
+BEGIN
+    FOR i IN 0..15 LOOP
+        IF pg_try_advisory_xact_lock(12, (base + i) % 16) THEN
+            RETURN (base + i) % 16;
+        END IF;
+    END LOOP;
+    RETURN base;
+END $$;
+
+-- Adds delta rows (region_code: the record's own region; their stripe is
+-- ignored: the transaction's own, stats.stripe()) to the summaries of every
+-- level, one statement in key order. plpgsql, not sql: a SQL function's
+-- statement is planned again at every call, plpgsql keeps the plan.
 CREATE FUNCTION stats.apply(parts stats.counts[]) RETURNS void
-    LANGUAGE sql AS $$
+    LANGUAGE plpgsql AS $$
+DECLARE
+    s smallint := stats.stripe();
+BEGIN
     INSERT INTO stats.counts AS c
-    SELECT r, p.month, p.stripe, sum(p.volunteers), sum(p.orgs_pending), sum(p.orgs_approved), sum(p.corps),
+    SELECT r, p.month, s, sum(p.volunteers), sum(p.orgs_pending), sum(p.orgs_approved), sum(p.corps),
            sum(p.detachment), sum(p.brigade), sum(p.team), sum(p.squad), sum(p.activities), sum(p.cancelled),
            sum(p.participants), sum(p.service_hours), sum(p.recruiting_from), sum(p.closed_from), sum(p.ended),
            sum(p.active_orgs)
       FROM unnest(parts) p CROSS JOIN LATERAL unnest(stats.rollup(p.region_code)) r
-     GROUP BY r, p.month, p.stripe
+     GROUP BY r, p.month
     HAVING sum(p.volunteers) <> 0 OR sum(p.orgs_pending) <> 0 OR sum(p.orgs_approved) <> 0 OR sum(p.corps) <> 0
         OR sum(p.detachment) <> 0 OR sum(p.brigade) <> 0 OR sum(p.team) <> 0 OR sum(p.squad) <> 0
         OR sum(p.activities) <> 0 OR sum(p.cancelled) <> 0 OR sum(p.participants) <> 0
@@ -111,8 +139,8 @@ CREATE FUNCTION stats.apply(parts stats.counts[]) RETURNS void
         service_hours = c.service_hours + EXCLUDED.service_hours,
         recruiting_from = c.recruiting_from + EXCLUDED.recruiting_from,
         closed_from = c.closed_from + EXCLUDED.closed_from, ended = c.ended + EXCLUDED.ended,
-        active_orgs = c.active_orgs + EXCLUDED.active_orgs
-$$;
+        active_orgs = c.active_orgs + EXCLUDED.active_orgs;
+END $$;
 
 -- What one record contributes, times sign (+1 or -1). The one definition,
 -- used by the triggers and by stats.rebuild().
@@ -217,14 +245,18 @@ CREATE FUNCTION stats.on_activity() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     h numeric := 0;
+    s smallint;
 BEGIN
     IF TG_OP = 'UPDATE' AND OLD.region_code = NEW.region_code AND OLD.starts_at = NEW.starts_at
        AND OLD.ends_at = NEW.ends_at AND OLD.signup_starts_at = NEW.signup_starts_at
        AND OLD.signup_ends_at = NEW.signup_ends_at AND (OLD.cancelled_at IS NULL) = (NEW.cancelled_at IS NULL) THEN
         IF NEW.cancelled_at IS NULL AND NEW.signed_up <> OLD.signed_up THEN
-            PERFORM stats.apply(ARRAY[ROW(NEW.region_code, stats.month_of(NEW.starts_at), (NEW.id % 16)::smallint,
-                                          0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NEW.signed_up - OLD.signed_up, 0, 0, 0, 0, 0
-                                         )::stats.counts]);
+            -- the sign-up path: one statement whose plan plpgsql keeps
+            s := stats.stripe();
+            INSERT INTO stats.counts AS c (region_code, month, stripe, participants)
+            SELECT r, stats.month_of(NEW.starts_at), s, NEW.signed_up - OLD.signed_up
+              FROM unnest(stats.rollup(NEW.region_code)) r ORDER BY r
+            ON CONFLICT (region_code, month, stripe) DO UPDATE SET participants = c.participants + EXCLUDED.participants;
         END IF;
         RETURN NULL;
     END IF;
