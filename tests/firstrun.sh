@@ -24,6 +24,8 @@ HPORT=${FIRSTRUN_HTTP_PORT:-18085}
 PPORT=${FIRSTRUN_PG_PORT:-55438}
 OUT=${FIRSTRUN_LOG_DIR:-$ROOT/var/firstrun}
 BASE=http://127.0.0.1:$HPORT/api/v1
+# The services are the Makefile's (what make run starts), as docker/check.sh reads them.
+read -ra SERVICES <<<"$(sed -nE 's/^SERVICES[[:space:]]*:?=[[:space:]]*//p' "$ROOT/Makefile")"
 
 # What a new user's shell has: none of the test stack's settings.
 unset STVS_VAR STVS_PG_FAST STVS_RUN_DIR SMS_OUTBOX STVS_WRAPPER
@@ -72,7 +74,7 @@ http_code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 # --- the steps ---------------------------------------------------------------
 
 preflight() {
-    for s in auth volunteer org activity; do
+    for s in "${SERVICES[@]}"; do
         [ -x "$ROOT/build/$MODE/bin/stvs-$s" ] || { echo "build/$MODE/bin/stvs-$s is missing: build first (make MODE=$MODE build)"; return 1; }
     done
     if [ "$(http_code --max-time 2 "http://127.0.0.1:$HPORT/")" != 000 ]; then
@@ -160,7 +162,7 @@ layout() {
     local n
     echo "runtime dir $P_STVS_RUN_DIR, cluster $P_STVS_PGDATA"
     case $P_STVS_RUN_DIR in "$PARENT"/*) echo "the runtime dir is inside the 700 folder"; return 1 ;; esac
-    for s in auth volunteer org activity; do
+    for s in "${SERVICES[@]}"; do
         [ -S "$P_STVS_RUN_DIR/$s.sock" ] || { echo "no $P_STVS_RUN_DIR/$s.sock"; return 1; }
     done
     [ -S "$P_STVS_PGHOST/.s.PGSQL.$PPORT" ] || { echo "no PostgreSQL socket in $P_STVS_PGHOST"; return 1; }
@@ -196,7 +198,8 @@ make_stop() {
     local pids p
     pids=$(stack_pids) || true
     echo "pids:" $pids
-    [ "$(echo "$pids" | wc -w)" = 6 ] || { echo "expected 6 pids (4 services, nginx, postgres)"; return 1; }
+    [ "$(echo "$pids" | wc -w)" = $((${#SERVICES[@]} + 2)) ] ||
+        { echo "expected $((${#SERVICES[@]} + 2)) pids (${#SERVICES[@]} services, nginx, postgres)"; return 1; }
     (cd "$CLONE" && timeout 120 make -s stop) || return 1
     for p in $pids; do
         # postgres removes its pid file (which pg_ctl -w waits for) just before it exits
