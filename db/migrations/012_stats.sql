@@ -346,10 +346,11 @@ DO $$ BEGIN PERFORM stats.rebuild(); END $$;
 
 -- Merges the stripes of up to `groups` (region, month) pairs into stripe 0,
 -- in key order (the writers' lock order, so never a deadlock); returns how
--- many it merged. Run it from cron in its own transactions (autocommit):
---   psql -c 'SELECT stats.fold()'   (repeat while it returns `groups`)
+-- many it merged. The stats service runs it every 30 s in its own
+-- transactions (services/stats/fold.c), through this SECURITY DEFINER
+-- function: its role may not write the summaries itself.
 CREATE FUNCTION stats.fold(groups integer DEFAULT 1000) RETURNS integer
-    LANGUAGE plpgsql AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     g record;
     n integer := 0;
@@ -451,6 +452,7 @@ ALTER FUNCTION stats.on_org() OWNER TO stvs_stats_owner;
 ALTER FUNCTION stats.on_activity() OWNER TO stvs_stats_owner;
 ALTER FUNCTION stats.on_service_record() OWNER TO stvs_stats_owner;
 ALTER FUNCTION stats.set_target(bigint, text, integer) OWNER TO stvs_stats_owner;
+ALTER FUNCTION stats.fold(integer) OWNER TO stvs_stats_owner;
 REVOKE EXECUTE ON FUNCTION stats.set_target(bigint, text, integer) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION stats.rebuild(), stats.fold(integer), stats.apply(stats.counts[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION stats.apply(stats.counts[]) TO stvs_stats_owner;
@@ -464,4 +466,4 @@ GRANT SELECT ON auth.platform_admins TO stvs_stats;
 GRANT SELECT (id, name, level, status, region_code) ON org.orgs TO stvs_stats;
 GRANT SELECT (id, org_id, region_code, starts_at, ends_at, signup_starts_at, signup_ends_at, cancelled_at)
     ON activity.activities TO stvs_stats;
-GRANT EXECUTE ON FUNCTION stats.set_target(bigint, text, integer) TO stvs_stats;
+GRANT EXECUTE ON FUNCTION stats.set_target(bigint, text, integer), stats.fold(integer) TO stvs_stats;

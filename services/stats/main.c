@@ -23,6 +23,8 @@ int main(void)
         .nroutes = sizeof routes / sizeof *routes,
         .stmts = stats_sql,
         .nstmts = SQL__MAX,
+        .init = stats_fold_start,
+        .cleanup = stats_fold_stop,
     };
     return app_run(&svc);
 }

@@ -48,6 +48,11 @@ bool wants_xlsx(const req_t *r);
  * false (nothing replied) when it cannot be written. */
 bool monthly_report_xlsx(req_t *r, const PGresult *res, const char *region_code, int year, int month);
 
+/* The background fold of the summaries' stripes (fold.c): started by the
+ * service's init hook, stopped by its cleanup. */
+int stats_fold_start(const stvs_config *cfg);
+void stats_fold_stop(void);
+
 void h_overview(req_t *r);
 void h_regions(req_t *r);
 void h_target_get(req_t *r);
