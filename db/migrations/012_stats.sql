@@ -88,12 +88,14 @@ CREATE FUNCTION stats.quarter_of(at timestamptz) RETURNS date
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     RETURN date_trunc('quarter', at AT TIME ZONE 'Asia/Shanghai')::date;
 
--- The stripe a writing transaction adds its deltas to: one that no other
--- transaction in flight holds (an advisory lock of class 12 per stripe,
--- held until commit, taken without waiting), so two concurrent writers never
--- wait for each other's summary rows, even for the country's row. Only when
--- all 16 are taken does it share one (and may wait for that one commit).
--- Re-entrant: a transaction gets its own stripe again.
+-- The stripe (1..16) a writing transaction adds its deltas to: one that no
+-- other transaction in flight holds (an advisory lock of class 12 per
+-- stripe, held until commit, taken without waiting), so two concurrent
+-- writers never wait for each other's summary rows, even for the country's
+-- row. Only when all 16 are taken does it share one (and may wait for that
+-- one commit). Re-entrant: a transaction gets its own stripe again. Stripe 0
+-- is written only by stats.fold() and stats.rebuild(), never by a writer, so
+-- the fold and the writers lock in one order (no deadlock).
 CREATE FUNCTION stats.stripe() RETURNS smallint
     LANGUAGE plpgsql AS $$
 DECLARE
@@ -101,11 +103,24 @@ DECLARE
 BEGIN
     FOR i IN 0..15 LOOP
         IF pg_try_advisory_xact_lock(12, (base + i) % 16) THEN
-            RETURN (base + i) % 16;
+            RETURN 1 + (base + i) % 16;
         END IF;
     END LOOP;
-    RETURN base;
+    RETURN 1 + base;
 END $$;
+
+-- Sign-ups' participants deltas at the activity's own region only (one
+-- narrow row per sign-up instead of four wide ones); stats.fold_participants()
+-- adds them to stats.counts at every level and deletes them, and every read
+-- of participants adds the deltas of its range still here, in the same
+-- snapshot, so the answers stay exact between folds.
+CREATE TABLE stats.participant_deltas (
+    region_code   text NOT NULL,
+    month         date NOT NULL,
+    stripe        smallint NOT NULL,
+    participants  bigint NOT NULL,
+    PRIMARY KEY (region_code, month, stripe)
+);
 
 -- Adds delta rows (region_code: the record's own region; their stripe is
 -- ignored: the transaction's own, stats.stripe()) to the summaries of every
@@ -238,9 +253,8 @@ BEGIN
     END IF;
 END $$;
 
--- A sign-up changes only signed_up: one participants delta on the
--- activity's own stripe (the activity row is already locked by the sign-up,
--- so this adds no new wait between sign-ups of one activity).
+-- A sign-up changes only signed_up: one participants delta in
+-- stats.participant_deltas, on the transaction's own stripe.
 CREATE FUNCTION stats.on_activity() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -251,12 +265,11 @@ BEGIN
        AND OLD.ends_at = NEW.ends_at AND OLD.signup_starts_at = NEW.signup_starts_at
        AND OLD.signup_ends_at = NEW.signup_ends_at AND (OLD.cancelled_at IS NULL) = (NEW.cancelled_at IS NULL) THEN
         IF NEW.cancelled_at IS NULL AND NEW.signed_up <> OLD.signed_up THEN
-            -- the sign-up path: one statement whose plan plpgsql keeps
+            -- the sign-up path: one narrow row, one statement whose plan plpgsql keeps
             s := stats.stripe();
-            INSERT INTO stats.counts AS c (region_code, month, stripe, participants)
-            SELECT r, stats.month_of(NEW.starts_at), s, NEW.signed_up - OLD.signed_up
-              FROM unnest(stats.rollup(NEW.region_code)) r ORDER BY r
-            ON CONFLICT (region_code, month, stripe) DO UPDATE SET participants = c.participants + EXCLUDED.participants;
+            INSERT INTO stats.participant_deltas AS d (region_code, month, stripe, participants)
+            VALUES (NEW.region_code, stats.month_of(NEW.starts_at), s, NEW.signed_up - OLD.signed_up)
+            ON CONFLICT (region_code, month, stripe) DO UPDATE SET participants = d.participants + EXCLUDED.participants;
         END IF;
         RETURN NULL;
     END IF;
@@ -316,6 +329,7 @@ CREATE TRIGGER service_records_stats AFTER INSERT OR UPDATE OF hours, activity_i
 -- triggers, loads, then calls this in the same transaction as re-enabling them).
 CREATE FUNCTION stats.rebuild() RETURNS void
     LANGUAGE sql AS $$
+    DELETE FROM stats.participant_deltas;
     DELETE FROM stats.org_quarters;
     INSERT INTO stats.org_quarters
     SELECT org_id, stats.quarter_of(starts_at), count(*) FROM activity.activities WHERE cancelled_at IS NULL
@@ -381,6 +395,29 @@ BEGIN
     RETURN n;
 END $$;
 
+-- Moves the sign-ups' deltas into stats.counts at every level (stripe 0), in
+-- key order, and deletes them; returns how many summary rows it changed. Its
+-- own transaction (the stats service calls it apart from stats.fold()).
+CREATE FUNCTION stats.fold_participants() RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    n integer;
+BEGIN
+    WITH locked AS (SELECT region_code, month, stripe FROM stats.participant_deltas
+                     ORDER BY region_code, month, stripe FOR UPDATE),
+         moved AS (DELETE FROM stats.participant_deltas d USING locked l
+                    WHERE d.region_code = l.region_code AND d.month = l.month AND d.stripe = l.stripe
+                    RETURNING d.region_code, d.month, d.participants)
+    INSERT INTO stats.counts AS c (region_code, month, stripe, participants)
+    SELECT r, m.month, 0, sum(m.participants)
+      FROM moved m CROSS JOIN LATERAL unnest(stats.rollup(m.region_code)) r
+     GROUP BY r, m.month HAVING sum(m.participants) <> 0
+     ORDER BY 1, 2
+    ON CONFLICT (region_code, month, stripe) DO UPDATE SET participants = c.participants + EXCLUDED.participants;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END $$;
+
 -- The exact tail of the status counts: transitions between the start of the
 -- current month and now, counted from these indexes (not cancelled only).
 -- The expression indexes also INCLUDE the columns of their expression: the
@@ -442,7 +479,8 @@ $$;
 
 -- Who owns and who may do what.
 GRANT USAGE ON SCHEMA stats, ref, activity, auth, volunteer, org TO stvs_stats_owner;
-GRANT SELECT, INSERT, UPDATE, DELETE ON stats.counts, stats.org_quarters TO stvs_stats_owner;
+GRANT SELECT, INSERT, UPDATE, DELETE ON stats.counts, stats.org_quarters, stats.participant_deltas
+    TO stvs_stats_owner;
 GRANT SELECT (id, region_code, status) ON org.orgs TO stvs_stats_owner;
 GRANT SELECT, INSERT, UPDATE ON stats.targets TO stvs_stats_owner;
 GRANT SELECT ON activity.activities, activity.service_records, auth.platform_admins TO stvs_stats_owner;
@@ -453,17 +491,19 @@ ALTER FUNCTION stats.on_activity() OWNER TO stvs_stats_owner;
 ALTER FUNCTION stats.on_service_record() OWNER TO stvs_stats_owner;
 ALTER FUNCTION stats.set_target(bigint, text, integer) OWNER TO stvs_stats_owner;
 ALTER FUNCTION stats.fold(integer) OWNER TO stvs_stats_owner;
+ALTER FUNCTION stats.fold_participants() OWNER TO stvs_stats_owner;
 REVOKE EXECUTE ON FUNCTION stats.set_target(bigint, text, integer) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION stats.rebuild(), stats.fold(integer), stats.apply(stats.counts[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION stats.apply(stats.counts[]) TO stvs_stats_owner;
 
 -- The service: SELECT only, plus set_target.
 GRANT USAGE ON SCHEMA stats, ref, auth, org, activity TO stvs_stats;
-GRANT SELECT ON stats.counts, stats.targets, stats.org_quarters TO stvs_stats;
+GRANT SELECT ON stats.counts, stats.targets, stats.org_quarters, stats.participant_deltas TO stvs_stats;
 GRANT SELECT ON ALL TABLES IN SCHEMA ref TO stvs_stats;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ref TO stvs_stats;
 GRANT SELECT ON auth.platform_admins TO stvs_stats;
 GRANT SELECT (id, name, level, status, region_code) ON org.orgs TO stvs_stats;
 GRANT SELECT (id, org_id, region_code, starts_at, ends_at, signup_starts_at, signup_ends_at, cancelled_at)
     ON activity.activities TO stvs_stats;
-GRANT EXECUTE ON FUNCTION stats.set_target(bigint, text, integer), stats.fold(integer) TO stvs_stats;
+GRANT EXECUTE ON FUNCTION stats.set_target(bigint, text, integer), stats.fold(integer), stats.fold_participants()
+    TO stvs_stats;

@@ -21,7 +21,10 @@
 #define FOLD_GROUPS 200
 #define FOLD_MAX_ROUNDS 50 /* at most 10,000 pairs per period */
 
-static const db_stmt fold_sql[] = {{"fold", "SELECT stats.fold($1::int) AS n", false}};
+static const db_stmt fold_sql[] = {
+    {"fold_participants", "SELECT stats.fold_participants() AS n", false},
+    {"fold", "SELECT stats.fold($1::int) AS n", false},
+};
 
 static struct {
     pthread_mutex_t mu;
@@ -54,6 +57,17 @@ static bool wait_period(void)
     return stop;
 }
 
+/* One statement of fold_sql; false when it failed. *n gets its "n". */
+static bool fold_step(db_t *db, int stmt, int nparams, const char *const *params, long long *n)
+{
+    PGresult *res = db_exec(db, stmt, nparams, params);
+    if (!res)
+        return false;
+    *n = db_int(res, 0, "n");
+    PQclear(res);
+    return true;
+}
+
 static void *fold_main(void *arg)
 {
     (void)arg;
@@ -61,21 +75,17 @@ static void *fold_main(void *arg)
     bool warned = false;
     char groups[16];
     snprintf(groups, sizeof groups, "%d", FOLD_GROUPS);
-    db_init(&db, fold.conninfo, "stats-fold", fold_sql, 1);
+    db_init(&db, fold.conninfo, "stats-fold", fold_sql, 2);
     while (!wait_period()) {
-        long long n = FOLD_GROUPS;
-        for (int round = 0; n == FOLD_GROUPS && round < FOLD_MAX_ROUNDS && !stop_requested(); round++) {
-            PGresult *res = db_exec(&db, 0, 1, (const char *[]){groups});
-            if (!res) {
-                if (!warned)
-                    log_warn("stats.fold() failed (a standby, or the database is down): stripes stay unmerged");
-                warned = true;
-                break;
-            }
-            n = db_int(res, 0, "n");
-            PQclear(res);
-            warned = false;
-        }
+        /* the sign-ups' deltas first, in a transaction of their own */
+        long long n = 0;
+        bool ok = fold_step(&db, 0, 0, NULL, &n);
+        n = FOLD_GROUPS;
+        for (int round = 0; ok && n == FOLD_GROUPS && round < FOLD_MAX_ROUNDS && !stop_requested(); round++)
+            ok = fold_step(&db, 1, 1, (const char *[]){groups}, &n);
+        if (!ok && !warned)
+            log_warn("stats.fold() failed (a standby, or the database is down): stripes stay unmerged");
+        warned = !ok;
     }
     db_close(&db);
     return NULL;

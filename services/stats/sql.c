@@ -19,6 +19,10 @@
     "   AND (SELECT hi FROM ref.region_range($1)) AND (NOT $4::bool OR stats.org_idle(o.id, q.q0, q.q1))"
 /* Transitions of region $1's activities (not cancelled) between the start
  * of the current month and now: the exact tail of each status count. */
+/* The sign-ups' deltas of region $1 not folded yet (stats.participant_deltas). */
+#define DELTAS(cond)                                                                                           \
+    "(SELECT coalesce(sum(d.participants), 0) FROM stats.participant_deltas d, ref.region_range($1) dr"       \
+    " WHERE d.region_code BETWEEN dr.lo AND dr.hi AND " cond ")"
 #define TAIL(expr)                                                                                             \
     "(SELECT count(*) FROM activity.activities a WHERE a.cancelled_at IS NULL"                                 \
     "   AND " expr " >= stats.month_start(t.m0) AND " expr " <= t.at AND a.region_code BETWEEN rr.lo AND rr.hi)"
@@ -55,7 +59,7 @@ const db_stmt stats_sql[SQL__MAX] = {
         "   coalesce(sum(activities), 0) AS activities, coalesce(sum(cancelled), 0) AS cancelled,"
         "   coalesce(sum(activities) FILTER (WHERE month >= date_trunc('quarter', t.m0)"
         "            AND month < date_trunc('quarter', t.m0) + interval '3 months'), 0) AS this_quarter,"
-        "   coalesce(sum(participants), 0) AS signups, coalesce(sum(service_hours), 0) AS service_hours,"
+        "   coalesce(sum(participants), 0) AS signups_folded, coalesce(sum(service_hours), 0) AS service_hours,"
         "   coalesce(sum(activities) FILTER (WHERE month < t.m0), 0) AS started,"
         "   coalesce(sum(recruiting_from) FILTER (WHERE month < t.m0), 0) AS a_from,"
         "   coalesce(sum(closed_from) FILTER (WHERE month < t.m0), 0) AS b_from,"
@@ -66,7 +70,7 @@ const db_stmt stats_sql[SQL__MAX] = {
         "   c.b_from + " TAIL("least(a.signup_ends_at, a.starts_at)") " AS n_b,"
         "   c.ended + " TAIL("a.ends_at") " AS n_e"
         "   FROM c, t, ref.region_range($1) rr)"
-        " SELECT n.*, n.n_e AS st_ended, n.n_s - n.n_e AS st_ongoing, n.n_b - n.n_s AS st_signup_closed,"
+        " SELECT n.*, n.signups_folded + " DELTAS("1 = 1") " AS signups, n.n_e AS st_ended, n.n_s - n.n_e AS st_ongoing, n.n_b - n.n_s AS st_signup_closed,"
         "   n.n_a - n.n_b AS st_recruiting, n.activities - n.n_a AS st_upcoming,"
         "   (SELECT display::text FROM ref.regions WHERE code = $1) AS region, ref.rfc3339(now()) AS as_of"
         " FROM n"},
@@ -126,7 +130,9 @@ const db_stmt stats_sql[SQL__MAX] = {
         "   coalesce(sum(c.volunteers) FILTER (WHERE c.month = $2::date), 0) AS volunteers_new,"
         "   coalesce(sum(c.volunteers), 0) AS volunteers_total,"
         "   coalesce(sum(c.activities) FILTER (WHERE c.month = $2::date), 0) AS activities_held,"
-        "   coalesce(sum(c.participants) FILTER (WHERE c.month = $2::date), 0) AS participants,"
+        "   coalesce(sum(c.participants) FILTER (WHERE c.month = $2::date), 0)"
+        "     + (SELECT coalesce(sum(d.participants), 0) FROM stats.participant_deltas d, ref.region_range(k.code) kr"
+        "        WHERE d.region_code BETWEEN kr.lo AND kr.hi AND d.month = $2::date) AS participants,"
         "   coalesce(sum(c.service_hours) FILTER (WHERE c.month = $2::date), 0) AS service_hours,"
         "   ref.rfc3339(now()) AS as_of"
         " FROM k LEFT JOIN stats.counts c ON c.region_code = k.code AND c.month <= $2::date"
