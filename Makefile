@@ -5,7 +5,7 @@ SHELL := /bin/bash
 MODE ?= release
 BUILD := build/$(MODE)
 PKGS := jansson libpq libjwt openssl libcurl libargon2 libzip expat xlsxwriter
-SERVICES := auth volunteer org activity import
+SERVICES := auth volunteer org activity import stats
 
 CC := cc
 CFLAGS_COMMON = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -pthread \
@@ -37,12 +37,14 @@ $(LIBSTVS): $(COMMON_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-# Each service: every .c in its directory, linked with libstvs.
+# Each service: every .c in its directory, linked with libstvs (and the
+# libraries <svc>_LIBS names for it alone).
+stats_LIBS := -lxlsxwriter
 define service_rule
 $(1)_OBJ := $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard services/$(1)/*.c))
 $(BUILD)/bin/stvs-$(1): $$($(1)_OBJ) $(LIBSTVS)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $(LDFLAGS_MODE) -o $$@ $$^ $$(LDLIBS)
+	$$(CC) $(LDFLAGS_MODE) -o $$@ $$^ $$($(1)_LIBS) $$(LDLIBS)
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
 

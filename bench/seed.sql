@@ -134,6 +134,14 @@ CREATE UNIQUE INDEX ON city_county (city, k);
 ANALYZE city_county;
 
 ---------------------------------------------------------------------------
+-- The stats summaries (migration 012) are kept by per-row triggers; a bulk
+-- load switches them off and rebuilds the summaries set-based at the end
+-- (finish), in the transaction that switches them on again.
+ALTER TABLE volunteer.volunteers DISABLE TRIGGER volunteers_stats, DISABLE TRIGGER volunteers_stats_update;
+ALTER TABLE org.orgs DISABLE TRIGGER orgs_stats, DISABLE TRIGGER orgs_stats_update;
+ALTER TABLE activity.activities DISABLE TRIGGER activities_stats, DISABLE TRIGGER activities_stats_update;
+ALTER TABLE activity.service_records DISABLE TRIGGER service_records_stats;
+
 \warn '@phase volunteers:' :n_vol 'users and volunteers'
 SELECT setseed((hashint8(:seed::bigint * 16 + 2) % 1000000007) / 1000000007.0);
 
@@ -634,6 +642,14 @@ SELECT setval(pg_get_serial_sequence('auth.users', 'id'), (SELECT max(id) FROM a
 SELECT setval(pg_get_serial_sequence('volunteer.volunteers', 'id'), (SELECT max(id) FROM volunteer.volunteers));
 SELECT setval(pg_get_serial_sequence('org.orgs', 'id'), (SELECT max(id) FROM org.orgs));
 SELECT setval(pg_get_serial_sequence('activity.activities', 'id'), (SELECT max(id) FROM activity.activities));
+
+BEGIN;
+SELECT stats.rebuild();
+ALTER TABLE volunteer.volunteers ENABLE TRIGGER volunteers_stats, ENABLE TRIGGER volunteers_stats_update;
+ALTER TABLE org.orgs ENABLE TRIGGER orgs_stats, ENABLE TRIGGER orgs_stats_update;
+ALTER TABLE activity.activities ENABLE TRIGGER activities_stats, ENABLE TRIGGER activities_stats_update;
+ALTER TABLE activity.service_records ENABLE TRIGGER service_records_stats;
+COMMIT;
 
 -- The invariants the services rely on; any violation stops the load.
 DO $$

@@ -194,6 +194,7 @@ static void dispatch(worker_t *w, req_t *r)
     r->content_type = param(w, "CONTENT_TYPE");
     r->authorization = param(w, "HTTP_AUTHORIZATION");
     r->if_match = param(w, "HTTP_IF_MATCH");
+    r->accept = param(w, "HTTP_ACCEPT");
     r->remote_addr = param(w, "REMOTE_ADDR");
     if (!r->method)
         r->method = "GET";

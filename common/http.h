@@ -30,6 +30,7 @@ typedef struct req {
     const char *content_type;
     const char *authorization;
     const char *if_match;    /* the If-Match header, or NULL (valid until the response is sent) */
+    const char *accept;      /* the Accept header, or NULL (valid until the response is sent) */
     const char *remote_addr; /* from nginx's $remote_addr, never a client header */
     char request_id[129];
     const char *body;

@@ -346,7 +346,7 @@ else
     sed -E -e "s#([[:space:]])/tmp/#\1$N/tmp/#g" \
         -e "s#/etc/nginx/stvs-fastcgi\.conf#$N/stvs-fastcgi.conf#g" \
         -e "s#access_log /dev/stdout#access_log $N/access.log#" \
-        -e 's/(^|[^[:alnum:]_.-])(auth|volunteer|org|activity):9000/\1127.0.0.1:9000/g' \
+        -e 's/(^|[^[:alnum:]_.-])(auth|volunteer|org|activity|stats):9000/\1127.0.0.1:9000/g' \
         "$D/nginx.conf" >"$N/nginx.conf"
     if ! "$NGINX" -t -q -p "$N/" -c "$N/nginx.conf" -e "$N/error.log" 2>"$N/t.log"; then
         cat "$N/t.log" "$N/error.log" >&2 2>/dev/null || true

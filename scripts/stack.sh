@@ -31,7 +31,7 @@ VAR=$(realpath -m -- "${STVS_VAR:-$ROOT/var}")
 HTTP_PORT=${HTTP_PORT:-8080}
 PG_PORT=${STVS_PG_PORT:-5432}   # names the socket file only: TCP is off
 MODE=${MODE:-release}
-SERVICES=(auth volunteer org activity import)
+SERVICES=(auth volunteer org activity import stats)
 LOG=$VAR/log KEYS=$VAR/keys NGX=$VAR/nginx
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 ID=$(printf '%s' "$VAR" | sha256sum | cut -c1-12)
@@ -134,7 +134,7 @@ stop_legacy() {
 }
 
 health_path() {
-    case $1 in auth) echo auth ;; volunteer) echo volunteers ;; org) echo orgs ;; activity) echo activities ;; import) echo imports ;; esac
+    case $1 in auth) echo auth ;; volunteer) echo volunteers ;; org) echo orgs ;; activity) echo activities ;; import) echo imports ;; stats) echo stats ;; esac
 }
 
 make_keys() {
@@ -280,7 +280,10 @@ start_services() {
         if [ "$s" = auth ]; then
             extra=(STVS_JWT_PRIVATE_KEY_FILE="$KEYS/jwt-es256.key" SMS_OUTBOX="${SMS_OUTBOX:-$VAR/sms-outbox.jsonl}")
         fi
-        env STVS_DB="host=$PGSOCK port=$PG_PORT dbname=stvs user=stvs_$s" \
+        local db="host=$PGSOCK port=$PG_PORT dbname=stvs user=stvs_$s"
+        # stats only reads: STVS_STATS_DB may point it at a standby (docs/stats.md)
+        if [ "$s" = stats ] && [ -n "${STVS_STATS_DB:-}" ]; then db=$STVS_STATS_DB; fi
+        env STVS_DB="$db" \
             STVS_LISTEN="$RUN/$s.sock" \
             STVS_THREADS="${STVS_THREADS:-4}" \
             STVS_JWT_PUBLIC_KEY_FILE="$KEYS/jwt-es256.pub" \

@@ -24,6 +24,8 @@ HPORT=${FIRSTRUN_HTTP_PORT:-18085}
 PPORT=${FIRSTRUN_PG_PORT:-55438}
 OUT=${FIRSTRUN_LOG_DIR:-$ROOT/var/firstrun}
 BASE=http://127.0.0.1:$HPORT/api/v1
+# The services are the Makefile's (what make run starts), as docker/check.sh reads them.
+read -ra SERVICES <<<"$(sed -nE 's/^SERVICES[[:space:]]*:?=[[:space:]]*//p' "$ROOT/Makefile")"
 
 # What a new user's shell has: none of the test stack's settings.
 unset STVS_VAR STVS_PG_FAST STVS_RUN_DIR SMS_OUTBOX STVS_WRAPPER
@@ -66,10 +68,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# The services stack.sh starts, from its own list.
-read -ra SERVICES <<<"$(sed -nE 's/^SERVICES=\((.*)\)$/\1/p' "$ROOT/scripts/stack.sh")"
-[ ${#SERVICES[@]} -gt 0 ] || { echo "firstrun: no SERVICES=(...) line in scripts/stack.sh"; exit 1; }
 
 http_code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 
