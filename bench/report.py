@@ -337,6 +337,21 @@ if flood_lim or flood_nolim:
       "table's runs, and in `var/bench/results/`).")
     w("")
 
+# ---------------------------------------------------------------- imports
+imp_rows, imp_signup = text("import-rows.txt"), text("import-signup.txt")
+if imp_rows or imp_signup:
+    w("## 集体注册: import throughput, and sign-ups during an import (API.md v1.1)")
+    w("")
+    w("`bench/import_rows.py`: one .xlsx of N volunteer rows uploaded, validated and committed through the API "
+      "(target: 50,000 rows in under 60 s in all). `bench/import_signup_p99.py`: sign-up + withdrawal loops from "
+      "Python clients, alone and while N rows are imported (target: p99 during the import within 1.5x of alone; "
+      "the clients' own overhead is in both, the ratio is what counts).")
+    w("")
+    w("```")
+    w((imp_rows.strip() + "\n\n" + imp_signup.strip()).strip())
+    w("```")
+    w("")
+
 # ---------------------------------------------------------------- RSS
 w("## Memory (VmRSS after each run; peak = VmHWM)")
 w("")

@@ -14,6 +14,7 @@
 #                          process that serves an endpoint)
 #   BENCH_TOKENS=2000      volunteers logged in through the API before the token runs
 #   BENCH_MAX_AGE_DAYS=7   a loaded dataset older than this is loaded again
+#   BENCH_IMPORT_ROWS=50000 volunteer rows of the import step (throughput, sign-ups during an import)
 #   BENCH_OUT=bench/RESULTS.md
 #   BENCH_PERF=1           also sample each HTTP run with perf (top symbols in the results)
 # The stack: STVS_VAR=var/bench, nginx on 127.0.0.1:18090, PostgreSQL on the
@@ -547,6 +548,28 @@ psql_su -c "DELETE FROM auth.address_hits WHERE kind = 'login'"
 env -u LOGIN_PER_ADDRESS_PER_MINUTE scripts/stack.sh run >/dev/null
 say "login flood from one address, the login limit at its default"
 login_flood login-flood
+
+# 8. 集体注册 (API.md v1.1): IMPORT_ROWS (default 50,000) volunteer rows
+#    validated and committed (rows/s of each step), then sign-up latency on an
+#    idle stack and while the same number of rows is imported. The scripts use
+#    the API tests' harness and fixture generators.
+IMPORT_ROWS=${BENCH_IMPORT_ROWS:-50000}
+bench_import() { # name script
+    local rc=0
+    STVS_TEST_BASE="$BASE/api/v1" STVS_TEST_OUTBOX="$SMS_OUTBOX" \
+    STVS_TEST_PSQL="psql -h $PGSOCK -p $PG_PORT -U stvs -d stvs -X -q -At -v ON_ERROR_STOP=1" \
+        bounded 1800 python3 "$2" "$IMPORT_ROWS" >"$OUT/$1.txt" 2>&1 || rc=$?
+    if [ $rc -ne 0 ]; then
+        FAILED+=("$1 (exit $rc)")
+        say "$1: failed (exit $rc); see $OUT/$1.txt"
+    else
+        sed 's/^/    /' "$OUT/$1.txt"
+    fi
+}
+say "import: $IMPORT_ROWS volunteer rows validated and committed"
+bench_import import-rows bench/import_rows.py
+say "import: sign-up p99 alone and during an import of $IMPORT_ROWS rows"
+bench_import import-signup bench/import_signup_p99.py
 
 echo "finished=$(date -Iseconds)" >>"$OUT/meta.txt"
 while read -r s off; do
