@@ -72,10 +72,3 @@ bool if_match_ok(const char *if_match, const char *etag)
             return true;
     return false;
 }
-
-void reply_error_code(req_t *r, err_code e, const char *code, const char *detail)
-{
-    reply_error(r, e, detail);
-    if (r->resp)
-        json_object_set_new(r->resp, "code", json_string(code));
-}

@@ -85,9 +85,6 @@ void org_etag(long long version, const json_t *org, char etag[ETAG_MAX]);
 /* If-Match (RFC 9110, strong comparison): true when absent, "*", or one of
  * its entity tags is etag. */
 bool if_match_ok(const char *if_match, const char *etag);
-/* An error with a code of the org service's own (e.g. 403
- * approval_required): e's status and title, another code. */
-void reply_error_code(req_t *r, err_code e, const char *code, const char *detail);
 
 void orgs_init(void);
 void h_org_create(req_t *r);

@@ -335,8 +335,8 @@ void h_org_patch(req_t *r)
     bool level_changes = b.level && strcmp(b.level, a.level);
     bool region_changes = b.region_code && strcmp(b.region_code, a.region_code);
     if ((level_changes || region_changes) && !strcmp(a.status, "approved") && a.own_admin) {
-        reply_error_code(r, ERR_FORBIDDEN, "approval_required",
-                         "the level and region of an approved organization change only by its approvers");
+        reply_error(r, ERR_APPROVAL_REQUIRED,
+                    "the level and region of an approved organization change only by its approvers");
         return;
     }
     if (region_changes && !a.own_admin && !a.ancestor_admin) {
