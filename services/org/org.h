@@ -7,33 +7,11 @@
 #include "region.h"
 #include "volunteer_view.h"
 
+/* SQL_... for each statement of sql.def, in its order. */
 enum org_sql {
-    SQL_REGION,
-    SQL_ORG_ACCESS,
-    SQL_ORG_GET,
-    SQL_ORG_INSERT,
-    SQL_ORG_UPDATE,
-    SQL_ORG_DECIDE,
-    SQL_ORG_LOCK,
-    SQL_ORG_LOCK_ANCESTORS,
-    SQL_SCOPE_COVERS,
-    SQL_LEVEL_NEIGHBOURS,
-    SQL_ORGS_COUNT,
-    SQL_ORGS_PAGE,
-    SQL_CHILDREN_COUNT,
-    SQL_CHILDREN_PAGE,
-    SQL_VOLUNTEER_OF_USER,
-    SQL_ADMIN_CANDIDATE,
-    SQL_ADMINS_LIST,
-    SQL_ADMIN_ADD,
-    SQL_ADMIN_COUNT,
-    SQL_ADMIN_REMOVE,
-    SQL_MEMBER_APPLY,
-    SQL_MEMBER_DECIDE,
-    SQL_MEMBER_GET,
-    SQL_MEMBER_REMOVE,
-    SQL_MEMBERS_COUNT,
-    SQL_MEMBERS_PAGE,
+#define STMT(id, ...) id,
+#include "sql.def"
+#undef STMT
     SQL__MAX
 };
 extern const db_stmt org_sql[SQL__MAX];
