@@ -220,15 +220,6 @@ static bool level_fits_or_reply(req_t *r, long long org_id, const char *level)
     return true;
 }
 
-static void reply_name_taken_or_db(req_t *r)
-{
-    if (r->db->last == DB_UNIQUE &&
-        (!strcmp(r->db->constraint, "orgs_name_unique") || !strcmp(r->db->constraint, "orgs_name_key_unique")))
-        reply_error(r, ERR_ALREADY_EXISTS, "an organization with this name exists");
-    else
-        reply_db_error(r);
-}
-
 /* POST /orgs: 201 pending with Location; 400, 401, 403 volunteer_required,
  * 409 already_exists / org_not_approved (the parent), 413, 415, 422 (a
  * parent the caller cannot see is an unknown parent_id). The caller becomes
@@ -262,17 +253,13 @@ void h_org_create(req_t *r)
             return;
         }
     }
-    char *categories = json_dumps(b.service_categories, JSON_COMPACT);
     const char *params[15] = {b.name, b.level, b.parent_id.set ? id_str(r, b.parent_id.v) : NULL,
                               b.registered_with_civil_affairs.v ? "true" : "false", b.supervisor_type,
-                              b.supervisor_name, b.founded_on, categories, b.region_code, l.name, l.title, l.employer,
-                              l.phone, b.description, id_str(r, r->user_id)};
-    PGresult *res = categories ? db_exec(r->db, SQL_ORG_INSERT, 15, params) : NULL;
-    free(categories);
-    if (!res) {
-        reply_name_taken_or_db(r);
+                              b.supervisor_name, b.founded_on, json_param(r, b.service_categories), b.region_code,
+                              l.name, l.title, l.employer, l.phone, b.description, id_str(r, r->user_id)};
+    PGresult *res = db_query_or_reply(r, SQL_ORG_INSERT, 15, params); /* 409 already_exists: sql.def */
+    if (!res)
         return;
-    }
     long long id = db_int(res, 0, "id");
     PQclear(res);
     reply_org(r, 201, id);
@@ -357,22 +344,12 @@ void h_org_patch(req_t *r)
     const char *registered = !b.registered_with_civil_affairs.set ? NULL
                              : b.registered_with_civil_affairs.v   ? "true"
                                                                    : "false";
-    char *categories = b.service_categories ? json_dumps(b.service_categories, JSON_COMPACT) : NULL;
-    if (b.service_categories && !categories) {
-        reply_error(r, ERR_INTERNAL, NULL);
-        return;
-    }
     const char *params[16] = {id_str(r, a.id), b.name, b.level, registered, b.supervisor_type, b.supervisor_name,
-                              b.founded_on, categories, b.region_code, leader_sent ? "true" : "false", l.name,
-                              l.title, l.employer, l.phone, description_sent ? "true" : "false", b.description};
-    PGresult *res = db_exec(r->db, SQL_ORG_UPDATE, 16, params);
-    free(categories);
-    if (!res) {
-        reply_name_taken_or_db(r);
-        return;
-    }
-    PQclear(res);
-    reply_org(r, 200, a.id);
+                              b.founded_on, json_param(r, b.service_categories), b.region_code,
+                              leader_sent ? "true" : "false", l.name, l.title, l.employer, l.phone,
+                              description_sent ? "true" : "false", b.description};
+    if (db_do_or_reply(r, SQL_ORG_UPDATE, 16, params)) /* 409 already_exists: sql.def */
+        reply_org(r, 200, a.id);
 }
 
 /* --- reading ------------------------------------------------------------- */

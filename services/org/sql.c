@@ -33,6 +33,14 @@
     "m.org_id, o.name AS org_name, m.volunteer_id, m.status, ref.rfc3339(m.applied_at) AS applied_at,"        \
     " ref.rfc3339(m.joined_at) AS joined_at"
 
+/* A name another org has, as it is or after normalising (org.name_key,
+ * 009_org_v11.sql): registering or renaming. */
+static const db_refusal name_taken[] = {
+    {DB_UNIQUE, "orgs_name_unique", ERR_ALREADY_EXISTS, "an organization with this name exists", NULL},
+    {DB_UNIQUE, "orgs_name_key_unique", ERR_ALREADY_EXISTS, "an organization with this name exists", NULL},
+    {0},
+};
+
 #define STMT(id, ...) [id] = {__VA_ARGS__},
 const db_stmt org_sql[SQL__MAX] = {
 #include "sql.def"
