@@ -59,7 +59,7 @@ json_t *org_json(const PGresult *res, int row);
  * version (org.orgs.version, bumped by every UPDATE of the row) and a hash of
  * the representation (which also covers what other rows contribute:
  * activity_count, the parent's name). */
-void org_etag(long long version, const json_t *org, char etag[ETAG_MAX]);
+void org_etag(req_t *r, long long version, const json_t *org, char etag[ETAG_MAX]);
 /* If-Match (RFC 9110, strong comparison): true when absent, "*", or one of
  * its entity tags is etag. */
 bool if_match_ok(const char *if_match, const char *etag);
