@@ -36,6 +36,10 @@ extern auth_settings auth;
 /* Constant-time check of a submitted login code against its stored hash. */
 bool sms_code_matches(const char *phone, const char *code, const char *stored_hex);
 
+/* sign.c: an ES256 access token for the session, in the request's arena;
+ * NULL when it could not be signed. */
+const char *access_token_sign(req_t *r, long long user_id, long long session_id);
+
 /* tokens.c: issues a session's token pair and answers 200 with it and the
  * user. Runs inside the caller's transaction and commits it. */
 void reply_new_tokens(req_t *r, long long user_id, long long session_id);
