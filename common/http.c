@@ -120,7 +120,7 @@ static void decref(void *v) { json_decref(v); }
 
 json_t *req_own(req_t *r, json_t *v)
 {
-    if (!v || !arena_on_reset(&r->arena, decref, v)) {
+    if (v && !arena_on_reset(&r->arena, decref, v)) {
         arena_fail(&r->arena);
         return NULL;
     }

@@ -106,8 +106,8 @@ typedef json_t *(*row_json_fn)(req_t *r, const PGresult *res, int row);
 json_t *row_or_reply(req_t *r, int stmt, long long id, row_json_fn row, const char *missing);
 
 /* The request owns v (a new reference) until it ends: for JSON a handler
- * builds and does not answer with. Returns v (NULL, and the arena marked
- * failed, when v is NULL or could not be taken). */
+ * builds and does not answer with. Returns v; NULL for a NULL v, or when it
+ * could not be taken (out of memory: v is released, the arena failed). */
 json_t *req_own(req_t *r, json_t *v);
 /* v as compact JSON text in the request's arena: a statement's json
  * parameter. NULL for a NULL v (SQL NULL); out of memory, NULL with the
