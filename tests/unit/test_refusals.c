@@ -145,13 +145,38 @@ static void test_ownership(void)
     arena_free(&r.arena);
 }
 
+/* A result of one text column "c" and one row holding text (NULL: SQL NULL),
+ * made by libpq without a server. */
+static PGresult *one_value(const char *text)
+{
+    PGresult *res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
+    PGresAttDesc col = {.name = "c", .typid = 25, .typlen = -1, .atttypmod = -1};
+    if (!res || !PQsetResultAttrs(res, 1, &col) || !PQsetvalue(res, 0, 0, (char *)text, text ? (int)strlen(text) : -1)) {
+        PQclear(res);
+        return NULL;
+    }
+    return res;
+}
+
 static void test_db_json(void)
 {
-    /* db_json reads a result; without a server, PQmakeEmptyPGresult has no
-     * columns, so every read is the fallback. */
-    PGresult *res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
-    json_t *fb = json_array();
-    CHECK("db_json of a missing column is the fallback", db_json(res, 0, "x", fb) == fb);
+    PGresult *res = one_value("{\"code\":\"110101\",\"names\":[\"北京市\"]}");
+    json_t *fb = json_array(), *v = db_json(res, 0, "c", fb);
+    CHECK("db_json reads a JSON column as a value",
+          json_is_object(v) && streq(json_string_value(json_object_get(v, "code")), "110101"));
+    json_decref(v);
+    PQclear(res);
+
+    res = one_value(NULL);
+    fb = json_array();
+    CHECK("db_json of SQL NULL is the fallback", res && db_json(res, 0, "c", fb) == fb);
+    json_decref(fb);
+    PQclear(res);
+
+    res = one_value("not json");
+    CHECK("db_json of text that is not JSON is the fallback", res && db_json(res, 0, "c", json_null()) == json_null());
+    fb = json_array();
+    CHECK("db_json of a column the result lacks is the fallback", res && db_json(res, 0, "x", fb) == fb);
     json_decref(fb);
     PQclear(res);
 }
