@@ -13,6 +13,7 @@ void db_init(db_t *db, const char *conninfo, const char *app_name, const db_stmt
     db->app_name = app_name;
     db->stmts = stmts;
     db->nstmts = nstmts;
+    db->failed_stmt = -1;
 }
 
 void db_close(db_t *db)
@@ -141,10 +142,12 @@ static bool params_lost(db_t *db, const char *what)
 
 PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params)
 {
+    db->failed_stmt = -1;
     if (stmt < 0 || stmt >= db->nstmts) {
         db->last = DB_ERROR;
         return NULL;
     }
+    db->failed_stmt = stmt; /* until it succeeds */
     if (params_lost(db, db->stmts[stmt].name))
         return NULL;
     for (int attempt = 0; attempt < 3; attempt++) {
@@ -156,6 +159,7 @@ PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params)
                                           : PQexecPrepared(db->conn, st->name, nparams, params, NULL, NULL, 0);
         if (result_ok(res)) {
             db->last = DB_OK;
+            db->failed_stmt = -1;
             return res;
         }
         set_status(db, res);
@@ -178,6 +182,7 @@ PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params)
 
 int db_simple(db_t *db, const char *sql)
 {
+    db->failed_stmt = -1;
     for (int attempt = 0; attempt < 3; attempt++) {
         if (!ensure_connected(db)) {
             log_failure(db, sql, "");
@@ -214,6 +219,7 @@ int db_begin(db_t *db)
 
 int db_commit(db_t *db)
 {
+    db->failed_stmt = -1;
     if (params_lost(db, "COMMIT")) {
         db_rollback(db);
         return -1;
@@ -266,6 +272,16 @@ double db_num(const PGresult *res, int row, const char *name)
 {
     const char *v = db_str(res, row, name);
     return v ? strtod(v, NULL) : 0;
+}
+
+json_t *db_json(const PGresult *res, int row, const char *name, json_t *fallback)
+{
+    const char *text = db_str(res, row, name);
+    json_t *v = text ? json_loads(text, 0, NULL) : NULL;
+    if (!v)
+        return fallback;
+    json_decref(fallback);
+    return v;
 }
 
 bool db_bool(const PGresult *res, int row, const char *name)

@@ -3,10 +3,16 @@
  * again after a reconnect, since prepared statements die with the session). */
 #ifndef STVS_DB_H
 #define STVS_DB_H
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
 
 #include "arena.h"
+
+/* What a statement's refusals become for the client (http.h): which
+ * constraint violation answers which problem, next to the SQL that can
+ * raise it. */
+struct db_refusal;
 
 typedef struct {
     const char *name;
@@ -15,6 +21,9 @@ typedef struct {
      * statements of optional filters ("$1 IS NULL OR ..."), whose one cached
      * plan cannot fit every combination. */
     bool plan_per_call;
+    /* The constraint violations this statement expects, or NULL: any
+     * violation is then a bug (500). */
+    const struct db_refusal *refusals;
 } db_stmt;
 
 typedef enum {
@@ -40,6 +49,7 @@ typedef struct {
      * then refuse (DB_ERROR, so a 500) rather than run with SQL NULL. */
     const arena_t *param_arena;
     db_status last;
+    int failed_stmt;    /* the statement last refused or failed (db_exec), -1 for BEGIN, COMMIT... */
     char sqlstate[6];
     char constraint[64];
 } db_t;
@@ -66,6 +76,9 @@ void db_rollback(db_t *db);   /* no-op outside a transaction */
 
 /* Column helpers: read by name; a NULL value reads as NULL / 0. */
 const char *db_str(const PGresult *res, int row, const char *col);
+/* A json column (to_json, json_agg, ref.region_json) as a new value;
+ * fallback (which it takes) when the column is NULL or not JSON. */
+json_t *db_json(const PGresult *res, int row, const char *col, json_t *fallback);
 long long db_int(const PGresult *res, int row, const char *col);
 double db_num(const PGresult *res, int row, const char *col);
 bool db_bool(const PGresult *res, int row, const char *col);

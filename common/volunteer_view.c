@@ -6,14 +6,6 @@
 #include "http.h"
 #include "mask.h"
 
-/* A JSON column (region, arrays) as a value; null when absent or bad. */
-static json_t *json_col(const PGresult *res, int row, const char *col)
-{
-    const char *text = db_str(res, row, col);
-    json_t *v = text ? json_loads(text, 0, NULL) : NULL;
-    return v ? v : json_null();
-}
-
 json_t *volunteer_json(const PGresult *res, int row, bool full_phone)
 {
     char masked[16];
@@ -32,9 +24,9 @@ json_t *volunteer_json(const PGresult *res, int row, bool full_phone)
                      "political_status", db_str(res, row, "political_status"), "ethnicity",
                      db_str(res, row, "ethnicity"), "employer", db_str(res, row, "employer"), "title",
                      db_str(res, row, "title"), "education", db_str(res, row, "education"), "occupation",
-                     db_str(res, row, "occupation"), "region", json_col(res, row, "region"), "service_categories",
-                     json_col(res, row, "service_categories"), "service_fields",
-                     json_col(res, row, "service_fields"), "grassroots_role", db_str(res, row, "grassroots_role"),
+                     db_str(res, row, "occupation"), "region", db_json(res, row, "region", json_null()), "service_categories",
+                     db_json(res, row, "service_categories", json_null()), "service_fields",
+                     db_json(res, row, "service_fields", json_null()), "grassroots_role", db_str(res, row, "grassroots_role"),
                      "skills", db_str(res, row, "skills"), "availability", db_str(res, row, "availability"),
                      "service_hours", db_num(res, row, "service_hours"), "created_at",
                      db_str(res, row, "created_at"), "updated_at", db_str(res, row, "updated_at"), "source",

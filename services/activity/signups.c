@@ -17,15 +17,9 @@ void h_signup_create(req_t *r)
     if (!vid)
         return;
     const char *params[2] = {id_str(r, r->path_ids[0]), id_str(r, vid)};
-    PGresult *res = db_exec(r->db, SQL_SIGNUP, 2, params);
-    if (!res && r->db->last == DB_UNIQUE) {
-        reply_error(r, ERR_ALREADY_SIGNED_UP, "already signed up for this activity");
+    PGresult *res = db_query_or_reply(r, SQL_SIGNUP, 2, params);
+    if (!res)
         return;
-    }
-    if (!res) {
-        reply_db_error(r);
-        return;
-    }
     if (PQntuples(res) == 1) {
         reply_json(r, 201, json_pack("{s:I, s:I, s:s, s:s}", "activity_id", (json_int_t)db_int(res, 0, "activity_id"),
                                      "volunteer_id", (json_int_t)db_int(res, 0, "volunteer_id"), "status",
@@ -63,15 +57,9 @@ void h_signup_withdraw(req_t *r)
     if (!vid)
         return;
     const char *params[2] = {id_str(r, acc.id), id_str(r, vid)};
-    PGresult *res = db_exec(r->db, SQL_WITHDRAW, 2, params);
-    if (!res && r->db->last == DB_FOREIGN_KEY) { /* the start was moved after hours were recorded */
-        reply_error(r, ERR_CONFLICT, "service hours have been recorded for this sign-up");
+    PGresult *res = db_query_or_reply(r, SQL_WITHDRAW, 2, params);
+    if (!res)
         return;
-    }
-    if (!res) {
-        reply_db_error(r);
-        return;
-    }
     int withdrawn = PQntuples(res);
     PQclear(res);
     if (withdrawn)

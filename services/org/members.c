@@ -15,13 +15,11 @@ static json_t *membership_json(const PGresult *res, int row)
 
 static void reply_membership(req_t *r, int status, long long org_id, long long volunteer_id)
 {
-    PGresult *res = db_query_or_reply(r, SQL_MEMBER_GET, 2, (const char *[]){id_str(r, org_id), id_str(r, volunteer_id)});
+    PGresult *res = db_row_or_reply(r, SQL_MEMBER_GET, 2, (const char *[]){id_str(r, org_id), id_str(r, volunteer_id)},
+                                    "no such membership");
     if (!res)
         return;
-    if (PQntuples(res) == 1)
-        reply_json(r, status, membership_json(res, 0));
-    else
-        reply_error(r, ERR_NOT_FOUND, "no such membership");
+    reply_json(r, status, membership_json(res, 0));
     PQclear(res);
 }
 

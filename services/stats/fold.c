@@ -22,8 +22,8 @@
 #define FOLD_MAX_ROUNDS 50 /* at most 10,000 pairs per period */
 
 static const db_stmt fold_sql[] = {
-    {"fold_participants", "SELECT stats.fold_participants() AS n", false},
-    {"fold", "SELECT stats.fold($1::int) AS n", false},
+    {.name = "fold_participants", .sql = "SELECT stats.fold_participants() AS n"},
+    {.name = "fold", .sql = "SELECT stats.fold($1::int) AS n"},
 };
 
 static struct {

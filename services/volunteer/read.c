@@ -1,6 +1,5 @@
 /* Reading volunteers: one by id (with its visibility rules), the platform
  * admins' list, and the caller's own orgs, activities and service records. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "volunteer.h"
@@ -12,19 +11,19 @@ void h_volunteer_get(req_t *r)
 {
     const char *id = id_str(r, r->path_ids[0]);
     const char *caller = id_str(r, r->user_id);
-    PGresult *res = db_query_or_reply(r, SQL_VOLUNTEER_BY_ID, 2, (const char *[]){id, caller});
+    PGresult *res = db_row_or_reply(r, SQL_VOLUNTEER_BY_ID, 2, (const char *[]){id, caller}, "no such volunteer");
     if (!res)
         return;
-    bool found = PQntuples(res) == 1;
-    bool full_phone = found && (db_bool(res, 0, "is_self") || db_bool(res, 0, "org_admin"));
-    bool visible = full_phone || (found && db_bool(res, 0, "admin_in_scope"));
+    bool full_phone = db_bool(res, 0, "is_self") || db_bool(res, 0, "org_admin");
+    bool visible = full_phone || db_bool(res, 0, "admin_in_scope");
     json_t *v = visible ? volunteer_json(res, 0, full_phone) : NULL;
     PQclear(res);
-    if (!v) {
+    if (!visible)
         reply_error(r, ERR_NOT_FOUND, "no such volunteer");
-        return;
-    }
-    reply_json(r, 200, v);
+    else if (!v)
+        reply_error(r, ERR_INTERNAL, NULL);
+    else
+        reply_json(r, 200, v);
 }
 
 typedef struct {
@@ -56,6 +55,8 @@ static int effective_ranges(const code_range *scope, int nscope, const code_rang
 static const char *pg_array(req_t *r, const code_range *ranges, int n, bool hi)
 {
     char *buf = arena_alloc(&r->arena, (size_t)n * 7 + 3);
+    if (!buf)
+        return NULL; /* the arena has failed: db_exec refuses to run */
     size_t o = 0;
     buf[o++] = '{';
     for (int i = 0; i < n; i++) {

@@ -17,7 +17,7 @@ static bool streq(const char *a, const char *b) { return a && b && !strcmp(a, b)
  * 503 (unavailable); one refused for a lost parameter answers 500. */
 static void req_with_db(req_t *r, db_t *db, size_t cap)
 {
-    static const db_stmt stmts[] = {{"burn", "SELECT $1::bigint AS id", false}};
+    static const db_stmt stmts[] = {{.name = "burn", .sql = "SELECT $1::bigint AS id"}};
     memset(r, 0, sizeof *r);
     db_init(db, "host=/nonexistent/stvs-unit-test port=1 connect_timeout=1", "unit", stmts, 1);
     db->param_arena = &r->arena;
