@@ -50,7 +50,7 @@ $(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
 # listed for it here.
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-test_sms_aliyun_OBJ := services/auth/sms_aliyun.o
+test_sms_aliyun_OBJ := services/auth/sms_aliyun.o services/auth/sms_aliyun_sign.o
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(addprefix $(BUILD)/,$$($$*_OBJ)) $(LIBSTVS)
 	@mkdir -p $(dir $@)
