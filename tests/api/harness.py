@@ -29,11 +29,14 @@ import time
 import traceback
 import urllib.parse
 
+import contract
+
 BASE = os.environ.get("STVS_TEST_BASE", "http://127.0.0.1:18080/api/v1").rstrip("/")
 _base = urllib.parse.urlsplit(BASE)
 HOST = _base.hostname or "127.0.0.1"
 PORT = _base.port or 80
 BASE_PATH = _base.path.rstrip("/")  # "/api/v1"
+contract.load(BASE_PATH)  # every response is checked against docs/openapi.yaml (contract.py)
 
 OUTBOX = os.environ.get("STVS_TEST_OUTBOX", "var/sms-outbox.jsonl")
 PSQL = os.environ.get("STVS_TEST_PSQL", "psql -X -q -At -v ON_ERROR_STOP=1")
@@ -156,6 +159,7 @@ class Client:
                 data = r.read()
             except (ConnectionResetError, http.client.RemoteDisconnected) as e:
                 raise AssertionError("%s %s: no response (%s; send error: %r)" % (method, url, e, send_error))
+            contract.check(method, url, r.status, r.headers, data)
             return Response(method, url, r.status, r.reason, r.headers, data)
         finally:
             conn.close()
@@ -853,8 +857,18 @@ def _short_tb(exc):
             for fr in frames]
 
 
+def _print_contract(found, most=5):
+    for line in found[:most]:
+        print("    contract: " + line)
+    if len(found) > most:
+        print("    contract: ... and %d more" % (len(found) - most))
+
+
 def run_tests(tests):
+    """Runs each test; a test also fails when a response it received breaks
+    docs/openapi.yaml (contract.py), whatever it asserted itself."""
     passed = failed = 0
+    contract.take()  # what came before the first test is no test's
     for name, fn in tests:
         t0 = time.monotonic()
         try:
@@ -870,9 +884,16 @@ def run_tests(tests):
             print("FAIL %s: %s" % (name, reason))
             for line in _short_tb(e):
                 print(line)
+            _print_contract(contract.take())
         else:
-            passed += 1
-            print("PASS %s" % name)
+            broken = contract.take()
+            if broken:
+                failed += 1
+                print("FAIL %s: %d response(s) break docs/openapi.yaml" % (name, len(broken)))
+                _print_contract(broken)
+            else:
+                passed += 1
+                print("PASS %s" % name)
         dt = time.monotonic() - t0
         if dt > 20:
             print("    (slow: %.1f s)" % dt)
