@@ -10,6 +10,7 @@ packages=(
     nginx                                  # front door
     openssl curl ca-certificates           # key generation, health checks, SMS provider TLS
     python3                                # API tests
+    python3-yaml python3-jsonschema        # API tests: every response checked against docs/openapi.yaml
 )
 
 missing=()

@@ -25,6 +25,7 @@ import json
 import os
 import re
 import threading
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SPEC_PATH = os.environ.get("STVS_TEST_OPENAPI", os.path.join(ROOT, "docs", "openapi.yaml"))
@@ -217,10 +218,14 @@ def load(base_path):
         _load_error = "contract check unavailable (%s: %s): %s" % (type(e).__name__, e, SPEC_PATH)
 
 
+_checked = {"n": 0, "seconds": 0.0}
+
+
 def check(method, url, status, headers, body):
     """Check one exchange; mismatches are kept until take()."""
     if not ENABLED:
         return
+    t0 = time.perf_counter()
     if _contract is None:
         problems = [_load_error or "contract check not loaded"]
     else:
@@ -228,9 +233,18 @@ def check(method, url, status, headers, body):
             problems = _contract.check(method, url, status, headers, body)
         except Exception as e:  # a bug here is a finding, never a crash of the test
             problems = ["%s %s -> %d: contract check failed: %s: %s" % (method, url, status, type(e).__name__, e)]
-    if problems:
-        with _found_lock:
-            _found.extend(problems)
+    with _found_lock:
+        _found.extend(problems)
+        _checked["n"] += 1
+        _checked["seconds"] += time.perf_counter() - t0
+
+
+def summary():
+    """One line for the end of the run: how many responses, at what cost."""
+    if not ENABLED:
+        return "contract: not checked (STVS_TEST_CONTRACT=0)"
+    return "contract: %d responses checked against %s in %.1f s" % (
+        _checked["n"], os.path.relpath(SPEC_PATH, ROOT), _checked["seconds"])
 
 
 def take():

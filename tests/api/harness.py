@@ -1,5 +1,7 @@
 """Black-box test harness for the STVS API: HTTP client, fixtures, assertions,
-JWT forging helpers and a tiny test runner. Standard library only.
+JWT forging helpers and a tiny test runner. Standard library only, but for
+contract.py (python3-yaml, python3-jsonschema), which checks every response against
+docs/openapi.yaml: a response that breaks it fails the test that received it.
 
 Environment (set by tests/run.sh):
   STVS_TEST_BASE             http://127.0.0.1:18080/api/v1
@@ -9,6 +11,7 @@ Environment (set by tests/run.sh):
   STVS_TEST_JWT_PRIVATE_KEY  ES256 private key PEM the auth service signs with
   STVS_TEST_JWT_ISS / _AUD   expected iss / aud claims
   STVS_TEST_LOG_DIR          directory of the service logs (auth.log, volunteer.log, nginx-access.log, ...)
+  STVS_TEST_OPENAPI          the contract (default docs/openapi.yaml); STVS_TEST_CONTRACT=0: no check
 """
 
 import base64
