@@ -99,7 +99,9 @@ class Contract:
     # ---------------------------------------------------------------- one response
 
     def check(self, method, url, status, headers, body):
-        """A list of mismatches (strings) of one exchange; empty when it keeps the contract."""
+        """A list of mismatches (strings) of one exchange; empty when it keeps the contract.
+        headers: any mapping with .items() (names in any case)."""
+        headers = {k.lower(): v for k, v in headers.items()}
         path = url.split("?", 1)[0]
         if path != self.base_path and not path.startswith(self.base_path + "/"):
             return []  # not the API: nginx's own pages
@@ -127,12 +129,12 @@ class Contract:
 
     def _response(self, name, doc, status, headers, body, head):
         out = []
-        ctype = (headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+        ctype = (headers.get("content-type") or "").split(";", 1)[0].strip().lower()
         content = doc.get("content") or {}
         where = "%s -> %d %s" % (name, status, ctype or "(no content type)")
         for hname, hdoc in (doc.get("headers") or {}).items():
             hdoc = self.resolve(hdoc)
-            value = headers.get(hname)
+            value = headers.get(hname.lower())
             if value is None:
                 if hdoc.get("required"):
                     out.append("%s: lacks the documented header %s" % (where, hname))
@@ -165,7 +167,7 @@ class Contract:
         if status in allowed or status in NGINX_ERRORS:
             code = allowed.get(status) or NGINX_ERRORS[status]
             where = "%s -> %d" % (name, status)
-            ctype = (headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+            ctype = (headers.get("content-type") or "").split(";", 1)[0].strip().lower()
             if ctype != "application/problem+json":
                 return ["%s (%s): Content-Type %r, not application/problem+json" % (where, what, ctype)]
             try:
