@@ -12,6 +12,25 @@ const char *check_region_code(const char *v, const char **message)
     return ok ? NULL : "invalid_format";
 }
 
+int region_ranges_within(const code_range *scope, int nscope, const code_range *want, code_range *out)
+{
+    int n = 0;
+    for (int i = 0; i < nscope; i++) {
+        const code_range *s = &scope[i];
+        if (n && strcmp(s->hi, out[n - 1].hi) <= 0)
+            continue; /* inside the previous range (scope is sorted by lo, widest first) */
+        if (!want) {
+            out[n++] = *s;
+        } else if (strcmp(s->lo, want->lo) <= 0 && strcmp(want->hi, s->hi) <= 0) {
+            out[0] = *want; /* the request lies inside this scope */
+            return 1;
+        } else if (strcmp(want->lo, s->lo) <= 0 && strcmp(s->hi, want->hi) <= 0) {
+            out[n++] = *s; /* this scope lies inside the request */
+        }
+    }
+    return n;
+}
+
 bool region_lookup_or_reply(req_t *r, int stmt, const char *code, region_info *out)
 {
     memset(out, 0, sizeof *out);

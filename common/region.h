@@ -19,6 +19,20 @@ typedef struct {
     char lo[7], hi[7];
 } region_info;
 
+/* A region and everything under it, as ref.region_range gives it: the codes
+ * lo..hi. Regions nest, so two ranges are either nested or disjoint. */
+typedef struct {
+    char lo[7], hi[7];
+} code_range;
+
+/* The code ranges to search when a caller whose scopes are scope[] (sorted
+ * by lo, widest first, as SQL_ADMIN_SCOPE orders them) asks for want (NULL:
+ * everything): want alone when a scope holds it, else the scopes that lie
+ * inside want, each range once (nested scopes dropped), so the result is
+ * disjoint ranges, each one index range scan. out has room for nscope;
+ * returns how many it holds (0: the request lies outside every scope). */
+int region_ranges_within(const code_range *scope, int nscope, const code_range *want, code_range *out);
+
 const char *check_region_code(const char *v, const char **message);
 /* Looks code up with the service's statement stmt; false after replying 503. */
 bool region_lookup_or_reply(req_t *r, int stmt, const char *code, region_info *out);

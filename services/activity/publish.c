@@ -134,16 +134,6 @@ void publish_init(void)
     fields_for_patch(activity_fields, NFIELDS, immutable, patch_fields);
 }
 
-double hours_stored(double hours) { return round(hours * 100) / 100; }
-
-double duration_hours(long long starts_us, long long ends_us) { return (double)(ends_us - starts_us) / 3.6e9; }
-
-bool hours_fit(double hours, double max_hours)
-{
-    double kept = hours_stored(hours);
-    return kept >= 0.01 && kept <= MAX_HOURS && kept <= max_hours + 1e-9;
-}
-
 /* The rules between fields: ends after it starts, the sign-up window closes
  * by the end, the hours credited fit in the activity. Exact to the
  * microsecond, as the database keeps the times. */

@@ -182,17 +182,6 @@ static bool org_body_check(req_t *r, const field_spec *fields, size_t n, org_bod
     return true;
 }
 
-/* Levels go down the tree: 总队 → 支队/大队 → 队 → 分队. */
-static int level_rank(const char *level)
-{
-    static const char *const order[] = {"corps", "detachment", "brigade", "team", "squad"};
-    static const int rank[] = {0, 1, 1, 2, 3};
-    for (int i = 0; i < 5; i++)
-        if (!strcmp(level, order[i]))
-            return rank[i];
-    return -1;
-}
-
 /* A new level must stay below the parent's and above every child's; adds a
  * field error when not. False after replying 503. */
 static bool level_fits_or_reply(req_t *r, long long org_id, const char *level)

@@ -26,31 +26,6 @@ void h_volunteer_get(req_t *r)
         reply_json(r, 200, v);
 }
 
-typedef struct {
-    char lo[7], hi[7];
-} code_range;
-
-/* The code ranges to search: the requested region cut down to the admin's
- * scope, as disjoint ranges (each one index range scan). */
-static int effective_ranges(const code_range *scope, int nscope, const code_range *want, code_range *out)
-{
-    int n = 0;
-    for (int i = 0; i < nscope; i++) {
-        const code_range *s = &scope[i];
-        if (n && strcmp(s->hi, out[n - 1].hi) <= 0)
-            continue; /* inside the previous range (scope is sorted by lo, widest first) */
-        if (!want) {
-            out[n++] = *s;
-        } else if (strcmp(s->lo, want->lo) <= 0 && strcmp(want->hi, s->hi) <= 0) {
-            out[0] = *want; /* the request lies inside this scope */
-            return 1;
-        } else if (strcmp(want->lo, s->lo) <= 0 && strcmp(s->hi, want->hi) <= 0) {
-            out[n++] = *s; /* this scope lies inside the request */
-        }
-    }
-    return n;
-}
-
 /* "{a,b,c}": codes are digits only, so no quoting is needed. */
 static const char *pg_array(req_t *r, const code_range *ranges, int n, bool hi)
 {
@@ -109,7 +84,7 @@ void h_volunteer_list(req_t *r)
         reply_error(r, ERR_FORBIDDEN, "only platform admins list volunteers");
         return;
     }
-    int n = effective_ranges(scope, nscope, region ? &want : NULL, ranges);
+    int n = region_ranges_within(scope, nscope, region ? &want : NULL, ranges);
     /* n == 0 (the request lies outside the scope) selects nothing: an empty page */
     const char *params[6] = {pg_array(r, ranges, n, false), pg_array(r, ranges, n, true), q, category};
     reply_page(r, SQL_VOLUNTEER_COUNT, SQL_VOLUNTEER_PAGE, 4, params, &pg, masked_volunteer_row);

@@ -16,7 +16,6 @@
 #include <string.h>
 
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static bool streq(const char *a, const char *b) { return a && b && !strcmp(a, b); }
 

@@ -7,7 +7,6 @@
 
 #include <string.h>
 
-#define NELEM(a) (sizeof(a) / sizeof *(a))
 
 static bool streq(const char *a, const char *b) { return a && b && !strcmp(a, b); }
 

@@ -10,7 +10,6 @@
 #include <string.h>
 
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static void h(req_t *r) { (void)r; }
 

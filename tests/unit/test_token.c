@@ -32,7 +32,6 @@
 #include <unistd.h>
 
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define NOW 1700000000LL
 #define ISSUER "stvs"
 #define AUDIENCE "stvs-api"
