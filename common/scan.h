@@ -12,6 +12,7 @@
  * bigint column, and every id the API takes is written the same way in a
  * path, a query, a body or a token). The n bytes at s; false leaves *out. */
 #define SCAN_ID_DIGITS 18
+#define ID_MAX 999999999999999999LL
 bool scan_id(const char *s, size_t n, long long *out);
 /* The same for a C string. */
 bool scan_id_str(const char *s, long long *out);

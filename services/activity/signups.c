@@ -100,8 +100,7 @@ void h_signups_list(req_t *r)
 {
     paging_t pg;
     activity_access acc;
-    query_paging(r, &pg);
-    if (fields_failed_reply(r) || !activity_access_or_reply(r, r->path_ids[0], &acc))
+    if (!query_parse_or_reply(r, NULL, 0, NULL, &pg) || !activity_access_or_reply(r, r->path_ids[0], &acc))
         return;
     bool organizer = acc.own_admin || acc.ancestor_admin;
     if (!organizer && !acc.platform_admin) {

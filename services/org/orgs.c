@@ -386,20 +386,28 @@ void h_org_get(req_t *r)
     reply_org(r, 200, a.id);
 }
 
+typedef struct {
+    const char *region, *q, *level;
+    opt_int parent_id;
+} org_query;
+static const field_spec org_query_fields[] = {
+    QUERY_FIELD(org_query, region, F_STRING, 0, NULL, NULL), /* region_param_or_reply */
+    QUERY_FIELD(org_query, q, F_STRING, 50, NULL, NULL),
+    QUERY_FIELD(org_query, level, F_STRING, 0, NULL, &CODES_ORG_LEVEL),
+    QUERY_FIELD(org_query, parent_id, F_ID, 0, NULL, NULL),
+};
+
 /* GET /orgs?region=&q=&level=&parent_id=&page=: 200 paged approved orgs; 422. */
 void h_org_list(req_t *r)
 {
+    org_query oq = {0};
     paging_t pg;
     region_info region;
-    const char *parent = query_get(r, "parent_id");
-    query_paging(r, &pg);
-    const char *q = query_text(r, "q", 50), *level = query_code(r, "level", &CODES_ORG_LEVEL);
-    if (parent && (strspn(parent, "0123456789") != strlen(parent) || !*parent || strlen(parent) > 18))
-        field_error(r, "parent_id", "invalid_format", "must be a positive integer");
-    if (!region_param_or_reply(r, SQL_REGION, "region", query_get(r, "region"), &region) || fields_failed_reply(r))
+    query_fields(r, org_query_fields, sizeof org_query_fields / sizeof *org_query_fields, &oq, &pg);
+    if (!region_param_or_reply(r, SQL_REGION, "region", oq.region, &region) || fields_failed_reply(r))
         return;
-    const char *params[7] = {region.found ? region.lo : NULL, region.found ? region.hi : NULL, q,
-                             level, parent};
+    const char *params[7] = {region.found ? region.lo : NULL, region.found ? region.hi : NULL, oq.q, oq.level,
+                             oq.parent_id.set ? id_str(r, oq.parent_id.v) : NULL};
     reply_page(r, SQL_ORGS_COUNT, SQL_ORGS_PAGE, 5, params, &pg, org_row);
 }
 
@@ -409,8 +417,7 @@ void h_org_children(req_t *r)
 {
     paging_t pg;
     org_access a;
-    query_paging(r, &pg);
-    if (fields_failed_reply(r) || !org_access_or_reply(r, r->path_ids[0], &a))
+    if (!query_parse_or_reply(r, NULL, 0, NULL, &pg) || !org_access_or_reply(r, r->path_ids[0], &a))
         return;
     const char *params[4] = {id_str(r, a.id), can_manage(&a) ? "true" : "false"};
     reply_page(r, SQL_CHILDREN_COUNT, SQL_CHILDREN_PAGE, 2, params, &pg, org_row);
