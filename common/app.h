@@ -1,6 +1,7 @@
 /* The FastCGI service shell: configuration, worker threads (each with its own
- * FCGX_Request, PostgreSQL connection and arena), request parsing, routing,
- * the bearer check, buffered responses, access logs and graceful SIGTERM. */
+ * FCGX_Request, PostgreSQL connection and arena), the request's walk (parsing
+ * in request.c, routing, the bearer check, the handler), buffered responses,
+ * access logs and graceful SIGTERM. */
 #ifndef STVS_APP_H
 #define STVS_APP_H
 #include <stdbool.h>
