@@ -301,7 +301,7 @@ int app_run(const service_t *svc)
         worker_t *w = &workers[i];
         w->svc = svc;
         w->listen_fd = listen_fd;
-        db_init(&w->db, app_config.db_conninfo, svc->name, svc->stmts, svc->nstmts);
+        db_init(&w->db, app_config.db_conninfo, svc->name, svc->stmts, svc->nstmts, svc->common_sql);
         if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
             log_error("pthread_create failed");
             break;

@@ -17,6 +17,7 @@ typedef struct {
     size_t nroutes;
     const db_stmt *stmts;
     int nstmts;
+    unsigned common_sql;         /* COMMON_SQL_* (db.h): common's statements this service's role may run */
     bool needs_data_key;
     int (*init)(const stvs_config *cfg); /* service setup after the common config; 0 or -1 */
     void (*cleanup)(void);

@@ -37,9 +37,9 @@ json_t *volunteer_json(const PGresult *res, int row, bool full_phone)
                      db_str(res, row, "created_at"), "updated_at", db_str(res, row, "updated_at"));
 }
 
-long long volunteer_id_or_reply(req_t *r, int stmt, const char *why)
+long long volunteer_id_or_reply(req_t *r, const char *why)
 {
-    PGresult *res = db_query_or_reply(r, stmt, 1, (const char *[]){id_str(r, r->user_id)});
+    PGresult *res = db_query_or_reply(r, SQL_COMMON_VOLUNTEER_OF_USER, 1, (const char *[]){id_str(r, r->user_id)});
     if (!res)
         return 0;
     long long id = PQntuples(res) == 1 ? db_int(res, 0, "id") : 0;

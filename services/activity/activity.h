@@ -9,7 +9,6 @@
 #include "volunteer_view.h"
 
 enum activity_sql {
-    SQL_REGION,
     SQL_ORG_RIGHTS,
     SQL_ACTIVITY_RIGHTS,
     SQL_ACTIVITY_GET,
@@ -23,7 +22,6 @@ enum activity_sql {
     SQL_LIST_COUNT,
     SQL_LIST_PAGE_ASC,
     SQL_LIST_PAGE_DESC,
-    SQL_VOLUNTEER_OF_USER,
     SQL_SIGNUP,
     SQL_SIGNUP_REFUSED,
     SQL_WITHDRAW,

@@ -194,7 +194,7 @@ static const char *time_param(req_t *r, const char *v)
 static bool region_exists(req_t *r, const char *code)
 {
     region_info region;
-    if (!region_lookup_or_reply(r, SQL_REGION, code, &region))
+    if (!region_lookup_or_reply(r, code, &region))
         return false;
     if (!region.found)
         field_error(r, "region_code", "invalid_choice", "no such region");
@@ -540,7 +540,7 @@ void h_activity_list(req_t *r)
     const char *from = time_bound(r, "from", aq.from, false), *to = time_bound(r, "to", aq.to, true);
     if (r->replied)
         return;
-    if (!region_param_or_reply(r, SQL_REGION, "region", aq.region, &region) || fields_failed_reply(r))
+    if (!region_param_or_reply(r, "region", aq.region, &region) || fields_failed_reply(r))
         return;
     const char *params[11] = {aq.status, region.found ? region.lo : NULL, region.found ? region.hi : NULL,
                               aq.org_id.set ? id_str(r, aq.org_id.v) : NULL, aq.service_category, aq.theme, aq.q,

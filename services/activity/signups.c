@@ -12,7 +12,7 @@ void h_signup_create(req_t *r)
 {
     if (r->body_len && !body_parse_or_reply(r, NULL, 0, NULL))
         return;
-    long long vid = volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers sign up");
+    long long vid = volunteer_id_or_reply(r, "only volunteers sign up");
     if (!vid)
         return;
     const char *params[2] = {id_str(r, r->path_ids[0]), id_str(r, vid)};
@@ -58,7 +58,7 @@ void h_signup_withdraw(req_t *r)
     activity_access acc;
     if (!activity_access_or_reply(r, r->path_ids[0], &acc))
         return;
-    long long vid = volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers sign up");
+    long long vid = volunteer_id_or_reply(r, "only volunteers sign up");
     if (!vid)
         return;
     const char *params[2] = {id_str(r, acc.id), id_str(r, vid)};

@@ -29,8 +29,6 @@
 #define ARRAY_OF(n) "ARRAY(SELECT json_array_elements_text($" #n "::json))"
 
 const db_stmt activity_sql[SQL__MAX] = {
-    [SQL_REGION] = {"region", SQL_TEXT_REGION},
-
     /* Publishing: $1 org, $2 caller. */
     [SQL_ORG_RIGHTS] = {"org_rights",
         "SELECT o.status, r.own_admin FROM org.orgs o CROSS JOIN LATERAL org.rights($2, o.id) r WHERE o.id = $1"},
@@ -108,8 +106,6 @@ const db_stmt activity_sql[SQL__MAX] = {
         "   ORDER BY a.starts_at DESC, a.id DESC LIMIT $10 OFFSET $11) p"
         " JOIN activity.activities a ON a.id = p.id JOIN org.orgs o ON o.id = a.org_id"
         " ORDER BY a.starts_at DESC, a.id DESC", .plan_per_call = true},
-
-    [SQL_VOLUNTEER_OF_USER] = {"volunteer_of_user", SQL_TEXT_VOLUNTEER_OF_USER},
 
     /* One statement, so one transaction: the conditional increment takes the
      * activity's row lock and re-checks capacity after any concurrent

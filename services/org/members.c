@@ -34,7 +34,7 @@ void h_member_apply(req_t *r)
         return;
     if (!org_access_or_reply(r, r->path_ids[0], &a))
         return;
-    long long vid = volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers join organizations");
+    long long vid = volunteer_id_or_reply(r, "only volunteers join organizations");
     if (!vid)
         return;
     if (strcmp(a.status, "approved")) {
@@ -113,7 +113,7 @@ void h_member_remove(req_t *r)
  * caller is not a member or applicant. */
 void h_member_leave(req_t *r)
 {
-    long long vid = volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers are members");
+    long long vid = volunteer_id_or_reply(r, "only volunteers are members");
     if (!vid)
         return;
     remove_member(r, r->path_ids[0], vid);

@@ -8,7 +8,6 @@
 #include "volunteer_view.h"
 
 enum org_sql {
-    SQL_REGION,
     SQL_ORG_ACCESS,
     SQL_ORG_GET,
     SQL_ORG_INSERT,
@@ -22,7 +21,6 @@ enum org_sql {
     SQL_ORGS_PAGE,
     SQL_CHILDREN_COUNT,
     SQL_CHILDREN_PAGE,
-    SQL_VOLUNTEER_OF_USER,
     SQL_ADMIN_CANDIDATE,
     SQL_ADMINS_LIST,
     SQL_ADMIN_ADD,

@@ -180,7 +180,7 @@ static bool org_body_check(req_t *r, const field_spec *fields, size_t n, org_bod
     if (b->leader)
         body_fields_of(r, b->leader, "leader.", leader_fields, sizeof leader_fields / sizeof *leader_fields, l);
     if (b->region_code) {
-        if (!region_lookup_or_reply(r, SQL_REGION, b->region_code, &region))
+        if (!region_lookup_or_reply(r, b->region_code, &region))
             return false;
         if (!region.found)
             field_error(r, "region_code", "invalid_choice", "no such region");
@@ -240,7 +240,7 @@ void h_org_create(req_t *r)
     org_access parent = {0};
     if (!body_object_or_reply(r) || !org_body_check(r, org_fields, NFIELDS, &b, &l) || fields_failed_reply(r))
         return;
-    long long vid = volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers register organizations");
+    long long vid = volunteer_id_or_reply(r, "only volunteers register organizations");
     if (!vid)
         return;
     if (b.parent_id.set) {
@@ -404,7 +404,7 @@ void h_org_list(req_t *r)
     paging_t pg;
     region_info region;
     query_fields(r, org_query_fields, sizeof org_query_fields / sizeof *org_query_fields, &oq, &pg);
-    if (!region_param_or_reply(r, SQL_REGION, "region", oq.region, &region) || fields_failed_reply(r))
+    if (!region_param_or_reply(r, "region", oq.region, &region) || fields_failed_reply(r))
         return;
     const char *params[7] = {region.found ? region.lo : NULL, region.found ? region.hi : NULL, oq.q, oq.level,
                              oq.parent_id.set ? id_str(r, oq.parent_id.v) : NULL};

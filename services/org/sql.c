@@ -33,8 +33,6 @@
     " ref.rfc3339(m.joined_at) AS joined_at"
 
 const db_stmt org_sql[SQL__MAX] = {
-    [SQL_REGION] = {"region", SQL_TEXT_REGION},
-
     /* $2 is the caller (0 when anonymous). */
     [SQL_ORG_ACCESS] = {"org_access",
         "SELECT o.id, o.status, o.level, o.region_code, r.own_admin, r.ancestor_admin, r.platform_admin"
@@ -112,8 +110,6 @@ const db_stmt org_sql[SQL__MAX] = {
     [SQL_CHILDREN_COUNT] = {"children_count", "SELECT count(*) AS total FROM org.orgs o" CHILDREN_WHERE},
     [SQL_CHILDREN_PAGE] = {"children_page",
         "SELECT " ORG_COLUMNS FROM_ORGS CHILDREN_WHERE " ORDER BY o.id LIMIT $3 OFFSET $4"},
-
-    [SQL_VOLUNTEER_OF_USER] = {"volunteer_of_user", SQL_TEXT_VOLUNTEER_OF_USER},
 
     /* Who a phone may be made admin of org $1: an active member, or an
      * admin already (409). Nobody else: no row, whether the phone has an

@@ -29,7 +29,7 @@ void h_meta_regions(req_t *r)
         return;
     const char *parent = rq.parent;
     if (parent) {
-        if (!region_lookup_or_reply(r, SQL_REGION, parent, &info))
+        if (!region_lookup_or_reply(r, parent, &info))
             return;
         if (!info.found) {
             reply_error(r, ERR_NOT_FOUND, "no such region");

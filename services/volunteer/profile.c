@@ -51,7 +51,7 @@ void profile_init(void)
 static void check_region_exists(req_t *r, const char *code, bool *db_failed)
 {
     region_info info;
-    if (!region_lookup_or_reply(r, SQL_REGION, code, &info))
+    if (!region_lookup_or_reply(r, code, &info))
         *db_failed = true;
     else if (!info.found)
         field_error(r, "region_code", "invalid_choice", "no such region");

@@ -96,7 +96,7 @@ void h_volunteer_list(req_t *r)
     region_info want_region;
     code_range want, scope[MAX_SCOPES], ranges[MAX_SCOPES];
     query_fields(r, volunteer_query_fields, sizeof volunteer_query_fields / sizeof *volunteer_query_fields, &vq, &pg);
-    if (!region_param_or_reply(r, SQL_REGION, "region", vq.region, &want_region) || fields_failed_reply(r))
+    if (!region_param_or_reply(r, "region", vq.region, &want_region) || fields_failed_reply(r))
         return;
     memcpy(want.lo, want_region.lo, sizeof want.lo);
     memcpy(want.hi, want_region.hi, sizeof want.hi);
@@ -123,7 +123,7 @@ void h_volunteer_list(req_t *r)
 
 static bool is_volunteer_or_reply(req_t *r)
 {
-    return volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "the caller has not registered as a volunteer") != 0;
+    return volunteer_id_or_reply(r, "the caller has not registered as a volunteer") != 0;
 }
 
 /* GET /volunteers/me/orgs: 200 {"items": [{org, status, joined_at}]}, 401, 403. */

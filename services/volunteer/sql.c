@@ -17,7 +17,6 @@
     "   AND ($3::text IS NULL OR a.title LIKE ref.contains_pattern($3))"
 
 const db_stmt volunteer_sql[SQL__MAX] = {
-    [SQL_VOLUNTEER_OF_USER] = {"volunteer_of_user", SQL_TEXT_VOLUNTEER_OF_USER},
     [SQL_MY_ACTIVITIES_COUNT] = {"my_activities_count", "SELECT count(*) AS total" FROM_MY_SIGNUPS MY_SIGNUPS_WHERE},
     [SQL_MY_ACTIVITIES_PAGE] = {"my_activities_page",
         "SELECT " ACTIVITY_COLUMNS ", s.status AS signup_status, ref.rfc3339(s.created_at) AS signup_created_at,"
@@ -38,8 +37,6 @@ const db_stmt volunteer_sql[SQL__MAX] = {
         "       ref.rfc3339(m.applied_at) AS applied_at"
         " FROM volunteer.volunteers v JOIN org.members m ON m.volunteer_id = v.id JOIN org.orgs o ON o.id = m.org_id"
         " WHERE v.user_id = $1 ORDER BY m.applied_at DESC, o.id"},
-
-    [SQL_REGION] = {"region", SQL_TEXT_REGION},
 
     [SQL_REGIONS_TOP] = {"regions_top",
         "SELECT code, name, level, dev_zone FROM ref.regions WHERE parent_code IS NULL ORDER BY code"},

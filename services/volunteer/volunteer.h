@@ -9,7 +9,6 @@
 #include "volunteer_view.h"
 
 enum volunteer_sql {
-    SQL_REGION,
     SQL_REGIONS_TOP,
     SQL_REGIONS_CHILDREN,
     SQL_VOLUNTEER_INSERT,
@@ -20,7 +19,6 @@ enum volunteer_sql {
     SQL_VOLUNTEER_COUNT,
     SQL_VOLUNTEER_PAGE,
     SQL_MY_ORGS,
-    SQL_VOLUNTEER_OF_USER,
     SQL_MY_ACTIVITIES_COUNT,
     SQL_MY_ACTIVITIES_PAGE,
     SQL_MY_SERVICE_RECORDS,

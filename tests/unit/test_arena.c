@@ -19,7 +19,7 @@ static void req_with_db(req_t *r, db_t *db, size_t cap)
 {
     static const db_stmt stmts[] = {{"burn", "SELECT $1::bigint AS id", false}};
     memset(r, 0, sizeof *r);
-    db_init(db, "host=/nonexistent/stvs-unit-test port=1 connect_timeout=1", "unit", stmts, 1);
+    db_init(db, "host=/nonexistent/stvs-unit-test port=1 connect_timeout=1", "unit", stmts, 1, 0);
     db->param_arena = &r->arena;
     r->db = db;
     r->arena.cap = cap;
