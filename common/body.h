@@ -3,7 +3,7 @@
  * of fields; body_parse() checks types, lengths (in characters), control
  * characters, code tables and unknown fields, collecting every bad field
  * before the handler looks at any. A non-empty string of only blank or
- * invisible characters is "blank". query_parse() reads the query string
+ * invisible characters is "blank". query_fields() reads the query string
  * through the same tables (see there). */
 #ifndef STVS_BODY_H
 #define STVS_BODY_H
