@@ -68,7 +68,8 @@ unit: $(UNIT_BIN)
 
 # The benchmark's own programs (bench/README.md), built like the services:
 # fcgi_hello (the FastCGI ceiling), login_pair (the login driver), and
-# sqldump-<svc>, which prints a service's statements from its sql.c.
+# sqldump-<svc>, which prints a service's statements from its sql.c (and
+# common's, from common/common_sql.c).
 BENCH_TOOLS := $(BUILD)/bench/fcgi_hello $(BUILD)/bench/login_pair $(SERVICES:%=$(BUILD)/bench/sqldump-%)
 bench-tools: $(BENCH_TOOLS)
 $(BUILD)/bench/fcgi_hello: bench/fcgi_hello.c
@@ -77,7 +78,7 @@ $(BUILD)/bench/fcgi_hello: bench/fcgi_hello.c
 $(BUILD)/bench/login_pair: bench/login_pair.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_MODE) -o $@ $< -pthread
-$(BUILD)/bench/sqldump-%: bench/sqldump.c $(BUILD)/services/%/sql.o
+$(BUILD)/bench/sqldump-%: bench/sqldump.c $(BUILD)/services/%/sql.o $(BUILD)/common/common_sql.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Iservices/$* -DSVC_HEADER='"$*.h"' -DSVC_SQL=$*_sql $(LDFLAGS_MODE) -o $@ $^
 

@@ -72,9 +72,8 @@ const db_refusal *db_refusal_find(const db_refusal *list, db_status status, cons
 /* The refusal the failing statement's row declares for this answer, or NULL. */
 static const db_refusal *expected_refusal(const db_t *db)
 {
-    if (db->failed_stmt < 0 || db->failed_stmt >= db->nstmts)
-        return NULL;
-    return db_refusal_find(db->stmts[db->failed_stmt].refusals, db->last, db->constraint);
+    const db_stmt *st = db_statement(db, db->failed_stmt); /* the service's or a common one */
+    return st ? db_refusal_find(st->refusals, db->last, db->constraint) : NULL;
 }
 
 void reply_db_error(req_t *r)
@@ -215,34 +214,6 @@ const char *query_get(const req_t *r, const char *name)
 }
 
 const char *id_str(req_t *r, long long id) { return arena_printf(&r->arena, "%lld", id); }
-
-static bool parse_positive(const char *s, long long max, long long *out)
-{
-    long long v = 0;
-    if (!s || !*s || strlen(s) > 18)
-        return false;
-    for (const char *p = s; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return false;
-        v = v * 10 + (*p - '0');
-    }
-    if (v < 1 || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
-void query_paging(req_t *r, paging_t *p)
-{
-    const char *page = query_get(r, "page"), *size = query_get(r, "page_size");
-    p->page = 1;
-    p->page_size = 20;
-    if (page && !parse_positive(page, 1000000, &p->page))
-        field_error(r, "page", "invalid_format", "must be an integer from 1");
-    if (size && !parse_positive(size, 100, &p->page_size))
-        field_error(r, "page_size", "out_of_range", "must be an integer from 1 to 100");
-    p->offset = (p->page - 1) * p->page_size;
-}
 
 void reply_page(req_t *r, int count_stmt, int page_stmt, int nfilter, const char **params, const paging_t *pg,
                 row_json_fn row_json)

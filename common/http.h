@@ -133,12 +133,11 @@ const char *query_get(const req_t *r, const char *name); /* first value, decoded
  * handler replied. */
 const char *id_str(req_t *r, long long id);
 
-/* Paging ?page=&page_size= (defaults 1 and 20, page_size ≤ 100). Adds field
- * errors; the caller checks fields_failed_reply(). */
+/* Paging ?page=&page_size= (defaults 1 and 20, page_size ≤ 100), read by
+ * query_fields() (body.h) from its own field table. */
 typedef struct {
     long long page, page_size, offset;
 } paging_t;
-void query_paging(req_t *r, paging_t *p);
 
 /* Answers 200 {"items", "total", "page", "page_size"}: count_stmt counts the
  * rows its nfilter parameters select, page_stmt takes the same parameters

@@ -31,10 +31,10 @@ int region_ranges_within(const code_range *scope, int nscope, const code_range *
     return n;
 }
 
-bool region_lookup_or_reply(req_t *r, int stmt, const char *code, region_info *out)
+bool region_lookup_or_reply(req_t *r, const char *code, region_info *out)
 {
     memset(out, 0, sizeof *out);
-    PGresult *res = db_query_or_reply(r, stmt, 1, (const char *[]){code});
+    PGresult *res = db_query_or_reply(r, SQL_COMMON_REGION, 1, (const char *[]){code});
     if (!res)
         return false;
     if (PQntuples(res) == 1) {
@@ -48,7 +48,7 @@ bool region_lookup_or_reply(req_t *r, int stmt, const char *code, region_info *o
     return true;
 }
 
-bool region_param_or_reply(req_t *r, int stmt, const char *param, const char *code, region_info *out)
+bool region_param_or_reply(req_t *r, const char *param, const char *code, region_info *out)
 {
     const char *msg;
     memset(out, 0, sizeof *out);
@@ -62,7 +62,7 @@ bool region_param_or_reply(req_t *r, int stmt, const char *param, const char *co
         *out = (region_info){.found = true, .level = "country", .lo = "000000", .hi = "999999"};
         return true;
     }
-    if (!region_lookup_or_reply(r, stmt, code, out))
+    if (!region_lookup_or_reply(r, code, out))
         return false;
     if (!out->found)
         field_error(r, param, "invalid_choice", "no such region");

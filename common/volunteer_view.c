@@ -33,9 +33,9 @@ json_t *volunteer_json(const PGresult *res, int row, bool full_phone)
                      source ? source : "self", "claim_status", claim ? claim : "claimed");
 }
 
-static long long volunteer_of_user_or_reply(req_t *r, int stmt, const char *why, bool must_be_claimed)
+static long long volunteer_of_user_or_reply(req_t *r, const char *why, bool must_be_claimed)
 {
-    PGresult *res = db_query_or_reply(r, stmt, 1, (const char *[]){id_str(r, r->user_id)});
+    PGresult *res = db_query_or_reply(r, SQL_COMMON_VOLUNTEER_OF_USER, 1, (const char *[]){id_str(r, r->user_id)});
     if (!res)
         return 0;
     long long id = PQntuples(res) == 1 ? db_int(res, 0, "id") : 0;
@@ -52,12 +52,12 @@ static long long volunteer_of_user_or_reply(req_t *r, int stmt, const char *why,
     return id;
 }
 
-long long volunteer_id_or_reply(req_t *r, int stmt, const char *why)
+long long volunteer_id_or_reply(req_t *r, const char *why)
 {
-    return volunteer_of_user_or_reply(r, stmt, why, false);
+    return volunteer_of_user_or_reply(r, why, false);
 }
 
-long long claimed_volunteer_id_or_reply(req_t *r, int stmt, const char *why)
+long long claimed_volunteer_id_or_reply(req_t *r, const char *why)
 {
-    return volunteer_of_user_or_reply(r, stmt, why, true);
+    return volunteer_of_user_or_reply(r, why, true);
 }

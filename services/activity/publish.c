@@ -169,7 +169,7 @@ static const char *time_param(req_t *r, const char *v)
 static bool region_exists(req_t *r, const char *code)
 {
     region_info region;
-    if (!region_lookup_or_reply(r, SQL_REGION, code, &region))
+    if (!region_lookup_or_reply(r, code, &region))
         return false;
     if (!region.found)
         field_error(r, "region_code", "invalid_choice", "no such region");
@@ -432,9 +432,8 @@ static json_t *activity_row(req_t *r, const PGresult *res, int row)
  * date-time is taken as it is; both ends are inclusive. Either must fall in
  * the range every time of a request does (API.md v1.1), else 422
  * out_of_range. The database is given the instant in UTC. */
-static const char *time_bound(req_t *r, const char *param, bool upper)
+static const char *time_bound(req_t *r, const char *param, const char *q, bool upper)
 {
-    const char *q = query_get(r, param);
     long long us;
     char utc[DT_UTC_LEN];
     if (!q)
@@ -473,34 +472,40 @@ static const char *time_bound(req_t *r, const char *param, bool upper)
     }
 }
 
+typedef struct {
+    const char *status, *region, *service_category, *theme, *q, *from, *to, *sort;
+    opt_int org_id;
+} activity_query;
+#define Q(name, kind, max, check, table) QUERY_FIELD(activity_query, name, kind, max, check, table)
+static const field_spec activity_query_fields[] = {
+    Q(status, F_STRING, 0, NULL, &CODES_ACTIVITY_STATUS),
+    Q(region, F_STRING, 0, NULL, NULL), /* region_param_or_reply */
+    Q(org_id, F_ID, 0, NULL, NULL),
+    Q(service_category, F_STRING, 0, NULL, &CODES_SERVICE_CATEGORY),
+    Q(theme, F_STRING, 0, NULL, &CODES_ACTIVITY_THEME),
+    Q(q, F_STRING, 50, NULL, NULL),
+    Q(from, F_STRING, 0, NULL, NULL), /* time_bound */
+    Q(to, F_STRING, 0, NULL, NULL),
+    Q(sort, F_STRING, 0, NULL, &CODES_ACTIVITY_SORT),
+};
+#undef Q
+
 /* GET /activities?status=&region=&org_id=&service_category=&theme=&q=&from=
  * &to=&sort=starts_at|-starts_at&page=&page_size=: 200 paged (public); 422. */
 void h_activity_list(req_t *r)
 {
-    static const char *const statuses[] = {"cancelled", "ended", "ongoing", "recruiting", "signup_closed", "upcoming"};
+    activity_query aq = {0};
     paging_t pg;
     region_info region;
-    const char *status = query_get(r, "status"), *org = query_get(r, "org_id"), *sort = query_get(r, "sort");
-    query_paging(r, &pg);
-    bool status_ok = !status;
-    for (size_t i = 0; status && i < sizeof statuses / sizeof *statuses; i++)
-        status_ok |= !strcmp(status, statuses[i]);
-    if (!status_ok)
-        field_error(r, "status", "invalid_choice",
-                    "must be cancelled, ended, ongoing, recruiting, signup_closed or upcoming");
-    if (org && (!*org || strlen(org) > 18 || strspn(org, "0123456789") != strlen(org) || org[0] == '0'))
-        field_error(r, "org_id", "invalid_format", "must be a positive integer");
-    const char *category = query_code(r, "service_category", &CODES_SERVICE_CATEGORY);
-    const char *theme = query_code(r, "theme", &CODES_ACTIVITY_THEME), *q = query_text(r, "q", 50);
-    if (sort && strcmp(sort, "starts_at") && strcmp(sort, "-starts_at"))
-        field_error(r, "sort", "invalid_choice", "must be starts_at or -starts_at");
-    const char *from = time_bound(r, "from", false), *to = time_bound(r, "to", true);
+    query_fields(r, activity_query_fields, sizeof activity_query_fields / sizeof *activity_query_fields, &aq, &pg);
+    const char *from = time_bound(r, "from", aq.from, false), *to = time_bound(r, "to", aq.to, true);
     if (r->replied)
         return;
-    if (!region_param_or_reply(r, SQL_REGION, "region", query_get(r, "region"), &region) || fields_failed_reply(r))
+    if (!region_param_or_reply(r, "region", aq.region, &region) || fields_failed_reply(r))
         return;
-    const char *params[11] = {status, region.found ? region.lo : NULL, region.found ? region.hi : NULL, org,
-                              category, theme, q, from, to};
-    bool ascending = sort && !strcmp(sort, "starts_at");
+    const char *params[11] = {aq.status, region.found ? region.lo : NULL, region.found ? region.hi : NULL,
+                              aq.org_id.set ? id_str(r, aq.org_id.v) : NULL, aq.service_category, aq.theme, aq.q,
+                              from, to};
+    bool ascending = aq.sort && !strcmp(aq.sort, "starts_at");
     reply_page(r, SQL_LIST_COUNT, ascending ? SQL_LIST_PAGE_ASC : SQL_LIST_PAGE_DESC, 9, params, &pg, activity_row);
 }

@@ -13,7 +13,7 @@ void h_signup_create(req_t *r)
 {
     if (r->body_len && !body_parse_or_reply(r, NULL, 0, NULL))
         return;
-    long long vid = claimed_volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers sign up");
+    long long vid = claimed_volunteer_id_or_reply(r, "only volunteers sign up");
     if (!vid)
         return;
     const char *params[2] = {id_str(r, r->path_ids[0]), id_str(r, vid)};
@@ -53,7 +53,7 @@ void h_signup_withdraw(req_t *r)
     activity_access acc;
     if (!activity_access_or_reply(r, r->path_ids[0], &acc))
         return;
-    long long vid = volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers sign up");
+    long long vid = volunteer_id_or_reply(r, "only volunteers sign up");
     if (!vid)
         return;
     const char *params[2] = {id_str(r, acc.id), id_str(r, vid)};
@@ -89,8 +89,7 @@ void h_signups_list(req_t *r)
 {
     paging_t pg;
     activity_access acc;
-    query_paging(r, &pg);
-    if (fields_failed_reply(r) || !activity_access_or_reply(r, r->path_ids[0], &acc))
+    if (!query_parse_or_reply(r, NULL, 0, NULL, &pg) || !activity_access_or_reply(r, r->path_ids[0], &acc))
         return;
     bool organizer = acc.own_admin || acc.ancestor_admin;
     if (!organizer && !acc.platform_admin) {

@@ -174,7 +174,7 @@ static bool org_body_check(req_t *r, const field_spec *fields, size_t n, org_bod
     if (b->leader)
         body_fields_of(r, b->leader, "leader.", leader_fields, sizeof leader_fields / sizeof *leader_fields, l);
     if (b->region_code) {
-        if (!region_lookup_or_reply(r, SQL_REGION, b->region_code, &region))
+        if (!region_lookup_or_reply(r, b->region_code, &region))
             return false;
         if (!region.found)
             field_error(r, "region_code", "invalid_choice", "no such region");
@@ -217,7 +217,7 @@ void h_org_create(req_t *r)
     org_access parent = {0};
     if (!body_object_or_reply(r) || !org_body_check(r, org_fields, NFIELDS, &b, &l) || fields_failed_reply(r))
         return;
-    long long vid = claimed_volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers register organizations");
+    long long vid = claimed_volunteer_id_or_reply(r, "only volunteers register organizations");
     if (!vid)
         return;
     if (b.parent_id.set) {
@@ -351,20 +351,28 @@ void h_org_get(req_t *r)
     reply_org(r, 200, a.id);
 }
 
+typedef struct {
+    const char *region, *q, *level;
+    opt_int parent_id;
+} org_query;
+static const field_spec org_query_fields[] = {
+    QUERY_FIELD(org_query, region, F_STRING, 0, NULL, NULL), /* region_param_or_reply */
+    QUERY_FIELD(org_query, q, F_STRING, 50, NULL, NULL),
+    QUERY_FIELD(org_query, level, F_STRING, 0, NULL, &CODES_ORG_LEVEL),
+    QUERY_FIELD(org_query, parent_id, F_ID, 0, NULL, NULL),
+};
+
 /* GET /orgs?region=&q=&level=&parent_id=&page=: 200 paged approved orgs; 422. */
 void h_org_list(req_t *r)
 {
+    org_query oq = {0};
     paging_t pg;
     region_info region;
-    const char *parent = query_get(r, "parent_id");
-    query_paging(r, &pg);
-    const char *q = query_text(r, "q", 50), *level = query_code(r, "level", &CODES_ORG_LEVEL);
-    if (parent && (strspn(parent, "0123456789") != strlen(parent) || !*parent || strlen(parent) > 18))
-        field_error(r, "parent_id", "invalid_format", "must be a positive integer");
-    if (!region_param_or_reply(r, SQL_REGION, "region", query_get(r, "region"), &region) || fields_failed_reply(r))
+    query_fields(r, org_query_fields, sizeof org_query_fields / sizeof *org_query_fields, &oq, &pg);
+    if (!region_param_or_reply(r, "region", oq.region, &region) || fields_failed_reply(r))
         return;
-    const char *params[7] = {region.found ? region.lo : NULL, region.found ? region.hi : NULL, q,
-                             level, parent};
+    const char *params[7] = {region.found ? region.lo : NULL, region.found ? region.hi : NULL, oq.q, oq.level,
+                             oq.parent_id.set ? id_str(r, oq.parent_id.v) : NULL};
     reply_page(r, SQL_ORGS_COUNT, SQL_ORGS_PAGE, 5, params, &pg, org_row);
 }
 
@@ -374,8 +382,7 @@ void h_org_children(req_t *r)
 {
     paging_t pg;
     org_access a;
-    query_paging(r, &pg);
-    if (fields_failed_reply(r) || !org_access_or_reply(r, r->path_ids[0], &a))
+    if (!query_parse_or_reply(r, NULL, 0, NULL, &pg) || !org_access_or_reply(r, r->path_ids[0], &a))
         return;
     const char *params[4] = {id_str(r, a.id), can_manage(&a) ? "true" : "false"};
     reply_page(r, SQL_CHILDREN_COUNT, SQL_CHILDREN_PAGE, 2, params, &pg, org_row);

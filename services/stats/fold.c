@@ -75,7 +75,7 @@ static void *fold_main(void *arg)
     bool warned = false;
     char groups[16];
     snprintf(groups, sizeof groups, "%d", FOLD_GROUPS);
-    db_init(&db, fold.conninfo, "stats-fold", fold_sql, 2);
+    db_init(&db, fold.conninfo, "stats-fold", fold_sql, 2, 0);
     while (!wait_period()) {
         /* the sign-ups' deltas first, in a transaction of their own */
         long long n = 0;

@@ -28,7 +28,7 @@ void profile_init(void)
 static void check_region_exists(req_t *r, const char *code, bool *db_failed)
 {
     region_info info;
-    if (!region_lookup_or_reply(r, SQL_REGION, code, &info))
+    if (!region_lookup_or_reply(r, code, &info))
         *db_failed = true;
     else if (!info.found)
         field_error(r, "region_code", "invalid_choice", "no such region");
@@ -55,7 +55,7 @@ static json_t *own_profile_or_reply(req_t *r)
  * after answering 503. */
 static bool unclaimed_reply(req_t *r, bool *db_failed)
 {
-    PGresult *res = db_query_or_reply(r, SQL_VOLUNTEER_OF_USER, 1, (const char *[]){id_str(r, r->user_id)});
+    PGresult *res = db_query_or_reply(r, SQL_COMMON_VOLUNTEER_OF_USER, 1, (const char *[]){id_str(r, r->user_id)});
     if (!res) {
         *db_failed = true;
         return false;

@@ -54,18 +54,25 @@ static json_t *masked_volunteer_row(req_t *r, const PGresult *res, int row)
     return volunteer_json(res, row, false);
 }
 
+typedef struct {
+    const char *region, *q, *service_category;
+} volunteer_query;
+static const field_spec volunteer_query_fields[] = {
+    QUERY_FIELD(volunteer_query, region, F_STRING, 0, NULL, NULL), /* region_param_or_reply */
+    QUERY_FIELD(volunteer_query, q, F_STRING, 50, NULL, NULL),
+    QUERY_FIELD(volunteer_query, service_category, F_STRING, 0, NULL, &CODES_SERVICE_CATEGORY),
+};
+
 /* GET /volunteers?region=&q=&service_category=&page=&page_size=: 200 paged,
  * 401, 403 for callers who are not platform admins, 422. */
 void h_volunteer_list(req_t *r)
 {
+    volunteer_query vq = {0};
     paging_t pg;
-    const char *region = query_get(r, "region");
     region_info want_region;
-    query_paging(r, &pg);
-    const char *q = query_text(r, "q", 50), *category = query_code(r, "service_category", &CODES_SERVICE_CATEGORY);
-
     code_range want, scope[MAX_SCOPES], ranges[MAX_SCOPES];
-    if (!region_param_or_reply(r, SQL_REGION, "region", region, &want_region) || fields_failed_reply(r))
+    query_fields(r, volunteer_query_fields, sizeof volunteer_query_fields / sizeof *volunteer_query_fields, &vq, &pg);
+    if (!region_param_or_reply(r, "region", vq.region, &want_region) || fields_failed_reply(r))
         return;
     memcpy(want.lo, want_region.lo, sizeof want.lo);
     memcpy(want.hi, want_region.hi, sizeof want.hi);
@@ -84,15 +91,15 @@ void h_volunteer_list(req_t *r)
         reply_error(r, ERR_FORBIDDEN, "only platform admins list volunteers");
         return;
     }
-    int n = region_ranges_within(scope, nscope, region ? &want : NULL, ranges);
+    int n = region_ranges_within(scope, nscope, vq.region ? &want : NULL, ranges);
     /* n == 0 (the request lies outside the scope) selects nothing: an empty page */
-    const char *params[6] = {pg_array(r, ranges, n, false), pg_array(r, ranges, n, true), q, category};
+    const char *params[6] = {pg_array(r, ranges, n, false), pg_array(r, ranges, n, true), vq.q, vq.service_category};
     reply_page(r, SQL_VOLUNTEER_COUNT, SQL_VOLUNTEER_PAGE, 4, params, &pg, masked_volunteer_row);
 }
 
 static bool is_volunteer_or_reply(req_t *r)
 {
-    return volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "the caller has not registered as a volunteer") != 0;
+    return volunteer_id_or_reply(r, "the caller has not registered as a volunteer") != 0;
 }
 
 /* GET /volunteers/me/orgs: 200 {"items": [{org, status, joined_at}]}, 401, 403. */
@@ -122,19 +129,25 @@ static json_t *my_signup_row(req_t *r, const PGresult *res, int row)
                      db_isnull(res, row, "recorded_hours") ? json_null() : json_real(db_num(res, row, "recorded_hours")));
 }
 
+typedef struct {
+    const char *filter, *q;
+} my_activities_query;
+static const field_spec my_activities_query_fields[] = {
+    QUERY_FIELD(my_activities_query, filter, F_STRING, 0, NULL, &CODES_SIGNUP_FILTER),
+    QUERY_FIELD(my_activities_query, q, F_STRING, 50, NULL, NULL),
+};
+
 /* GET /volunteers/me/activities?filter=all|upcoming|ended&q=: 200 paged
  * sign-ups {activity, status, created_at, hours}; 401, 403, 422. */
 void h_me_activities(req_t *r)
 {
+    my_activities_query mq = {0};
     paging_t pg;
-    const char *filter = query_get(r, "filter");
-    query_paging(r, &pg);
-    if (filter && strcmp(filter, "all") && strcmp(filter, "upcoming") && strcmp(filter, "ended"))
-        field_error(r, "filter", "invalid_choice", "must be all, upcoming or ended");
-    const char *q = query_text(r, "q", 50);
-    if (fields_failed_reply(r) || !is_volunteer_or_reply(r))
+    if (!query_parse_or_reply(r, my_activities_query_fields,
+                              sizeof my_activities_query_fields / sizeof *my_activities_query_fields, &mq, &pg) ||
+        !is_volunteer_or_reply(r))
         return;
-    const char *params[5] = {id_str(r, r->user_id), filter ? filter : "all", q};
+    const char *params[5] = {id_str(r, r->user_id), mq.filter ? mq.filter : "all", mq.q};
     reply_page(r, SQL_MY_ACTIVITIES_COUNT, SQL_MY_ACTIVITIES_PAGE, 3, params, &pg, my_signup_row);
 }
 

@@ -26,7 +26,7 @@ static const db_stmt stmts[S__MAX] = {
 static void answer(req_t *r, db_t *db, int stmt, db_status status, const char *constraint)
 {
     memset(r, 0, sizeof *r);
-    db_init(db, "", "unit", stmts, S__MAX);
+    db_init(db, "", "unit", stmts, S__MAX, 0);
     db->failed_stmt = stmt;
     db->last = status;
     snprintf(db->constraint, sizeof db->constraint, "%s", constraint);
