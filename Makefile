@@ -49,20 +49,27 @@ endef
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
 
 # Unit tests: tests/unit/test_X.c links libstvs, plus the service objects
-# listed for it here.
+# listed for it here (X_OBJ), with the include folders it needs (X_CFLAGS).
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-test_sms_aliyun_OBJ := services/auth/sms_aliyun.o
+test_sms_aliyun_OBJ := services/auth/sms_aliyun.o services/auth/sms_aliyun_sign.o
+test_sms_aliyun_CFLAGS := -Iservices/auth
+test_hours_OBJ := services/activity/hours.o
+test_hours_CFLAGS := -Iservices/activity
+test_level_OBJ := services/org/level.o
+test_level_CFLAGS := -Iservices/org
 test_cells_OBJ := services/import/cells.o services/import/sheet.o services/import/csv_read.o services/import/xlsx_read.o
+test_cells_CFLAGS := -Iservices/import
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(addprefix $(BUILD)/,$$($$*_OBJ)) $(LIBSTVS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Iservices/auth -Itests/unit $(LDFLAGS_MODE) -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS)
+	$(CC) $(CFLAGS_ALL) $($*_CFLAGS) -Itests/unit $(LDFLAGS_MODE) -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS)
 unit: $(UNIT_BIN)
 
 # The benchmark's own programs (bench/README.md), built like the services:
 # fcgi_hello (the FastCGI ceiling), login_pair (the login driver), and
-# sqldump-<svc>, which prints a service's statements from its sql.c.
+# sqldump-<svc>, which prints a service's statements from its sql.c (and
+# common's, from common/common_sql.c).
 BENCH_TOOLS := $(BUILD)/bench/fcgi_hello $(BUILD)/bench/login_pair $(SERVICES:%=$(BUILD)/bench/sqldump-%)
 bench-tools: $(BENCH_TOOLS)
 $(BUILD)/bench/fcgi_hello: bench/fcgi_hello.c
@@ -71,7 +78,7 @@ $(BUILD)/bench/fcgi_hello: bench/fcgi_hello.c
 $(BUILD)/bench/login_pair: bench/login_pair.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_MODE) -o $@ $< -pthread
-$(BUILD)/bench/sqldump-%: bench/sqldump.c $(BUILD)/services/%/sql.o
+$(BUILD)/bench/sqldump-%: bench/sqldump.c $(BUILD)/services/%/sql.o $(BUILD)/common/common_sql.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Iservices/$* -DSVC_HEADER='"$*.h"' -DSVC_SQL=$*_sql $(LDFLAGS_MODE) -o $@ $^
 

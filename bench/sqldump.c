@@ -3,6 +3,8 @@
  * builds the pgbench scripts from it, so that pgbench runs exactly the
  * statements the endpoint runs. Built once per service with
  * -DSVC_HEADER='"<svc>.h"' -DSVC_SQL=<svc>_sql.
+ * common/'s own statements (common_sql.c: region, volunteer_of_user) are
+ * found too, as the service runs them.
  *   sqldump NAME   prints the statement; exit 1 if there is none
  *   sqldump        lists the names */
 #include <stdio.h>
@@ -12,8 +14,9 @@
 
 int main(int argc, char **argv)
 {
-    for (int i = 0; i < SQL__MAX; i++) {
-        const db_stmt *s = &SVC_SQL[i];
+    const int ncommon = SQL_COMMON__END - DB_COMMON_STMT;
+    for (int i = 0; i < SQL__MAX + ncommon; i++) {
+        const db_stmt *s = i < SQL__MAX ? &SVC_SQL[i] : &common_sql[i - SQL__MAX];
         if (!s->name)
             continue;
         if (argc < 2)

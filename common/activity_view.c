@@ -4,14 +4,13 @@
 
 json_t *activity_json(const PGresult *res, int row)
 {
-    json_t *themes = json_loads(db_str(res, row, "themes"), 0, NULL);
-    json_t *region = json_loads(db_str(res, row, "region"), 0, NULL);
     return json_pack("{s:I, s:{s:I, s:s}, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:f,"
                      " s:s, s:s, s:s?, s:b, s:s?, s:s, s:s}",
                      "id", (json_int_t)db_int(res, row, "id"), "org", "id", (json_int_t)db_int(res, row, "org_id"),
                      "name", db_str(res, row, "org_name"), "title", db_str(res, row, "title"), "description",
                      db_str(res, row, "description"), "service_category", db_str(res, row, "service_category"),
-                     "themes", themes ? themes : json_array(), "region", region ? region : json_null(), "address",
+                     "themes", db_json(res, row, "themes", json_array()), "region",
+                     db_json(res, row, "region", json_null()), "address",
                      db_str(res, row, "address"), "starts_at", db_str(res, row, "starts_at"), "ends_at",
                      db_str(res, row, "ends_at"), "signup_starts_at", db_str(res, row, "signup_starts_at"),
                      "signup_ends_at", db_str(res, row, "signup_ends_at"), "capacity",

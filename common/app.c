@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "body.h"
 #include "log.h"
+#include "request.h"
 
 #define API_PREFIX "/api/v1"
 
@@ -56,136 +56,8 @@ static void set_request_id(req_t *r, const char *given)
     hex_encode(rnd, sizeof rnd, r->request_id);
 }
 
-static int hexdigit(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* Decodes application/x-www-form-urlencoded text (+ is a space); *len is
- * the decoded length, which a %00 makes longer than strlen(). */
-static char *url_decode(arena_t *a, const char *s, size_t n, size_t *len)
-{
-    char *out = arena_alloc(a, n + 1);
-    size_t o = 0;
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '+') {
-            out[o++] = ' ';
-        } else if (s[i] == '%' && i + 2 < n && hexdigit(s[i + 1]) >= 0 && hexdigit(s[i + 2]) >= 0) {
-            out[o++] = (char)(hexdigit(s[i + 1]) << 4 | hexdigit(s[i + 2]));
-            i += 2;
-        } else {
-            out[o++] = s[i];
-        }
-    }
-    out[o] = '\0';
-    *len = o;
-    return out;
-}
-
-/* A decoded name or value that a C string would cut (NUL) or that carries
- * any other control character. */
-static bool query_text_bad(const char *s, size_t len) { return strlen(s) != len || has_control_chars(s, false); }
-
-/* Splits the query string into r->query. Nothing is cut silently: more
- * than MAX_QUERY_PARAMS parameters, or a control character (NUL included)
- * in a name or value, is a field error that dispatch() answers as a 422
- * before the handler runs. */
-static void parse_query(req_t *r, const char *qs)
-{
-    int seen = 0;
-    while (qs && *qs) {
-        const char *amp = strchr(qs, '&');
-        size_t len = amp ? (size_t)(amp - qs) : strlen(qs);
-        const char *eq = memchr(qs, '=', len);
-        if (len && ++seen <= MAX_QUERY_PARAMS) {
-            size_t klen = eq ? (size_t)(eq - qs) : len, kdec = 0, vdec = 0;
-            char *k = url_decode(&r->arena, qs, klen, &kdec);
-            char *v = eq ? url_decode(&r->arena, eq + 1, len - klen - 1, &vdec) : arena_strndup(&r->arena, "", 0);
-            if (k && v) {
-                if (query_text_bad(k, kdec))
-                    field_error(r, "query", "control_character", "a parameter name must not contain control characters");
-                else if (query_text_bad(v, vdec))
-                    field_error(r, k, "control_character", "must not contain control characters (%00 included)");
-                else
-                    r->query[r->nquery++] = (kv_t){k, v};
-            }
-        }
-        qs = amp ? amp + 1 : NULL;
-    }
-    if (seen > MAX_QUERY_PARAMS)
-        field_error(r, "query", "too_many",
-                    arena_printf(&r->arena, "%d query parameters; at most %d are read", seen, MAX_QUERY_PARAMS));
-}
-
-static bool is_json_type(const char *ct)
-{
-    if (!ct)
-        return false;
-    size_t n = strlen("application/json");
-    if (strncasecmp(ct, "application/json", n))
-        return false;
-    const char *rest = ct + n;
-    while (*rest == ' ')
-        rest++;
-    return *rest == '\0' || *rest == ';';
-}
-
-/* Reads the body into the arena; replies 413 (without reading) when it is
- * over the limit. */
-static bool read_body(worker_t *w, req_t *r)
-{
-    const char *cl = param(w, "CONTENT_LENGTH");
-    if (!cl || !*cl)
-        return true;
-    char *end;
-    errno = 0;
-    long long len = strtoll(cl, &end, 10);
-    if (errno || *end || len < 0) {
-        reply_error(r, ERR_INVALID_JSON, "bad Content-Length");
-        return false;
-    }
-    size_t max = w->svc->max_body > MAX_BODY ? w->svc->max_body : MAX_BODY;
-    if ((unsigned long long)len > max) {
-        reply_error(r, ERR_PAYLOAD_TOO_LARGE, arena_printf(&r->arena, "the body is over %zu MiB", max >> 20));
-        return false;
-    }
-    if (len == 0)
-        return true;
-    char *buf = arena_alloc(&r->arena, (size_t)len + 1);
-    if (!buf) {
-        reply_error(r, ERR_INTERNAL, NULL);
-        return false;
-    }
-    int got = FCGX_GetStr(buf, (int)len, w->fcgi.in);
-    if (got != len) {
-        reply_error(r, ERR_INVALID_JSON, "the body ended early");
-        return false;
-    }
-    r->body = buf;
-    r->body_len = (size_t)len;
-    return true;
-}
-
-static bool bearer_ok(req_t *r)
-{
-    const char *h = r->authorization;
-    if (!h || strncasecmp(h, "Bearer ", 7) || !h[7]) {
-        reply_error(r, ERR_UNAUTHORIZED, "a bearer access token is required");
-        return false;
-    }
-    token_claims c;
-    token_result res = jwt_verify_access(&app_keys, h + 7, time(NULL), &c);
-    if (res != TOKEN_OK) {
-        log_msg("info", r->request_id, "token refused: %s", token_result_str(res));
-        reply_error(r, ERR_UNAUTHORIZED, "the access token is invalid or expired");
-        return false;
-    }
-    r->user_id = c.user_id;
-    r->session_id = arena_strndup(&r->arena, c.session_id, strlen(c.session_id));
-    return true;
-}
+/* libfcgi's input stream as request_body_or_reply's reader. */
+static int read_fcgi(void *stream, char *buf, int n) { return FCGX_GetStr(buf, n, stream); }
 
 static void dispatch(worker_t *w, req_t *r)
 {
@@ -210,9 +82,11 @@ static void dispatch(worker_t *w, req_t *r)
         reply_error(r, ERR_INTERNAL, NULL);
         return;
     }
-    parse_query(r, param(w, "QUERY_STRING"));
-
-    if (!read_body(w, r))
+    request_query(r, param(w, "QUERY_STRING"));
+    /* a ROUTE_RAW_BODY route (an upload) may take up to the service's max_body;
+     * every other route is held to MAX_BODY once it is known (below) */
+    size_t max_body = w->svc->max_body > MAX_BODY ? w->svc->max_body : MAX_BODY;
+    if (!request_body_or_reply(r, param(w, "CONTENT_LENGTH"), max_body, read_fcgi, w->fcgi.in))
         return;
     const route_t *route = NULL;
     char allow[64];
@@ -231,14 +105,14 @@ static void dispatch(worker_t *w, req_t *r)
         reply_error(r, ERR_PAYLOAD_TOO_LARGE, "the body is over 1 MiB");
         return;
     }
-    if (r->body_len && !(route->flags & ROUTE_RAW_BODY) && !is_json_type(r->content_type)) {
+    if (r->body_len && !(route->flags & ROUTE_RAW_BODY) && !request_is_json(r->content_type)) {
         reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, "send the body as application/json");
         return;
     }
     bool wants_token = (route->flags & ROUTE_AUTH) || ((route->flags & ROUTE_AUTH_OPTIONAL) && r->authorization);
-    if (wants_token && !bearer_ok(r))
+    if (wants_token && !request_bearer_or_reply(r, &app_keys, time(NULL)))
         return;
-    if (fields_failed_reply(r)) /* the query string's own faults (parse_query) */
+    if (fields_failed_reply(r)) /* the query string's own faults (request_query) */
         return;
     route->handler(r);
     if (!r->replied) {
@@ -440,7 +314,7 @@ int app_run(const service_t *svc)
         worker_t *w = &workers[i];
         w->svc = svc;
         w->listen_fd = listen_fd;
-        db_init(&w->db, app_config.db_conninfo, svc->name, svc->stmts, svc->nstmts);
+        db_init(&w->db, app_config.db_conninfo, svc->name, svc->stmts, svc->nstmts, svc->common_sql);
         if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
             log_error("pthread_create failed");
             break;

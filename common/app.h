@@ -1,6 +1,7 @@
 /* The FastCGI service shell: configuration, worker threads (each with its own
- * FCGX_Request, PostgreSQL connection and arena), request parsing, routing,
- * the bearer check, buffered responses, access logs and graceful SIGTERM. */
+ * FCGX_Request, PostgreSQL connection and arena), the request's walk (parsing
+ * in request.c, routing, the bearer check, the handler), buffered responses,
+ * access logs and graceful SIGTERM. */
 #ifndef STVS_APP_H
 #define STVS_APP_H
 #include <stdbool.h>
@@ -16,6 +17,7 @@ typedef struct {
     size_t nroutes;
     const db_stmt *stmts;
     int nstmts;
+    unsigned common_sql;         /* COMMON_SQL_* (db.h): common's statements this service's role may run */
     bool needs_data_key;
     size_t max_body;             /* 0: MAX_BODY; what a ROUTE_RAW_BODY route may take */
     int (*init)(const stvs_config *cfg); /* service setup after the common config; 0 or -1 */

@@ -13,6 +13,12 @@ struct arena_block {
     _Alignas(16) unsigned char data[];
 };
 
+struct arena_cleanup {
+    arena_cleanup *next;
+    void (*fn)(void *);
+    void *p;
+};
+
 static arena_block *block_new(size_t cap)
 {
     arena_block *b = malloc(sizeof *b + cap);
@@ -81,8 +87,31 @@ char *arena_printf(arena_t *a, const char *fmt, ...)
 
 bool arena_failed(const arena_t *a) { return a->failed; }
 
+void arena_fail(arena_t *a) { a->failed = true; }
+
+bool arena_on_reset(arena_t *a, void (*fn)(void *), void *p)
+{
+    arena_cleanup *c = arena_alloc(a, sizeof *c);
+    if (!c) {
+        fn(p);
+        return false;
+    }
+    *c = (arena_cleanup){a->cleanups, fn, p};
+    a->cleanups = c;
+    return true;
+}
+
+/* Before the blocks holding the list are reused or freed. */
+static void run_cleanups(arena_t *a)
+{
+    for (arena_cleanup *c = a->cleanups; c; c = c->next)
+        c->fn(c->p);
+    a->cleanups = NULL;
+}
+
 void arena_reset(arena_t *a)
 {
+    run_cleanups(a);
     arena_block *b = a->head;
     a->given = 0;
     a->failed = false;
@@ -100,6 +129,7 @@ void arena_reset(arena_t *a)
 
 void arena_free(arena_t *a)
 {
+    run_cleanups(a);
     arena_block *b = a->head;
     while (b) {
         arena_block *next = b->next;

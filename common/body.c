@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "scan.h"
+
 bool body_object_or_reply(req_t *r)
 {
     json_error_t jerr;
@@ -104,6 +106,7 @@ static const char *type_name(field_type t)
     case F_NUMBER: return "a number";
     case F_ARRAY: return "an array";
     case F_OBJECT: return "an object";
+    case F_ID: return "a positive integer";
     }
     return "?";
 }
@@ -165,7 +168,7 @@ static bool check_string(req_t *r, const field_spec *s, const char *field, const
         return false;
     }
     if (s->table && !code_table_has(s->table, v)) {
-        field_error(r, field, "invalid_choice", arena_printf(&r->arena, "must be a code of table %s", s->table->name));
+        field_error(r, field, "invalid_choice", code_choices_message(r, s->table));
         return false;
     }
     if (s->check) {
@@ -228,6 +231,15 @@ static void store(req_t *r, const field_spec *s, const json_t *v, void *out)
         *(opt_int *)dst = (opt_int){true, n};
         break;
     }
+    case F_ID: {
+        long long n = json_integer_value(v);
+        if (n < 1 || n > ID_MAX || (s->max && n > s->max)) {
+            field_error(r, s->name, "out_of_range", "must be a positive integer");
+            break;
+        }
+        *(opt_int *)dst = (opt_int){true, n};
+        break;
+    }
     case F_BOOL:
         *(opt_bool *)dst = (opt_bool){true, json_is_true(v)};
         break;
@@ -259,6 +271,7 @@ static bool type_ok(field_type t, const json_t *v)
     case F_NUMBER: return json_is_number(v);
     case F_ARRAY: return json_is_array(v);
     case F_OBJECT: return json_is_object(v);
+    case F_ID: return json_is_integer(v);
     }
     return false;
 }
@@ -329,25 +342,93 @@ const char *check_phone(const char *v, const char **message)
     return ok ? NULL : "invalid_format";
 }
 
-const char *query_text(req_t *r, const char *name, long max)
+const char *code_choices_message(req_t *r, const code_table *t)
 {
-    const char *v = query_get(r, name);
-    if (!v)
-        return NULL;
-    long chars = utf8_chars(v);
-    if (chars < 0 || chars > max || has_control_chars(v, false)) {
-        field_error(r, name, "invalid_format", arena_printf(&r->arena, "must be at most %ld characters of text", max));
-        return NULL;
-    }
-    return *v ? v : NULL;
+    if (t->n > 8)
+        return arena_printf(&r->arena, "must be a code of table %s", t->name);
+    const char *m = "must be";
+    for (size_t i = 0; i < t->n; i++)
+        m = arena_printf(&r->arena, "%s%s %s", m, i == 0 ? "" : i + 1 == t->n ? " or" : ",", t->entries[i].code);
+    return m;
 }
 
-const char *query_code(req_t *r, const char *name, const code_table *t)
+/* One query parameter of a table, v its (first) value: NULL when fine,
+ * else the error code and *message. */
+static const char *query_value(req_t *r, const field_spec *s, const char *v, void *out, const char **message)
 {
-    const char *v = query_get(r, name);
-    if (v && !code_table_has(t, v)) {
-        field_error(r, name, "invalid_choice", arena_printf(&r->arena, "must be a code of table %s", t->name));
+    char *dst = (char *)out + s->offset;
+    if (s->type == F_ID) {
+        long long id;
+        if (!scan_id_str(v, &id) || (s->max && id > s->max)) {
+            *message = s->max ? arena_printf(&r->arena, "must be an integer from 1 to %ld", s->max)
+                              : "must be a positive integer";
+            return "invalid_format";
+        }
+        *(opt_int *)dst = (opt_int){true, id};
         return NULL;
     }
-    return v;
+    if (s->type != F_STRING) { /* a table bug: no other type reads a query */
+        *message = "cannot be read from a query";
+        return "invalid_format";
+    }
+    if (s->table) {
+        *message = code_choices_message(r, s->table);
+        if (!code_table_has(s->table, v))
+            return "invalid_choice";
+    } else if (s->check) {
+        const char *code = s->check(v, message);
+        if (code)
+            return code;
+    } else if (s->max) {
+        long chars = utf8_chars(v);
+        if (chars < 0 || chars > s->max || has_control_chars(v, false)) {
+            *message = arena_printf(&r->arena, "must be at most %ld characters of text", s->max);
+            return "invalid_format";
+        }
+        if (!*v)
+            return NULL; /* empty text: no filter */
+    }
+    *(const char **)dst = v;
+    return NULL;
+}
+
+static void query_specs(req_t *r, const field_spec *specs, size_t n, void *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *v = query_get(r, specs[i].name), *message = "is not valid";
+        if (!v)
+            continue;
+        const char *code = query_value(r, &specs[i], v, out, &message);
+        if (code)
+            field_error(r, specs[i].name, (specs[i].flags & FIELD_OUT_OF_RANGE) ? "out_of_range" : code, message);
+    }
+}
+
+typedef struct {
+    opt_int page, page_size;
+} paging_query;
+
+/* API.md: a bad page is invalid_format, a bad page_size out_of_range, whatever is wrong with it. */
+static const field_spec paging_fields[] = {
+    {"page", F_ID, 0, 1, 1000000, offsetof(paging_query, page), NULL, NULL},
+    {"page_size", F_ID, FIELD_OUT_OF_RANGE, 1, 100, offsetof(paging_query, page_size), NULL, NULL},
+};
+
+void query_fields(req_t *r, const field_spec *specs, size_t n, void *out, paging_t *paging)
+{
+    if (paging) {
+        paging_query pq = {{false, 1}, {false, 20}};
+        query_specs(r, paging_fields, sizeof paging_fields / sizeof *paging_fields, &pq);
+        paging->page = pq.page.v;
+        paging->page_size = pq.page_size.v;
+        paging->offset = (paging->page - 1) * paging->page_size;
+    }
+    if (specs)
+        query_specs(r, specs, n, out);
+}
+
+bool query_parse_or_reply(req_t *r, const field_spec *specs, size_t n, void *out, paging_t *paging)
+{
+    query_fields(r, specs, n, out, paging);
+    return !fields_failed_reply(r);
 }

@@ -56,6 +56,20 @@ TABLE(CODES_ACTIVITY_THEME, "activity_theme", {"science_day", "全国科普日"}
       {"rural_revitalization", "乡村振兴"}, {"health", "卫生健康"}, {"women_youth", "农村妇女和青少年"},
       {"enterprise_innovation", "助力企业创新"}, {"emergency", "防灾减灾与应急"}, {"other", "其他"});
 
+/* An activity's status as GET /activities?status= takes it (derived from the
+ * clock, activity_view.h). */
+TABLE(CODES_ACTIVITY_STATUS, "activity_status", {"cancelled", "已取消"}, {"ended", "已结束"},
+      {"ongoing", "进行中"}, {"recruiting", "招募中"}, {"signup_closed", "报名截止"}, {"upcoming", "未开始"});
+
+/* GET /activities?sort=: latest first (the default) or earliest first. */
+TABLE(CODES_ACTIVITY_SORT, "activity_sort", {"starts_at", "开始时间升序"}, {"-starts_at", "开始时间降序"});
+
+/* GET /volunteers/me/activities?filter= */
+TABLE(CODES_SIGNUP_FILTER, "signup_filter", {"all", "全部"}, {"upcoming", "未结束"}, {"ended", "已结束"});
+
+/* GET /orgs/{id}/members?status= */
+TABLE(CODES_MEMBERSHIP_STATUS, "membership_status", {"pending", "待审核"}, {"active", "已加入"});
+
 static const code_table *const all_tables[] = {
     &CODES_SERVICE_CATEGORY, &CODES_SERVICE_FIELD, &CODES_POLITICAL_STATUS, &CODES_ETHNICITY,
     &CODES_EDUCATION,        &CODES_TITLE,         &CODES_OCCUPATION,       &CODES_GRASSROOTS_ROLE,

@@ -6,13 +6,25 @@
 
 #include "log.h"
 
-void db_init(db_t *db, const char *conninfo, const char *app_name, const db_stmt *stmts, int nstmts)
+void db_init(db_t *db, const char *conninfo, const char *app_name, const db_stmt *stmts, int nstmts,
+             unsigned common)
 {
     memset(db, 0, sizeof *db);
     db->conninfo = conninfo;
     db->app_name = app_name;
     db->stmts = stmts;
     db->nstmts = nstmts;
+    db->failed_stmt = -1;
+    db->common = common;
+}
+
+const db_stmt *db_statement(const db_t *db, int stmt)
+{
+    if (stmt >= 0 && stmt < db->nstmts)
+        return &db->stmts[stmt];
+    if (stmt >= DB_COMMON_STMT && stmt < SQL_COMMON__END && (db->common & DB_COMMON_BIT(stmt)))
+        return &common_sql[stmt - DB_COMMON_STMT];
+    return NULL;
 }
 
 void db_close(db_t *db)
@@ -59,14 +71,17 @@ int db_connect(db_t *db)
         db->sqlstate[0] = db->constraint[0] = '\0'; /* no statement ran */
         return -1;
     }
-    for (int i = 0; i < db->nstmts; i++) {
+    for (int i = 0; i < db->nstmts + (SQL_COMMON__END - DB_COMMON_STMT); i++) {
+        const db_stmt *st = db_statement(db, i < db->nstmts ? i : DB_COMMON_STMT + (i - db->nstmts));
+        if (!st)
+            continue; /* a common statement this service did not opt in to */
         /* a statement planned per call is still parsed here: a typo fails at start-up */
-        PGresult *res = PQprepare(db->conn, db->stmts[i].name, db->stmts[i].sql, 0, NULL);
+        PGresult *res = PQprepare(db->conn, st->name, st->sql, 0, NULL);
         bool ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
         if (!ok) {
             set_status(db, res);
             if (db->last != DB_UNAVAILABLE)
-                log_error("db: statement %s does not prepare: %s", db->stmts[i].name,
+                log_error("db: statement %s does not prepare: %s", st->name,
                           res ? PQresultErrorMessage(res) : "no result");
             PQclear(res);
             db_close(db);
@@ -141,21 +156,25 @@ static bool params_lost(db_t *db, const char *what)
 
 PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params)
 {
-    if (stmt < 0 || stmt >= db->nstmts) {
+    db->failed_stmt = -1;
+    const db_stmt *st = db_statement(db, stmt);
+    if (!st) {
         db->last = DB_ERROR;
+        log_msg("error", NULL, "db: statement %d is not prepared on this connection", stmt);
         return NULL;
     }
-    if (params_lost(db, db->stmts[stmt].name))
+    db->failed_stmt = stmt; /* until it succeeds */
+    if (params_lost(db, st->name))
         return NULL;
     for (int attempt = 0; attempt < 3; attempt++) {
         if (!ensure_connected(db))
             break;
-        const db_stmt *st = &db->stmts[stmt];
         /* the unnamed statement of PQexecParams is planned with these values */
         PGresult *res = st->plan_per_call ? PQexecParams(db->conn, st->sql, nparams, NULL, params, NULL, NULL, 0)
                                           : PQexecPrepared(db->conn, st->name, nparams, params, NULL, NULL, 0);
         if (result_ok(res)) {
             db->last = DB_OK;
+            db->failed_stmt = -1;
             return res;
         }
         set_status(db, res);
@@ -172,12 +191,13 @@ PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params)
         log_failure(db, st->name, "; reconnecting to run it again");
         db_close(db); /* reconnect and retry: nothing ran on the dead session */
     }
-    log_failure(db, db->stmts[stmt].name, "");
+    log_failure(db, st->name, "");
     return NULL;
 }
 
 int db_simple(db_t *db, const char *sql)
 {
+    db->failed_stmt = -1;
     for (int attempt = 0; attempt < 3; attempt++) {
         if (!ensure_connected(db)) {
             log_failure(db, sql, "");
@@ -214,6 +234,7 @@ int db_begin(db_t *db)
 
 int db_commit(db_t *db)
 {
+    db->failed_stmt = -1;
     if (params_lost(db, "COMMIT")) {
         db_rollback(db);
         return -1;
@@ -266,6 +287,16 @@ double db_num(const PGresult *res, int row, const char *name)
 {
     const char *v = db_str(res, row, name);
     return v ? strtod(v, NULL) : 0;
+}
+
+json_t *db_json(const PGresult *res, int row, const char *name, json_t *fallback)
+{
+    const char *text = db_str(res, row, name);
+    json_t *v = text ? json_loads(text, 0, NULL) : NULL;
+    if (!v)
+        return fallback;
+    json_decref(fallback);
+    return v;
 }
 
 bool db_bool(const PGresult *res, int row, const char *name)

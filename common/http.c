@@ -61,9 +61,30 @@ static void reply_problem(req_t *r, err_code e, const char *detail, json_t *erro
 
 void reply_error(req_t *r, err_code e, const char *detail) { reply_problem(r, e, detail, NULL); }
 
+const db_refusal *db_refusal_find(const db_refusal *list, db_status status, const char *constraint)
+{
+    for (const db_refusal *f = list; f && f->status != DB_OK; f++)
+        if (f->status == status && (!f->constraint || (constraint && !strcmp(f->constraint, constraint))))
+            return f;
+    return NULL;
+}
+
+/* The refusal the failing statement's row declares for this answer, or NULL. */
+static const db_refusal *expected_refusal(const db_t *db)
+{
+    const db_stmt *st = db_statement(db, db->failed_stmt); /* the service's or a common one */
+    return st ? db_refusal_find(st->refusals, db->last, db->constraint) : NULL;
+}
+
 void reply_db_error(req_t *r)
 {
-    if (r->db->last == DB_UNAVAILABLE) {
+    const db_refusal *f = expected_refusal(r->db);
+    if (f && f->field) {
+        field_error(r, f->field, err_lookup(f->error)->code, f->detail);
+        fields_failed_reply(r);
+    } else if (f) {
+        reply_error(r, f->error, f->detail);
+    } else if (r->db->last == DB_UNAVAILABLE) {
         reply_header(r, "Retry-After", "5");
         reply_error(r, ERR_UNAVAILABLE, "the database is unavailable; try again shortly");
     } else if (r->db->last == DB_CHECK) {
@@ -84,6 +105,56 @@ PGresult *db_query_or_reply(req_t *r, int stmt, int nparams, const char *const *
         reply_db_error(r);
     return res;
 }
+
+PGresult *db_row_or_reply(req_t *r, int stmt, int nparams, const char *const *params, const char *missing)
+{
+    PGresult *res = db_query_or_reply(r, stmt, nparams, params);
+    if (res && PQntuples(res) != 1) {
+        PQclear(res);
+        reply_error(r, ERR_NOT_FOUND, missing);
+        return NULL;
+    }
+    return res;
+}
+
+json_t *row_or_reply(req_t *r, int stmt, long long id, row_json_fn row, const char *missing)
+{
+    PGresult *res = db_row_or_reply(r, stmt, 1, (const char *[]){id_str(r, id)}, missing);
+    if (!res)
+        return NULL;
+    json_t *v = row(r, res, 0);
+    PQclear(res);
+    if (!v)
+        reply_error(r, ERR_INTERNAL, NULL);
+    return v;
+}
+
+static void decref(void *v) { json_decref(v); }
+
+json_t *req_own(req_t *r, json_t *v)
+{
+    if (v && !arena_on_reset(&r->arena, decref, v)) {
+        arena_fail(&r->arena);
+        return NULL;
+    }
+    return v;
+}
+
+char *json_text(req_t *r, const json_t *v, size_t flags)
+{
+    if (!v)
+        return NULL;
+    size_t n = json_dumpb(v, NULL, 0, flags);
+    char *text = n ? arena_alloc(&r->arena, n + 1) : NULL;
+    if (!text || json_dumpb(v, text, n, flags) != n) {
+        arena_fail(&r->arena); /* a value that could not be made: never an SQL NULL */
+        return NULL;
+    }
+    text[n] = '\0';
+    return text;
+}
+
+char *json_param(req_t *r, const json_t *v) { return json_text(r, v, JSON_COMPACT); }
 
 bool db_do_or_reply(req_t *r, int stmt, int nparams, const char *const *params)
 {
@@ -143,34 +214,6 @@ const char *query_get(const req_t *r, const char *name)
 }
 
 const char *id_str(req_t *r, long long id) { return arena_printf(&r->arena, "%lld", id); }
-
-static bool parse_positive(const char *s, long long max, long long *out)
-{
-    long long v = 0;
-    if (!s || !*s || strlen(s) > 18)
-        return false;
-    for (const char *p = s; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return false;
-        v = v * 10 + (*p - '0');
-    }
-    if (v < 1 || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
-void query_paging(req_t *r, paging_t *p)
-{
-    const char *page = query_get(r, "page"), *size = query_get(r, "page_size");
-    p->page = 1;
-    p->page_size = 20;
-    if (page && !parse_positive(page, 1000000, &p->page))
-        field_error(r, "page", "invalid_format", "must be an integer from 1");
-    if (size && !parse_positive(size, 100, &p->page_size))
-        field_error(r, "page_size", "out_of_range", "must be an integer from 1 to 100");
-    p->offset = (p->page - 1) * p->page_size;
-}
 
 void reply_page(req_t *r, int count_stmt, int page_stmt, int nfilter, const char **params, const paging_t *pg,
                 row_json_fn row_json)

@@ -62,21 +62,64 @@ typedef struct req {
     bool replied;
 } req_t;
 
-/* Answers. Each marks the request replied; a handler returns right after. */
+/* Answers. Each marks the request replied; a handler returns right after.
+ * A later answer replaces an earlier one (body and status; headers stay). */
 void reply_json(req_t *r, int status, json_t *body);   /* steals body */
 void reply_empty(req_t *r, int status);
 /* A body that is not JSON (a spreadsheet): copied into the arena. */
 void reply_bytes(req_t *r, int status, const char *content_type, const void *data, size_t n);
 void reply_error(req_t *r, err_code e, const char *detail);
-void reply_db_error(req_t *r);                         /* 503 when the db is down, else 500 */
 void reply_header(req_t *r, const char *name, const char *value); /* value copied */
 
-/* Database calls that answer 503 (database down) or 500 themselves when
- * they fail, so a handler just returns. */
+/* A statement's expected refusal (its db_stmt's .refusals, a list ended by
+ * {0}): a violation of class status, of the named constraint or of any
+ * (NULL), answers error with detail; with field, a 422 naming that field
+ * (its code: error's code, its message: detail). In sql.def rows:
+ *   .refusals = DB_REFUSALS({DB_UNIQUE, "orgs_name_unique", ERR_ALREADY_EXISTS, "a name taken", NULL})
+ */
+typedef struct db_refusal {
+    db_status status; /* DB_UNIQUE, DB_FOREIGN_KEY or DB_CHECK; DB_OK ends the list */
+    const char *constraint;
+    err_code error;
+    const char *detail;
+    const char *field;
+} db_refusal;
+#define DB_REFUSALS(...) ((const db_refusal[]){__VA_ARGS__, {0}})
+/* The refusal of list that the database's answer (status, constraint)
+ * matches, or NULL. */
+const db_refusal *db_refusal_find(const db_refusal *list, db_status status, const char *constraint);
+
+/* After a failed database call: the failing statement's refusal when one
+ * matches; else 503 when the database is down, 422 for a check the handler
+ * let through, 500 for anything else. */
+void reply_db_error(req_t *r);
+
+/* Database calls that answer themselves when they fail (reply_db_error), so
+ * a handler just returns. */
 PGresult *db_query_or_reply(req_t *r, int stmt, int nparams, const char *const *params); /* caller PQclear()s */
 bool db_do_or_reply(req_t *r, int stmt, int nparams, const char *const *params);         /* rows not needed */
 bool db_begin_or_reply(req_t *r);
 bool db_commit_or_reply(req_t *r);
+/* The result of a statement that finds one row (the caller PQclear()s), or
+ * NULL after answering: 404 with detail missing when it found none. */
+PGresult *db_row_or_reply(req_t *r, int stmt, int nparams, const char *const *params, const char *missing);
+
+/* Turns row `row` of a result into JSON (a new value; NULL when it cannot). */
+typedef json_t *(*row_json_fn)(req_t *r, const PGresult *res, int row);
+/* The one row stmt finds for id, as row() shows it, or NULL after answering
+ * (404 missing, the database's error, or 500 when row() made nothing). */
+json_t *row_or_reply(req_t *r, int stmt, long long id, row_json_fn row, const char *missing);
+
+/* The request owns v (a new reference) until it ends: for JSON a handler
+ * builds and does not answer with. Returns v; NULL for a NULL v, or when it
+ * could not be taken (out of memory: v is released, the arena failed). */
+json_t *req_own(req_t *r, json_t *v);
+/* v as compact JSON text in the request's arena: a statement's json
+ * parameter. NULL for a NULL v (SQL NULL); out of memory, NULL with the
+ * arena failed (db_exec then refuses to run). json_text takes jansson's
+ * dump flags. */
+char *json_param(req_t *r, const json_t *v);
+char *json_text(req_t *r, const json_t *v, size_t flags);
 
 /* Field errors: collect, then one 422 naming every bad field (the first
  * MAX_FIELD_ERRORS of them, then "errors_truncated": true). */
@@ -90,18 +133,16 @@ const char *query_get(const req_t *r, const char *name); /* first value, decoded
  * handler replied. */
 const char *id_str(req_t *r, long long id);
 
-/* Paging ?page=&page_size= (defaults 1 and 20, page_size ≤ 100). Adds field
- * errors; the caller checks fields_failed_reply(). */
+/* Paging ?page=&page_size= (defaults 1 and 20, page_size ≤ 100), read by
+ * query_fields() (body.h) from its own field table. */
 typedef struct {
     long long page, page_size, offset;
 } paging_t;
-void query_paging(req_t *r, paging_t *p);
 
 /* Answers 200 {"items", "total", "page", "page_size"}: count_stmt counts the
  * rows its nfilter parameters select, page_stmt takes the same parameters
  * plus LIMIT and OFFSET (params needs room for them) and each row becomes
  * row_json(r, res, row). */
-typedef json_t *(*row_json_fn)(req_t *r, const PGresult *res, int row);
 void reply_page(req_t *r, int count_stmt, int page_stmt, int nfilter, const char **params, const paging_t *pg,
                 row_json_fn row_json);
 

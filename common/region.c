@@ -12,10 +12,29 @@ const char *check_region_code(const char *v, const char **message)
     return ok ? NULL : "invalid_format";
 }
 
-bool region_lookup_or_reply(req_t *r, int stmt, const char *code, region_info *out)
+int region_ranges_within(const code_range *scope, int nscope, const code_range *want, code_range *out)
+{
+    int n = 0;
+    for (int i = 0; i < nscope; i++) {
+        const code_range *s = &scope[i];
+        if (n && strcmp(s->hi, out[n - 1].hi) <= 0)
+            continue; /* inside the previous range (scope is sorted by lo, widest first) */
+        if (!want) {
+            out[n++] = *s;
+        } else if (strcmp(s->lo, want->lo) <= 0 && strcmp(want->hi, s->hi) <= 0) {
+            out[0] = *want; /* the request lies inside this scope */
+            return 1;
+        } else if (strcmp(want->lo, s->lo) <= 0 && strcmp(s->hi, want->hi) <= 0) {
+            out[n++] = *s; /* this scope lies inside the request */
+        }
+    }
+    return n;
+}
+
+bool region_lookup_or_reply(req_t *r, const char *code, region_info *out)
 {
     memset(out, 0, sizeof *out);
-    PGresult *res = db_query_or_reply(r, stmt, 1, (const char *[]){code});
+    PGresult *res = db_query_or_reply(r, SQL_COMMON_REGION, 1, (const char *[]){code});
     if (!res)
         return false;
     if (PQntuples(res) == 1) {
@@ -29,7 +48,7 @@ bool region_lookup_or_reply(req_t *r, int stmt, const char *code, region_info *o
     return true;
 }
 
-bool region_param_or_reply(req_t *r, int stmt, const char *param, const char *code, region_info *out)
+bool region_param_or_reply(req_t *r, const char *param, const char *code, region_info *out)
 {
     const char *msg;
     memset(out, 0, sizeof *out);
@@ -43,7 +62,7 @@ bool region_param_or_reply(req_t *r, int stmt, const char *param, const char *co
         *out = (region_info){.found = true, .level = "country", .lo = "000000", .hi = "999999"};
         return true;
     }
-    if (!region_lookup_or_reply(r, stmt, code, out))
+    if (!region_lookup_or_reply(r, code, out))
         return false;
     if (!out->found)
         field_error(r, param, "invalid_choice", "no such region");

@@ -1,16 +1,12 @@
 /* GB/T 2260 regions as request parameters: a region filter means "this
  * region and everything under it", answered as a code range (ref.region_range)
- * on a btree index. Each service prepares SQL_TEXT_REGION in its own table
- * and passes its index here. */
+ * on a btree index. The lookup is common's own statement SQL_COMMON_REGION
+ * (common_sql.c): a service using these opts in with COMMON_SQL_REGION. */
 #ifndef STVS_REGION_H
 #define STVS_REGION_H
 #include <stdbool.h>
 
 #include "http.h"
-
-#define SQL_TEXT_REGION                                                                                        \
-    "SELECT g.code, g.level, g.also_county, r.lo, r.hi"                                                       \
-    " FROM ref.regions g CROSS JOIN LATERAL ref.region_range(g.code) r WHERE g.code = $1"
 
 typedef struct {
     bool found;
@@ -19,12 +15,26 @@ typedef struct {
     char lo[7], hi[7];
 } region_info;
 
+/* A region and everything under it, as ref.region_range gives it: the codes
+ * lo..hi. Regions nest, so two ranges are either nested or disjoint. */
+typedef struct {
+    char lo[7], hi[7];
+} code_range;
+
+/* The code ranges to search when a caller whose scopes are scope[] (sorted
+ * by lo, widest first, as SQL_ADMIN_SCOPE orders them) asks for want (NULL:
+ * everything): want alone when a scope holds it, else the scopes that lie
+ * inside want, each range once (nested scopes dropped), so the result is
+ * disjoint ranges, each one index range scan. out has room for nscope;
+ * returns how many it holds (0: the request lies outside every scope). */
+int region_ranges_within(const code_range *scope, int nscope, const code_range *want, code_range *out);
+
 const char *check_region_code(const char *v, const char **message);
-/* Looks code up with the service's statement stmt; false after replying 503. */
-bool region_lookup_or_reply(req_t *r, int stmt, const char *code, region_info *out);
+/* Looks code up; false after replying 503. */
+bool region_lookup_or_reply(req_t *r, const char *code, region_info *out);
 /* For a ?region= filter: adds a 422 for a malformed or unknown code; 000000
  * is the whole country. NULL code leaves *out not found. False after
  * replying 503. */
-bool region_param_or_reply(req_t *r, int stmt, const char *param, const char *code, region_info *out);
+bool region_param_or_reply(req_t *r, const char *param, const char *code, region_info *out);
 
 #endif

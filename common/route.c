@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "scan.h"
+
 /* Matches path against pattern segment by segment, capturing {id}s. */
 static bool match(const char *pattern, const char *path, long long *ids, int *nids)
 {
@@ -17,15 +19,9 @@ static bool match(const char *pattern, const char *path, long long *ids, int *ni
         size_t plen = pend ? (size_t)(pend - p) : strlen(p);
         size_t slen = send ? (size_t)(send - s) : strlen(s);
         if (plen == 4 && !memcmp(p, "{id}", 4)) {
-            /* 1..18 digits, no leading zero: a positive int64 */
-            if (slen == 0 || slen > 18 || s[0] == '0' || *nids == MAX_PATH_PARAMS)
-                return false;
-            long long v = 0;
-            for (size_t i = 0; i < slen; i++) {
-                if (s[i] < '0' || s[i] > '9')
-                    return false;
-                v = v * 10 + (s[i] - '0');
-            }
+            long long v;
+            if (*nids == MAX_PATH_PARAMS || !scan_id(s, slen, &v))
+                return false; /* an id that is not scan_id()'s matches no route: 404 */
             ids[(*nids)++] = v;
         } else if (plen != slen || memcmp(p, s, plen)) {
             return false;

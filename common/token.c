@@ -1,6 +1,5 @@
 #include "token.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
@@ -12,6 +11,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "scan.h"
 
 #define MAX_TOKEN 4096
 
@@ -135,17 +135,6 @@ static token_result check_header(const jwt_keys *k, const json_t *h)
     return TOKEN_OK;
 }
 
-/* A positive decimal int64 with no sign, space or leading zero. */
-static bool positive_id(const char *s, long long *out)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 19 || s[0] < '1' || s[0] > '9' || strspn(s, "0123456789") != n)
-        return false;
-    errno = 0;
-    *out = strtoll(s, NULL, 10);
-    return errno == 0;
-}
-
 static token_result check_claims(const jwt_keys *k, const json_t *c, time_t now, token_claims *out)
 {
     const json_t *exp = json_object_get(c, "exp"), *iat = json_object_get(c, "iat");
@@ -161,7 +150,7 @@ static token_result check_claims(const jwt_keys *k, const json_t *c, time_t now,
         return TOKEN_BAD_CLAIMS;
     if (e <= (json_int_t)now)
         return TOKEN_EXPIRED;
-    if (!positive_id(json_string_value(sub), &uid) || !positive_id(json_string_value(sid), &session))
+    if (!scan_id_str(json_string_value(sub), &uid) || !scan_id_str(json_string_value(sid), &session))
         return TOKEN_BAD_CLAIMS;
     out->user_id = uid;
     snprintf(out->session_id, sizeof out->session_id, "%lld", session);

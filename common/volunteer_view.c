@@ -6,14 +6,6 @@
 #include "http.h"
 #include "mask.h"
 
-/* A JSON column (region, arrays) as a value; null when absent or bad. */
-static json_t *json_col(const PGresult *res, int row, const char *col)
-{
-    const char *text = db_str(res, row, col);
-    json_t *v = text ? json_loads(text, 0, NULL) : NULL;
-    return v ? v : json_null();
-}
-
 json_t *volunteer_json(const PGresult *res, int row, bool full_phone)
 {
     char masked[16];
@@ -32,18 +24,18 @@ json_t *volunteer_json(const PGresult *res, int row, bool full_phone)
                      "political_status", db_str(res, row, "political_status"), "ethnicity",
                      db_str(res, row, "ethnicity"), "employer", db_str(res, row, "employer"), "title",
                      db_str(res, row, "title"), "education", db_str(res, row, "education"), "occupation",
-                     db_str(res, row, "occupation"), "region", json_col(res, row, "region"), "service_categories",
-                     json_col(res, row, "service_categories"), "service_fields",
-                     json_col(res, row, "service_fields"), "grassroots_role", db_str(res, row, "grassroots_role"),
+                     db_str(res, row, "occupation"), "region", db_json(res, row, "region", json_null()), "service_categories",
+                     db_json(res, row, "service_categories", json_null()), "service_fields",
+                     db_json(res, row, "service_fields", json_null()), "grassroots_role", db_str(res, row, "grassroots_role"),
                      "skills", db_str(res, row, "skills"), "availability", db_str(res, row, "availability"),
                      "service_hours", db_num(res, row, "service_hours"), "created_at",
                      db_str(res, row, "created_at"), "updated_at", db_str(res, row, "updated_at"), "source",
                      source ? source : "self", "claim_status", claim ? claim : "claimed");
 }
 
-static long long volunteer_of_user_or_reply(req_t *r, int stmt, const char *why, bool must_be_claimed)
+static long long volunteer_of_user_or_reply(req_t *r, const char *why, bool must_be_claimed)
 {
-    PGresult *res = db_query_or_reply(r, stmt, 1, (const char *[]){id_str(r, r->user_id)});
+    PGresult *res = db_query_or_reply(r, SQL_COMMON_VOLUNTEER_OF_USER, 1, (const char *[]){id_str(r, r->user_id)});
     if (!res)
         return 0;
     long long id = PQntuples(res) == 1 ? db_int(res, 0, "id") : 0;
@@ -60,12 +52,12 @@ static long long volunteer_of_user_or_reply(req_t *r, int stmt, const char *why,
     return id;
 }
 
-long long volunteer_id_or_reply(req_t *r, int stmt, const char *why)
+long long volunteer_id_or_reply(req_t *r, const char *why)
 {
-    return volunteer_of_user_or_reply(r, stmt, why, false);
+    return volunteer_of_user_or_reply(r, why, false);
 }
 
-long long claimed_volunteer_id_or_reply(req_t *r, int stmt, const char *why)
+long long claimed_volunteer_id_or_reply(req_t *r, const char *why)
 {
-    return volunteer_of_user_or_reply(r, stmt, why, true);
+    return volunteer_of_user_or_reply(r, why, true);
 }

@@ -22,13 +22,12 @@
 json_t *volunteer_json(const PGresult *res, int row, bool full_phone);
 
 /* The caller's volunteer id, or 0 after answering 403 volunteer_required
- * (why says what needs a volunteer) or 503. stmt is the service's statement
- * with SQL_TEXT_VOLUNTEER_OF_USER. */
-#define SQL_TEXT_VOLUNTEER_OF_USER "SELECT id, claim_status FROM volunteer.volunteers WHERE user_id = $1"
+ * (why says what needs a volunteer) or 503. Runs common's own statement
+ * SQL_COMMON_VOLUNTEER_OF_USER: the service opts in with COMMON_SQL_VOLUNTEER. */
 struct req;
-long long volunteer_id_or_reply(struct req *r, int stmt, const char *why);
+long long volunteer_id_or_reply(struct req *r, const char *why);
 /* The same, for acting as a volunteer (signing up, applying, editing): an
  * imported record not yet claimed (在线关联) answers 409 claim_required. */
-long long claimed_volunteer_id_or_reply(struct req *r, int stmt, const char *why);
+long long claimed_volunteer_id_or_reply(struct req *r, const char *why);
 
 #endif

@@ -12,6 +12,7 @@ packages=(
     openssl curl ca-certificates           # key generation, health checks, SMS provider TLS
     python3                                # API tests
     chromium fonts-noto-cjk                # browser tests of the PC client (Chinese glyphs in screenshots)
+    python3-yaml python3-jsonschema        # API tests: every response checked against docs/openapi.yaml
 )
 
 missing=()

@@ -8,31 +8,11 @@
 #include "region.h"
 #include "volunteer_view.h"
 
+/* SQL_... for each statement of sql.def, in its order. */
 enum activity_sql {
-    SQL_REGION,
-    SQL_ORG_RIGHTS,
-    SQL_ACTIVITY_RIGHTS,
-    SQL_ACTIVITY_GET,
-    SQL_ACTIVITY_LOCK,
-    SQL_ACTIVITY_LOCK_STATE,
-    SQL_ACTIVITY_LOCK_SHARE,
-    SQL_RECORDED_MAX,
-    SQL_ACTIVITY_INSERT,
-    SQL_ACTIVITY_UPDATE,
-    SQL_ACTIVITY_CANCEL,
-    SQL_LIST_COUNT,
-    SQL_LIST_PAGE_ASC,
-    SQL_LIST_PAGE_DESC,
-    SQL_VOLUNTEER_OF_USER,
-    SQL_SIGNUP,
-    SQL_SIGNUP_REFUSED,
-    SQL_WITHDRAW,
-    SQL_SIGNUPS_COUNT,
-    SQL_SIGNUPS_PAGE,
-    SQL_NOT_SIGNED_UP,
-    SQL_RECORDS_UPSERT,
-    SQL_REPORT_PUT,
-    SQL_REPORT_GET,
+#define STMT(id, ...) id,
+#include "sql.def"
+#undef STMT
     SQL__MAX
 };
 extern const db_stmt activity_sql[SQL__MAX];

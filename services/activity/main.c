@@ -31,6 +31,7 @@ int main(void)
         .nroutes = sizeof routes / sizeof *routes,
         .stmts = activity_sql,
         .nstmts = SQL__MAX,
+        .common_sql = COMMON_SQL_REGION | COMMON_SQL_VOLUNTEER,
         .init = activity_init,
     };
     return app_run(&svc);

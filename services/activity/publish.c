@@ -1,6 +1,5 @@
 /* Publishing (POST), editing (PATCH), cancelling, and finding activities. */
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "activity.h"
@@ -9,40 +8,33 @@
 bool activity_access_or_reply(req_t *r, long long id, activity_access *a)
 {
     memset(a, 0, sizeof *a);
-    PGresult *res = db_query_or_reply(r, SQL_ACTIVITY_RIGHTS, 2, (const char *[]){id_str(r, id), id_str(r, r->user_id)});
+    PGresult *res = db_row_or_reply(r, SQL_ACTIVITY_RIGHTS, 2, (const char *[]){id_str(r, id), id_str(r, r->user_id)},
+                                    "no such activity");
     if (!res)
         return false;
-    bool found = PQntuples(res) == 1;
-    if (found) {
-        a->id = id;
-        a->org_id = db_int(res, 0, "org_id");
-        a->started = db_bool(res, 0, "started");
-        a->ended = db_bool(res, 0, "ended");
-        a->cancelled = db_bool(res, 0, "cancelled");
-        a->max_hours = db_num(res, 0, "max_hours");
-        a->own_admin = db_bool(res, 0, "own_admin");
-        a->ancestor_admin = db_bool(res, 0, "ancestor_admin");
-        a->platform_admin = db_bool(res, 0, "platform_admin");
-    }
+    a->id = id;
+    a->org_id = db_int(res, 0, "org_id");
+    a->started = db_bool(res, 0, "started");
+    a->ended = db_bool(res, 0, "ended");
+    a->cancelled = db_bool(res, 0, "cancelled");
+    a->max_hours = db_num(res, 0, "max_hours");
+    a->own_admin = db_bool(res, 0, "own_admin");
+    a->ancestor_admin = db_bool(res, 0, "ancestor_admin");
+    a->platform_admin = db_bool(res, 0, "platform_admin");
     PQclear(res);
-    if (!found)
-        reply_error(r, ERR_NOT_FOUND, "no such activity");
-    return found;
+    return true;
 }
 
 json_t *activity_json_or_reply(req_t *r, long long id, long long *version)
 {
-    PGresult *res = db_query_or_reply(r, SQL_ACTIVITY_GET, 1, (const char *[]){id_str(r, id)});
+    PGresult *res = db_row_or_reply(r, SQL_ACTIVITY_GET, 1, (const char *[]){id_str(r, id)}, "no such activity");
     if (!res)
         return NULL;
-    json_t *a = PQntuples(res) == 1 ? activity_json(res, 0) : NULL;
-    if (a && version)
+    json_t *a = activity_json(res, 0);
+    if (version)
         *version = db_int(res, 0, "version");
-    bool found = PQntuples(res) == 1;
     PQclear(res);
-    if (!found)
-        reply_error(r, ERR_NOT_FOUND, "no such activity");
-    else if (!a)
+    if (!a)
         reply_error(r, ERR_INTERNAL, NULL);
     return a;
 }
@@ -55,14 +47,12 @@ void reply_activity(req_t *r, long long id, int status)
     json_t *a = activity_json_or_reply(r, id, &version);
     if (!a)
         return;
-    const char *etag = activity_etag(r, version);
-    if (!etag) {
-        json_decref(a);
-        reply_error(r, ERR_INTERNAL, NULL);
-        return;
-    }
     reply_json(r, status, a);
-    reply_header(r, "ETag", etag);
+    const char *etag = activity_etag(r, version);
+    if (etag)
+        reply_header(r, "ETag", etag);
+    else
+        reply_error(r, ERR_INTERNAL, NULL);
 }
 
 bool if_match_holds(const char *header, const char *etag)
@@ -84,19 +74,14 @@ bool if_match_holds(const char *header, const char *etag)
 
 bool activity_lock_share_or_reply(req_t *r, long long id, activity_access *a)
 {
-    PGresult *res = db_query_or_reply(r, SQL_ACTIVITY_LOCK_SHARE, 1, (const char *[]){id_str(r, id)});
+    PGresult *res = db_row_or_reply(r, SQL_ACTIVITY_LOCK_SHARE, 1, (const char *[]){id_str(r, id)}, "no such activity");
     if (!res)
         return false;
-    bool found = PQntuples(res) == 1;
-    if (found) {
-        a->started = db_bool(res, 0, "started");
-        a->cancelled = db_bool(res, 0, "cancelled");
-        a->max_hours = db_num(res, 0, "max_hours");
-    }
+    a->started = db_bool(res, 0, "started");
+    a->cancelled = db_bool(res, 0, "cancelled");
+    a->max_hours = db_num(res, 0, "max_hours");
     PQclear(res);
-    if (!found)
-        reply_error(r, ERR_NOT_FOUND, "no such activity");
-    return found;
+    return true;
 }
 
 /* --- the body ------------------------------------------------------------ */
@@ -149,16 +134,6 @@ void publish_init(void)
     fields_for_patch(activity_fields, NFIELDS, immutable, patch_fields);
 }
 
-double hours_stored(double hours) { return round(hours * 100) / 100; }
-
-double duration_hours(long long starts_us, long long ends_us) { return (double)(ends_us - starts_us) / 3.6e9; }
-
-bool hours_fit(double hours, double max_hours)
-{
-    double kept = hours_stored(hours);
-    return kept >= 0.01 && kept <= MAX_HOURS && kept <= max_hours + 1e-9;
-}
-
 /* The rules between fields: ends after it starts, the sign-up window closes
  * by the end, the hours credited fit in the activity. Exact to the
  * microsecond, as the database keeps the times. */
@@ -194,31 +169,24 @@ static const char *time_param(req_t *r, const char *v)
 static bool region_exists(req_t *r, const char *code)
 {
     region_info region;
-    if (!region_lookup_or_reply(r, SQL_REGION, code, &region))
+    if (!region_lookup_or_reply(r, code, &region))
         return false;
     if (!region.found)
         field_error(r, "region_code", "invalid_choice", "no such region");
     return true;
 }
 
-/* The parameters of SQL_ACTIVITY_INSERT / _UPDATE from $2 on; the caller
- * frees the themes JSON. */
-static char *fill_params(req_t *r, const activity_body *b, const char **p)
+/* The parameters of SQL_ACTIVITY_INSERT / _UPDATE from $2 on. A value the
+ * arena could not make leaves it failed: db_exec then refuses (500). */
+static void fill_params(req_t *r, const activity_body *b, const char **p)
 {
-    char *themes = b->themes ? json_dumps(b->themes, JSON_COMPACT) : strdup("[]");
-    p[0] = b->title, p[1] = b->description, p[2] = b->service_category, p[3] = themes, p[4] = b->region_code;
+    p[0] = b->title, p[1] = b->description, p[2] = b->service_category;
+    p[3] = b->themes ? json_param(r, b->themes) : "[]", p[4] = b->region_code;
     p[5] = b->address, p[6] = time_param(r, b->starts_at), p[7] = time_param(r, b->ends_at);
     p[8] = time_param(r, b->signup_starts_at), p[9] = time_param(r, b->signup_ends_at);
     p[10] = id_str(r, b->capacity.v), p[11] = arena_printf(&r->arena, "%.2f", hours_stored(b->service_hours.v));
     p[12] = b->contact_name, p[13] = b->contact_phone, p[14] = b->requirements;
     p[15] = b->members_only.set && b->members_only.v ? "true" : "false";
-    /* an allocation that failed would be an SQL NULL: fail the request instead */
-    bool lost = (b->signup_starts_at && !p[8]) || !p[6] || !p[7] || !p[9] || !p[10] || !p[11];
-    if (lost) {
-        free(themes);
-        return NULL;
-    }
-    return themes;
 }
 
 /* POST /activities: 201 with Location; 400, 401, 403 (not an admin of
@@ -255,15 +223,9 @@ void h_activity_create(req_t *r)
     }
     const char *params[18];
     params[0] = id_str(r, b.org_id.v);
-    char *themes = fill_params(r, &b, params + 1);
+    fill_params(r, &b, params + 1);
     params[17] = id_str(r, r->user_id);
-    if (!themes || !params[0] || !params[17]) {
-        free(themes);
-        reply_error(r, ERR_INTERNAL, NULL);
-        return;
-    }
     res = db_query_or_reply(r, SQL_ACTIVITY_INSERT, 18, params);
-    free(themes);
     if (!res)
         return;
     long long id = db_int(res, 0, "id");
@@ -290,6 +252,58 @@ static json_t *current_as_body(json_t *a)
     return body;
 }
 
+/* Hours already recorded must still fit in the edited activity: 409 when
+ * its new times are shorter than the most recorded. False after replying. */
+static bool recorded_hours_fit_or_reply(req_t *r, long long id, const activity_body *b)
+{
+    PGresult *res = db_query_or_reply(r, SQL_RECORDED_MAX, 1, (const char *[]){id_str(r, id)});
+    if (!res)
+        return false;
+    bool recorded = !db_isnull(res, 0, "max_recorded");
+    double max_recorded = db_num(res, 0, "max_recorded");
+    PQclear(res);
+    long long starts, ends;
+    if (recorded && parse_rfc3339_us(b->starts_at, &starts) == DT_OK && parse_rfc3339_us(b->ends_at, &ends) == DT_OK &&
+        max_recorded > duration_hours(starts, ends) + 1e-9) {
+        reply_error(r, ERR_CONFLICT,
+                    arena_printf(&r->arena, "service hours of up to %.2f are already recorded; the activity cannot "
+                                            "become shorter than that", max_recorded));
+        return false;
+    }
+    return true;
+}
+
+/* An edit's first step, inside its transaction: locks the activity and
+ * answers what stops the edit (404; 412 when If-Match does not hold, with
+ * the current ETag; 409 when cancelled). The activity as it is (the request
+ * owns it) and *signed_up, or NULL after replying. */
+static json_t *editable_or_reply(req_t *r, long long id, long long *signed_up)
+{
+    PGresult *res = db_row_or_reply(r, SQL_ACTIVITY_LOCK, 1, (const char *[]){id_str(r, id)}, "no such activity");
+    if (!res)
+        return NULL;
+    json_t *current = req_own(r, activity_json(res, 0));
+    bool cancelled = db_bool(res, 0, "cancelled");
+    long long version = db_int(res, 0, "version");
+    *signed_up = db_int(res, 0, "signed_up");
+    PQclear(res);
+    const char *etag = activity_etag(r, version);
+    if (!current || !etag) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return NULL;
+    }
+    if (r->if_match && !if_match_holds(r->if_match, etag)) {
+        reply_error(r, ERR_PRECONDITION_FAILED, "the activity has changed since that ETag; GET it again");
+        reply_header(r, "ETag", etag);
+        return NULL;
+    }
+    if (cancelled) {
+        reply_error(r, ERR_CONFLICT, "the activity is cancelled");
+        return NULL;
+    }
+    return current;
+}
+
 /* PATCH /activities/{id}: 200 with the activity and its new ETag; 403 for
  * callers who are not admins of its org; 404; 409 (cancelled, capacity
  * below signed_up, or times shorter than hours already recorded); 412
@@ -313,86 +327,35 @@ void h_activity_patch(req_t *r)
     if (fields_failed_reply(r) || !db_begin_or_reply(r))
         return;
     /* From here on an early return rolls back (the app does). */
-    PGresult *res = db_query_or_reply(r, SQL_ACTIVITY_LOCK, 1, (const char *[]){id_str(r, acc.id)});
-    if (!res)
+    long long signed_up;
+    json_t *current = editable_or_reply(r, acc.id, &signed_up);
+    if (!current)
         return;
-    json_t *current = PQntuples(res) == 1 ? activity_json(res, 0) : NULL;
-    bool found = PQntuples(res) == 1, cancelled = found && db_bool(res, 0, "cancelled");
-    long long version = found ? db_int(res, 0, "version") : 0, signed_up = found ? db_int(res, 0, "signed_up") : 0;
-    PQclear(res);
-    if (!current) {
-        reply_error(r, found ? ERR_INTERNAL : ERR_NOT_FOUND, found ? NULL : "no such activity");
-        return;
-    }
-    const char *etag = activity_etag(r, version);
-    if (!etag) {
-        json_decref(current);
-        reply_error(r, ERR_INTERNAL, NULL);
-        return;
-    }
-    if (r->if_match && !if_match_holds(r->if_match, etag)) {
-        json_decref(current);
-        reply_error(r, ERR_PRECONDITION_FAILED, "the activity has changed since that ETag; GET it again");
-        reply_header(r, "ETag", etag);
-        return;
-    }
-    if (cancelled) {
-        json_decref(current);
-        reply_error(r, ERR_CONFLICT, "the activity is cancelled");
-        return;
-    }
     if (json_object_size(r->json) == 0) { /* nothing to change: no new version */
-        json_decref(current);
         db_rollback(r->db);
         reply_activity(r, acc.id, 200);
         return;
     }
-    json_t *merged = current_as_body(current);
-    json_decref(current);
-    json_object_update(merged, r->json);
-    memset(&b, 0, sizeof b);
-    body_fields_of(r, merged, "", activity_fields, NFIELDS, &b);
-    check_times(r, &b);
-    bool ok = !b.region_code || region_exists(r, b.region_code);
-    if (!ok || fields_failed_reply(r)) {
-        json_decref(merged);
-        return;
-    }
-    if (b.capacity.v < signed_up) {
-        json_decref(merged);
-        reply_error(r, ERR_CONFLICT, "capacity cannot be below the number signed up");
-        return;
-    }
-    /* hours already recorded must still fit in the activity */
-    res = db_query_or_reply(r, SQL_RECORDED_MAX, 1, (const char *[]){id_str(r, acc.id)});
-    if (!res) {
-        json_decref(merged);
-        return;
-    }
-    bool recorded = !db_isnull(res, 0, "max_recorded");
-    double max_recorded = db_num(res, 0, "max_recorded");
-    PQclear(res);
-    long long starts, ends;
-    if (recorded && parse_rfc3339_us(b.starts_at, &starts) == DT_OK && parse_rfc3339_us(b.ends_at, &ends) == DT_OK &&
-        max_recorded > duration_hours(starts, ends) + 1e-9) {
-        json_decref(merged);
-        reply_error(r, ERR_CONFLICT,
-                    arena_printf(&r->arena, "service hours of up to %.2f are already recorded; the activity cannot "
-                                            "become shorter than that", max_recorded));
-        return;
-    }
-    const char *params[17];
-    params[0] = id_str(r, acc.id);
-    char *themes = fill_params(r, &b, params + 1);
-    if (!themes || !params[0]) {
-        free(themes);
-        json_decref(merged);
+    json_t *merged = req_own(r, current_as_body(current)); /* b's strings point into it */
+    if (!merged || json_object_update(merged, r->json)) {
         reply_error(r, ERR_INTERNAL, NULL);
         return;
     }
-    res = db_query_or_reply(r, SQL_ACTIVITY_UPDATE, 17, params);
-    free(themes);
-    json_decref(merged); /* b's strings pointed into it */
+    memset(&b, 0, sizeof b);
+    body_fields_of(r, merged, "", activity_fields, NFIELDS, &b);
+    check_times(r, &b);
+    if ((b.region_code && !region_exists(r, b.region_code)) || fields_failed_reply(r))
+        return;
+    if (b.capacity.v < signed_up) {
+        reply_error(r, ERR_CONFLICT, "capacity cannot be below the number signed up");
+        return;
+    }
+    if (!recorded_hours_fit_or_reply(r, acc.id, &b))
+        return;
+    const char *params[17];
+    params[0] = id_str(r, acc.id);
+    fill_params(r, &b, params + 1);
+    PGresult *res = db_query_or_reply(r, SQL_ACTIVITY_UPDATE, 17, params);
     if (!res)
         return;
     int updated = PQntuples(res);
@@ -433,15 +396,13 @@ void h_activity_cancel(req_t *r)
         reply_error(r, ERR_INTERNAL, NULL);
         return;
     }
-    PGresult *res = db_query_or_reply(r, SQL_ACTIVITY_LOCK_STATE, 1, params);
+    PGresult *res = db_row_or_reply(r, SQL_ACTIVITY_LOCK_STATE, 1, params, "no such activity");
     if (!res)
         return;
-    bool found = PQntuples(res) == 1;
-    bool closed = found && (db_bool(res, 0, "cancelled") || db_bool(res, 0, "ended"));
+    bool closed = db_bool(res, 0, "cancelled") || db_bool(res, 0, "ended");
     PQclear(res);
-    if (!found || closed) {
-        reply_error(r, found ? ERR_CONFLICT : ERR_NOT_FOUND,
-                    found ? "the activity is already cancelled or has ended" : "no such activity");
+    if (closed) {
+        reply_error(r, ERR_CONFLICT, "the activity is already cancelled or has ended");
         return;
     }
     res = db_query_or_reply(r, SQL_ACTIVITY_CANCEL, 2, params);
@@ -471,9 +432,8 @@ static json_t *activity_row(req_t *r, const PGresult *res, int row)
  * date-time is taken as it is; both ends are inclusive. Either must fall in
  * the range every time of a request does (API.md v1.1), else 422
  * out_of_range. The database is given the instant in UTC. */
-static const char *time_bound(req_t *r, const char *param, bool upper)
+static const char *time_bound(req_t *r, const char *param, const char *q, bool upper)
 {
-    const char *q = query_get(r, param);
     long long us;
     char utc[DT_UTC_LEN];
     if (!q)
@@ -512,34 +472,40 @@ static const char *time_bound(req_t *r, const char *param, bool upper)
     }
 }
 
+typedef struct {
+    const char *status, *region, *service_category, *theme, *q, *from, *to, *sort;
+    opt_int org_id;
+} activity_query;
+#define Q(name, kind, max, check, table) QUERY_FIELD(activity_query, name, kind, max, check, table)
+static const field_spec activity_query_fields[] = {
+    Q(status, F_STRING, 0, NULL, &CODES_ACTIVITY_STATUS),
+    Q(region, F_STRING, 0, NULL, NULL), /* region_param_or_reply */
+    Q(org_id, F_ID, 0, NULL, NULL),
+    Q(service_category, F_STRING, 0, NULL, &CODES_SERVICE_CATEGORY),
+    Q(theme, F_STRING, 0, NULL, &CODES_ACTIVITY_THEME),
+    Q(q, F_STRING, 50, NULL, NULL),
+    Q(from, F_STRING, 0, NULL, NULL), /* time_bound */
+    Q(to, F_STRING, 0, NULL, NULL),
+    Q(sort, F_STRING, 0, NULL, &CODES_ACTIVITY_SORT),
+};
+#undef Q
+
 /* GET /activities?status=&region=&org_id=&service_category=&theme=&q=&from=
  * &to=&sort=starts_at|-starts_at&page=&page_size=: 200 paged (public); 422. */
 void h_activity_list(req_t *r)
 {
-    static const char *const statuses[] = {"cancelled", "ended", "ongoing", "recruiting", "signup_closed", "upcoming"};
+    activity_query aq = {0};
     paging_t pg;
     region_info region;
-    const char *status = query_get(r, "status"), *org = query_get(r, "org_id"), *sort = query_get(r, "sort");
-    query_paging(r, &pg);
-    bool status_ok = !status;
-    for (size_t i = 0; status && i < sizeof statuses / sizeof *statuses; i++)
-        status_ok |= !strcmp(status, statuses[i]);
-    if (!status_ok)
-        field_error(r, "status", "invalid_choice",
-                    "must be cancelled, ended, ongoing, recruiting, signup_closed or upcoming");
-    if (org && (!*org || strlen(org) > 18 || strspn(org, "0123456789") != strlen(org) || org[0] == '0'))
-        field_error(r, "org_id", "invalid_format", "must be a positive integer");
-    const char *category = query_code(r, "service_category", &CODES_SERVICE_CATEGORY);
-    const char *theme = query_code(r, "theme", &CODES_ACTIVITY_THEME), *q = query_text(r, "q", 50);
-    if (sort && strcmp(sort, "starts_at") && strcmp(sort, "-starts_at"))
-        field_error(r, "sort", "invalid_choice", "must be starts_at or -starts_at");
-    const char *from = time_bound(r, "from", false), *to = time_bound(r, "to", true);
+    query_fields(r, activity_query_fields, sizeof activity_query_fields / sizeof *activity_query_fields, &aq, &pg);
+    const char *from = time_bound(r, "from", aq.from, false), *to = time_bound(r, "to", aq.to, true);
     if (r->replied)
         return;
-    if (!region_param_or_reply(r, SQL_REGION, "region", query_get(r, "region"), &region) || fields_failed_reply(r))
+    if (!region_param_or_reply(r, "region", aq.region, &region) || fields_failed_reply(r))
         return;
-    const char *params[11] = {status, region.found ? region.lo : NULL, region.found ? region.hi : NULL, org,
-                              category, theme, q, from, to};
-    bool ascending = sort && !strcmp(sort, "starts_at");
+    const char *params[11] = {aq.status, region.found ? region.lo : NULL, region.found ? region.hi : NULL,
+                              aq.org_id.set ? id_str(r, aq.org_id.v) : NULL, aq.service_category, aq.theme, aq.q,
+                              from, to};
+    bool ascending = aq.sort && !strcmp(aq.sort, "starts_at");
     reply_page(r, SQL_LIST_COUNT, ascending ? SQL_LIST_PAGE_ASC : SQL_LIST_PAGE_DESC, 9, params, &pg, activity_row);
 }

@@ -1,5 +1,4 @@
 /* After the event: service hours per volunteer, and the report (活动宣传). */
-#include <stdlib.h>
 #include <string.h>
 
 #include "activity.h"
@@ -47,6 +46,54 @@ static void check_record(req_t *r, size_t i, const json_t *rec, json_t *ids, dou
                                             "to 2 decimals", max_hours));
 }
 
+/* Adds a field error for each record whose volunteer (of ids) is not signed
+ * up for activity aid; the sign-ups found stay share-locked until commit.
+ * False after replying. */
+static bool signed_up_or_fields(req_t *r, const char *aid, const json_t *records, const json_t *ids)
+{
+    char *ids_text = json_param(r, ids);
+    if (!ids_text) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return false;
+    }
+    /* "[1,2]" → "{1,2}": a bigint[] literal of validated integers */
+    ids_text[0] = '{';
+    ids_text[strlen(ids_text) - 1] = '}';
+    PGresult *res = db_query_or_reply(r, SQL_NOT_SIGNED_UP, 2, (const char *[]){aid, ids_text});
+    if (!res)
+        return false;
+    for (int row = 0; row < PQntuples(res); row++) {
+        long long missing = db_int(res, row, "id");
+        size_t i;
+        json_t *v;
+        json_array_foreach(records, i, v) {
+            if (json_integer_value(json_object_get(v, "volunteer_id")) == missing)
+                field_error(r, arena_printf(&r->arena, "records[%zu].volunteer_id", i), "not_signed_up",
+                            "this volunteer is not signed up for the activity");
+        }
+    }
+    PQclear(res);
+    return true;
+}
+
+/* The records as a statement parameter, their hours as they are kept, so
+ * that what was checked is what is stored. NULL (the arena failed) when
+ * one could not be made: never a partial write. */
+static const char *stored_records(req_t *r, const json_t *records)
+{
+    json_t *stored = req_own(r, json_array()), *v;
+    size_t i;
+    json_array_foreach(records, i, v) {
+        double hours = hours_stored(json_number_value(json_object_get(v, "hours")));
+        json_t *rec = json_pack("{s:O, s:f}", "volunteer_id", json_object_get(v, "volunteer_id"), "hours", hours);
+        if (json_array_append_new(stored, rec)) {
+            arena_fail(&r->arena);
+            return NULL;
+        }
+    }
+    return json_param(r, stored);
+}
+
 /* POST /activities/{id}/service-records {"records": [{volunteer_id, hours}]}:
  * 200 {"recorded": n}; 403; 404; 409 before the start or when cancelled;
  * 422 naming each bad record (not signed up, 0 < hours ≤ duration, a
@@ -82,50 +129,14 @@ void h_records_post(req_t *r)
         return;
     }
     size_t n = json_array_size(records);
-    json_t *ids = json_array();
+    json_t *ids = req_own(r, json_array());
     json_array_foreach(records, i, v)
         check_record(r, i, v, ids, acc.max_hours);
-    char *ids_text = json_dumps(ids, JSON_COMPACT);
-    json_decref(ids);
     const char *aid = id_str(r, acc.id);
-    if (!ids_text || !aid) {
-        free(ids_text);
-        reply_error(r, ERR_INTERNAL, NULL);
+    if (!signed_up_or_fields(r, aid, records, ids) || fields_failed_reply(r))
         return;
-    }
-    /* "[1,2]" → "{1,2}": a bigint[] literal of validated integers */
-    ids_text[0] = '{';
-    ids_text[strlen(ids_text) - 1] = '}';
-    PGresult *res = db_query_or_reply(r, SQL_NOT_SIGNED_UP, 2, (const char *[]){aid, ids_text});
-    free(ids_text);
-    if (!res)
-        return;
-    for (int row = 0; row < PQntuples(res); row++) {
-        long long missing = db_int(res, row, "id");
-        json_array_foreach(records, i, v) {
-            if (json_integer_value(json_object_get(v, "volunteer_id")) == missing)
-                field_error(r, arena_printf(&r->arena, "records[%zu].volunteer_id", i), "not_signed_up",
-                            "this volunteer is not signed up for the activity");
-        }
-    }
-    PQclear(res);
-    if (fields_failed_reply(r))
-        return;
-    json_t *stored = json_array(); /* the hours as they are kept, so what was checked is what is stored */
-    json_array_foreach(records, i, v)
-        json_array_append_new(stored, json_pack("{s:O, s:f}", "volunteer_id", json_object_get(v, "volunteer_id"),
-                                                "hours", hours_stored(json_number_value(json_object_get(v, "hours")))));
-    char *text = json_dumps(stored, JSON_COMPACT);
-    json_decref(stored);
-    const char *uid = id_str(r, r->user_id);
-    if (!text || !uid) {
-        free(text);
-        reply_error(r, ERR_INTERNAL, NULL);
-        return;
-    }
-    bool ok = db_do_or_reply(r, SQL_RECORDS_UPSERT, 3, (const char *[]){aid, text, uid});
-    free(text);
-    if (ok && db_commit_or_reply(r))
+    const char *params[3] = {aid, stored_records(r, records), id_str(r, r->user_id)};
+    if (db_do_or_reply(r, SQL_RECORDS_UPSERT, 3, params) && db_commit_or_reply(r))
         reply_json(r, 200, json_pack("{s:I}", "recorded", (json_int_t)n));
 }
 
@@ -148,22 +159,18 @@ static const field_spec report_fields[] = {
     {"participants", F_INT, FIELD_REQUIRED, 0, 1000000, offsetof(report_body, participants), NULL, NULL},
 };
 
+static json_t *report_row(req_t *r, const PGresult *res, int row)
+{
+    (void)r;
+    return json_pack("{s:I, s:s, s:o, s:I, s:s}", "activity_id", (json_int_t)db_int(res, row, "activity_id"),
+                     "summary", db_str(res, row, "summary"), "photo_urls",
+                     db_json(res, row, "photo_urls", json_array()), "participants",
+                     (json_int_t)db_int(res, row, "participants"), "updated_at", db_str(res, row, "updated_at"));
+}
+
 static json_t *report_json_or_reply(req_t *r, long long id)
 {
-    PGresult *res = db_query_or_reply(r, SQL_REPORT_GET, 1, (const char *[]){id_str(r, id)});
-    if (!res)
-        return NULL;
-    json_t *report = NULL;
-    if (PQntuples(res) == 1) {
-        json_t *photos = json_loads(db_str(res, 0, "photo_urls"), 0, NULL);
-        report = json_pack("{s:I, s:s, s:o, s:I, s:s}", "activity_id", (json_int_t)id, "summary",
-                           db_str(res, 0, "summary"), "photo_urls", photos ? photos : json_array(), "participants",
-                           (json_int_t)db_int(res, 0, "participants"), "updated_at", db_str(res, 0, "updated_at"));
-    } else {
-        reply_error(r, ERR_NOT_FOUND, "this activity has no report yet");
-    }
-    PQclear(res);
-    return report;
+    return row_or_reply(r, SQL_REPORT_GET, id, report_row, "this activity has no report yet");
 }
 
 /* PUT /activities/{id}/report {"summary", "photo_urls", "participants"}:
@@ -182,16 +189,9 @@ void h_report_put(req_t *r)
         reply_error(r, ERR_CONFLICT, acc.cancelled ? "the activity is cancelled" : "the activity has not started");
         return;
     }
-    char *photos = json_dumps(b.photo_urls, JSON_COMPACT);
-    const char *params[5] = {id_str(r, acc.id), b.summary, photos, id_str(r, b.participants.v), id_str(r, r->user_id)};
-    if (!photos || !params[0] || !params[3] || !params[4]) {
-        free(photos);
-        reply_error(r, ERR_INTERNAL, NULL);
-        return;
-    }
-    bool ok = db_do_or_reply(r, SQL_REPORT_PUT, 5, params);
-    free(photos);
-    if (!ok || !db_commit_or_reply(r))
+    const char *params[5] = {id_str(r, acc.id), b.summary, json_param(r, b.photo_urls), id_str(r, b.participants.v),
+                             id_str(r, r->user_id)};
+    if (!db_do_or_reply(r, SQL_REPORT_PUT, 5, params) || !db_commit_or_reply(r))
         return;
     json_t *report = report_json_or_reply(r, acc.id);
     if (report)

@@ -13,19 +13,13 @@ void h_signup_create(req_t *r)
 {
     if (r->body_len && !body_parse_or_reply(r, NULL, 0, NULL))
         return;
-    long long vid = claimed_volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers sign up");
+    long long vid = claimed_volunteer_id_or_reply(r, "only volunteers sign up");
     if (!vid)
         return;
     const char *params[2] = {id_str(r, r->path_ids[0]), id_str(r, vid)};
-    PGresult *res = db_exec(r->db, SQL_SIGNUP, 2, params);
-    if (!res && r->db->last == DB_UNIQUE) {
-        reply_error(r, ERR_ALREADY_SIGNED_UP, "already signed up for this activity");
+    PGresult *res = db_query_or_reply(r, SQL_SIGNUP, 2, params);
+    if (!res)
         return;
-    }
-    if (!res) {
-        reply_db_error(r);
-        return;
-    }
     if (PQntuples(res) == 1) {
         reply_json(r, 201, json_pack("{s:I, s:I, s:s, s:s}", "activity_id", (json_int_t)db_int(res, 0, "activity_id"),
                                      "volunteer_id", (json_int_t)db_int(res, 0, "volunteer_id"), "status",
@@ -59,19 +53,13 @@ void h_signup_withdraw(req_t *r)
     activity_access acc;
     if (!activity_access_or_reply(r, r->path_ids[0], &acc))
         return;
-    long long vid = volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers sign up");
+    long long vid = volunteer_id_or_reply(r, "only volunteers sign up");
     if (!vid)
         return;
     const char *params[2] = {id_str(r, acc.id), id_str(r, vid)};
-    PGresult *res = db_exec(r->db, SQL_WITHDRAW, 2, params);
-    if (!res && r->db->last == DB_FOREIGN_KEY) { /* the start was moved after hours were recorded */
-        reply_error(r, ERR_CONFLICT, "service hours have been recorded for this sign-up");
+    PGresult *res = db_query_or_reply(r, SQL_WITHDRAW, 2, params);
+    if (!res)
         return;
-    }
-    if (!res) {
-        reply_db_error(r);
-        return;
-    }
     int withdrawn = PQntuples(res);
     PQclear(res);
     if (withdrawn)
@@ -101,8 +89,7 @@ void h_signups_list(req_t *r)
 {
     paging_t pg;
     activity_access acc;
-    query_paging(r, &pg);
-    if (fields_failed_reply(r) || !activity_access_or_reply(r, r->path_ids[0], &acc))
+    if (!query_parse_or_reply(r, NULL, 0, NULL, &pg) || !activity_access_or_reply(r, r->path_ids[0], &acc))
         return;
     bool organizer = acc.own_admin || acc.ancestor_admin;
     if (!organizer && !acc.platform_admin) {

@@ -14,33 +14,11 @@
 #define PASSWORD_TRIES 5
 #define PASSWORD_LOCK_SECONDS 900
 
+/* SQL_... for each statement of sql.def, in its order. */
 enum auth_sql {
-    SQL_SMS_LOCK,
-    SQL_SMS_LIMITS,
-    SQL_ADDRESS_LOCK,
-    SQL_ADDRESS_WAIT,
-    SQL_ADDRESS_HIT,
-    SQL_ASYNC_COMMIT,
-    SQL_SMS_CODE_UPSERT,
-    SQL_SMS_SEND_LOG,
-    SQL_CODE_FOR_UPDATE,
-    SQL_CODE_WRONG,
-    SQL_CODE_USE,
-    SQL_USER_UPSERT,
-    SQL_SESSION_CREATE,
-    SQL_SESSION_REAUTH,
-    SQL_REFRESH_INSERT,
-    SQL_REFRESH_FOR_UPDATE,
-    SQL_REFRESH_MARK_USED,
-    SQL_SESSION_REVOKE,
-    SQL_SESSIONS_REVOKE_OTHERS,
-    SQL_ME,
-    SQL_ATTEMPTS_LOCK,
-    SQL_ATTEMPTS_FAILED,
-    SQL_ATTEMPTS_CLEAR,
-    SQL_USER_FOR_PASSWORD,
-    SQL_USER_PASSWORD_BY_ID,
-    SQL_PASSWORD_SET,
+#define STMT(id, ...) id,
+#include "sql.def"
+#undef STMT
     SQL__MAX
 };
 extern const db_stmt auth_sql[SQL__MAX];
@@ -57,6 +35,10 @@ extern auth_settings auth;
 
 /* Constant-time check of a submitted login code against its stored hash. */
 bool sms_code_matches(const char *phone, const char *code, const char *stored_hex);
+
+/* sign.c: an ES256 access token for the session, in the request's arena;
+ * NULL when it could not be signed. */
+const char *access_token_sign(req_t *r, long long user_id, long long session_id);
 
 /* tokens.c: issues a session's token pair and answers 200 with it and the
  * user. Runs inside the caller's transaction and commits it. */

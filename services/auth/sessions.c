@@ -110,18 +110,6 @@ static int hash_password(const char *password, char *out, size_t outlen)
 
 int auth_passwords_init(void) { return hash_password("not a real password", dummy_hash, sizeof dummy_hash); }
 
-/* A problem whose code is the auth service's own (API.md v1.1: 401
- * invalid_password, 403 reauthentication_required), shaped as
- * common/http.c shapes every other. */
-static void reply_auth_problem(req_t *r, int status, const char *code, const char *title, const char *detail)
-{
-    reply_json(r, status, json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "about:blank", "title", title, "status",
-                                    status, "code", code, "detail", detail));
-    r->content_type_out = "application/problem+json";
-    if (status == 401)
-        reply_header(r, "WWW-Authenticate", "Bearer");
-}
-
 /* Whether a password matches the stored hash; with none stored, a dummy is
  * verified instead, so that the answer takes as long either way. */
 static bool password_matches(const char *stored, const char *password)
@@ -317,7 +305,7 @@ static bool password_change_allowed_or_reply(req_t *r, const char *uid, const ch
     if (password_matches(stored, current))
         return true;
     if (attempt_failed_or_reply(r, phone))
-        reply_auth_problem(r, 401, "invalid_password", "Invalid password", "the current password is wrong");
+        reply_error(r, ERR_INVALID_PASSWORD, "the current password is wrong");
     return false;
 }
 
@@ -341,8 +329,8 @@ void h_password_put(req_t *r)
     if (!session_or_reply(r, uid, &fresh_code))
         return;
     if (!b.current_password && !fresh_code) {
-        reply_auth_problem(r, 403, "reauthentication_required", "Reauthentication required",
-                           "send current_password, or log in with an SMS code and set the password within 10 minutes");
+        reply_error(r, ERR_REAUTHENTICATION_REQUIRED,
+                    "send current_password, or log in with an SMS code and set the password within 10 minutes");
         return;
     }
     if (hash_password(b.password, encoded, sizeof encoded)) {

@@ -9,6 +9,7 @@
  * The process must call curl_global_init() once before the first send. */
 #ifndef STVS_SMS_ALIYUN_H
 #define STVS_SMS_ALIYUN_H
+#include <stdbool.h>
 #include <stddef.h>
 #include "sms.h"
 
@@ -39,5 +40,13 @@ sms_sender *sms_aliyun_new(const aliyun_config *cfg, char *err, size_t errlen);
  * caller frees both. On failure returns -1 and sets both outputs to NULL. */
 int aliyun_sign(const char *method, const char *const *keys, const char *const *values, size_t n,
                 const char *access_key_secret, char **out_signature, char **out_canonical_query);
+
+/* The query string to send: the canonicalized query, then
+ * "&Signature=" and the percent-encoded signature. malloc'd; NULL when
+ * aliyun_sign refuses or memory runs out. */
+char *aliyun_signed_query(const char *method, const char *const *keys, const char *const *values, size_t n,
+                          const char *access_key_secret);
+/* A-Z a-z 0-9 - _ . ~: the bytes percent-encoding keeps as they are. */
+bool aliyun_unreserved(unsigned char c);
 
 #endif

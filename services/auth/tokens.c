@@ -1,9 +1,6 @@
-/* Issuing tokens: ES256 access tokens (libjwt) and opaque refresh tokens,
+/* Issuing tokens: ES256 access tokens (sign.c) and opaque refresh tokens,
  * stored only as SHA-256 hashes; and the caller's account as JSON. */
-#include <jwt.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "auth.h"
 #include "log.h"
@@ -13,29 +10,6 @@ void refresh_token_hash(const char *token, char out[65])
     unsigned char digest[32];
     crypto_sha256(token, strlen(token), digest);
     hex_encode(digest, 32, out);
-}
-
-/* Signs an access token; caller frees. NULL on failure. */
-static char *sign_access(long long user_id, long long session_id)
-{
-    jwt_t *jwt = NULL;
-    char *token = NULL, sub[24], sid[24], jti[32];
-    time_t now = time(NULL);
-    snprintf(sub, sizeof sub, "%lld", user_id);
-    snprintf(sid, sizeof sid, "%lld", session_id);
-    if (crypto_random_token(jti, sizeof jti, 16) || jwt_new(&jwt))
-        return NULL;
-    if (jwt_add_header(jwt, "kid", app_keys.kid) || jwt_add_grant(jwt, "iss", app_config.issuer) ||
-        jwt_add_grant(jwt, "aud", app_config.audience) || jwt_add_grant(jwt, "sub", sub) ||
-        jwt_add_grant(jwt, "sid", sid) || jwt_add_grant(jwt, "jti", jti) ||
-        jwt_add_grant(jwt, "token_use", "access") || jwt_add_grant_int(jwt, "iat", (long)now) ||
-        jwt_add_grant_int(jwt, "exp", (long)now + ACCESS_TOKEN_TTL) ||
-        jwt_set_alg(jwt, JWT_ALG_ES256, (const unsigned char *)auth.private_pem, (int)auth.private_len))
-        goto out;
-    token = jwt_encode_str(jwt);
-out:
-    jwt_free(jwt);
-    return token;
 }
 
 json_t *me_json_or_reply(req_t *r, long long user_id)
@@ -49,12 +23,12 @@ json_t *me_json_or_reply(req_t *r, long long user_id)
         reply_error(r, ERR_UNAUTHORIZED, "the account no longer exists");
         return NULL;
     }
-    json_t *roles = json_loads(db_str(res, 0, "roles"), 0, NULL);
     json_t *me = json_pack("{s:I, s:s, s:o, s:b, s:o}", "id", (json_int_t)db_int(res, 0, "id"), "phone",
                            db_str(res, 0, "phone"), "volunteer_id",
                            db_isnull(res, 0, "volunteer_id") ? json_null()
                                                               : json_integer(db_int(res, 0, "volunteer_id")),
-                           "claim_required", db_bool(res, 0, "claim_required"), "roles", roles ? roles : json_array());
+                           "claim_required", db_bool(res, 0, "claim_required"), "roles",
+                           db_json(res, 0, "roles", json_array()));
     PQclear(res);
     if (!me)
         reply_error(r, ERR_INTERNAL, NULL);
@@ -73,26 +47,20 @@ void reply_new_tokens(req_t *r, long long user_id, long long session_id)
     const char *ttl = arena_printf(&r->arena, "%d", REFRESH_TTL);
     if (!db_do_or_reply(r, SQL_REFRESH_INSERT, 3, (const char *[]){hash, sid, ttl}))
         return;
-    json_t *user = me_json_or_reply(r, user_id);
-    if (!user)
-        return;
-    char *access = sign_access(user_id, session_id);
+    const char *access = access_token_sign(r, user_id, session_id);
     if (!access) {
-        json_decref(user);
         log_msg("error", r->request_id, "signing an access token failed");
         reply_error(r, ERR_INTERNAL, NULL);
         return;
     }
-    if (!db_commit_or_reply(r)) {
-        json_decref(user);
-        free(access);
+    json_t *user = me_json_or_reply(r, user_id);
+    if (!user)
         return;
-    }
     reply_json(r, 200, json_pack("{s:s, s:s, s:i, s:s, s:i, s:o}", "access_token", access, "token_type", "Bearer",
                                  "expires_in", ACCESS_TOKEN_TTL, "refresh_token", refresh, "refresh_expires_in",
                                  REFRESH_TTL, "user", user));
-    free(access);
     explicit_bzero(refresh, sizeof refresh);
+    db_commit_or_reply(r); /* a failed commit answers instead: no tokens of a session never stored */
 }
 
 /* GET /auth/jwks.json: 200. The public key other services verify with. */

@@ -26,26 +26,6 @@ static int level_rank(const char *level)
     return -1;
 }
 
-/* ?name= a positive integer without sign or leading zero; 0 when absent
- * (or bad, after a field error). */
-static long long query_id(req_t *r, const char *name)
-{
-    const char *v = query_get(r, name);
-    if (!v || !*v)
-        return 0;
-    long long n = 0;
-    bool ok = v[0] >= '1' && v[0] <= '9' && strlen(v) <= 18;
-    for (const char *p = v; ok && *p; p++) {
-        ok = *p >= '0' && *p <= '9';
-        n = n * 10 + (*p - '0');
-    }
-    if (!ok) {
-        field_error(r, name, "invalid_format", "must be a positive integer");
-        return 0;
-    }
-    return n;
-}
-
 static json_t *import_json(const PGresult *res, int row)
 {
     json_t *org = db_isnull(res, row, "org_id")
@@ -153,6 +133,20 @@ static bool platform_admin_or_reply(req_t *r)
     return is;
 }
 
+/* POST /imports' query: org_id and parent_id are ids as scan_id() reads them
+ * (F_ID), so a malformed or zero id is a 422 naming it, as everywhere. */
+typedef struct {
+    const char *kind, *file_name, *level;
+    opt_int org_id, parent_id;
+} create_query;
+static const field_spec create_query_fields[] = {
+    QUERY_FIELD(create_query, kind, F_STRING, 0, NULL, &IMPORT_KINDS),
+    QUERY_FIELD(create_query, org_id, F_ID, 0, NULL, NULL),
+    QUERY_FIELD(create_query, parent_id, F_ID, 0, NULL, NULL),
+    QUERY_FIELD(create_query, file_name, F_STRING, 200, NULL, NULL),
+    QUERY_FIELD(create_query, level, F_STRING, 0, NULL, &CODES_ORG_LEVEL),
+};
+
 /* POST /imports?kind=volunteers&org_id=&file_name=: 202 with Location and
  * the import (validating); 200 with the earlier import of the same file for
  * the same target while it is not committed; 401; 404 (an org the caller
@@ -160,13 +154,14 @@ static bool platform_admin_or_reply(req_t *r)
  * xlsx nor csv; 422 invalid_file, too_many_rows, validation_failed. */
 void h_import_create(req_t *r)
 {
-    const char *kind = query_code(r, "kind", &IMPORT_KINDS);
+    create_query q = {0};
+    query_fields(r, create_query_fields, sizeof create_query_fields / sizeof *create_query_fields, &q, NULL);
     if (!query_get(r, "kind"))
         field_error(r, "kind", "required", "kind is volunteers or orgs");
-    long long org_id = query_id(r, "org_id"), parent_id = query_id(r, "parent_id");
-    const char *file_name = query_text(r, "file_name", 200), *level = query_code(r, "level", &CODES_ORG_LEVEL);
+    const char *kind = q.kind, *file_name = q.file_name, *level = q.level;
+    long long org_id = q.org_id.set ? q.org_id.v : 0, parent_id = q.parent_id.set ? q.parent_id.v : 0;
     bool orgs = kind && !strcmp(kind, "orgs");
-    if (kind && !orgs && !org_id && !query_get(r, "org_id"))
+    if (kind && !orgs && !query_get(r, "org_id"))
         field_error(r, "org_id", "required", "the org the volunteers join");
     if (orgs && !query_get(r, "level"))
         field_error(r, "level", "required", "the level of the imported organizations");
@@ -267,15 +262,19 @@ void h_import_get(req_t *r)
     PQclear(res);
 }
 
+typedef struct {
+    const char *kind;
+} kind_query;
+static const field_spec kind_query_fields[] = {QUERY_FIELD(kind_query, kind, F_STRING, 0, NULL, &IMPORT_KINDS)};
+
 /* GET /imports?kind=&page=&page_size=: 200 paged, newest first; 401; 422. */
 void h_import_list(req_t *r)
 {
+    kind_query q = {0};
     paging_t pg;
-    query_paging(r, &pg);
-    const char *kind = query_code(r, "kind", &IMPORT_KINDS);
-    if (fields_failed_reply(r))
+    if (!query_parse_or_reply(r, kind_query_fields, sizeof kind_query_fields / sizeof *kind_query_fields, &q, &pg))
         return;
-    const char *params[4] = {id_str(r, r->user_id), kind};
+    const char *params[4] = {id_str(r, r->user_id), q.kind};
     reply_page(r, SQL_IMPORT_COUNT, SQL_IMPORT_PAGE, 2, params, &pg, import_row);
 }
 
@@ -294,19 +293,25 @@ static json_t *row_row(req_t *r, const PGresult *res, int row)
                      json_col(res, row, "errors"), "warnings", json_col(res, row, "warnings"));
 }
 
+typedef struct {
+    const char *outcome;
+} outcome_query;
+static const field_spec outcome_query_fields[] = {
+    QUERY_FIELD(outcome_query, outcome, F_STRING, 0, NULL, &IMPORT_OUTCOMES)};
+
 /* GET /imports/{id}/rows?outcome=&page=: 200 paged rows in sheet order; 401; 404; 422. */
 void h_import_rows(req_t *r)
 {
+    outcome_query q = {0};
     paging_t pg;
-    query_paging(r, &pg);
-    const char *outcome = query_code(r, "outcome", &IMPORT_OUTCOMES);
-    if (fields_failed_reply(r))
+    if (!query_parse_or_reply(r, outcome_query_fields, sizeof outcome_query_fields / sizeof *outcome_query_fields, &q,
+                              &pg))
         return;
     PGresult *res = import_or_reply(r, r->path_ids[0]);
     if (!res)
         return;
     PQclear(res);
-    const char *params[4] = {id_str(r, r->path_ids[0]), outcome};
+    const char *params[4] = {id_str(r, r->path_ids[0]), q.outcome};
     reply_page(r, SQL_ROWS_COUNT, SQL_ROWS_PAGE, 2, params, &pg, row_row);
 }
 

@@ -678,8 +678,8 @@ int jobs_start(const stvs_config *cfg, int nthreads)
         return -1;
     for (int i = 0; i < nthreads; i++) {
         job_worker *jw = &workers[i];
-        db_init(&jw->queue, cfg->db_conninfo, "import-queue", import_sql, SQL__MAX);
-        db_init(&jw->work, cfg->db_conninfo, "import-worker", import_sql, SQL__MAX);
+        db_init(&jw->queue, cfg->db_conninfo, "import-queue", import_sql, SQL__MAX, 0);
+        db_init(&jw->work, cfg->db_conninfo, "import-worker", import_sql, SQL__MAX, 0);
         if (pthread_create(&jw->thread, NULL, job_main, jw)) {
             log_error("pthread_create failed for an import worker");
             break;

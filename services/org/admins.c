@@ -98,10 +98,8 @@ void h_admin_add(req_t *r)
         reply_error(r, ERR_INTERNAL, NULL);
         return;
     }
-    if (db_commit_or_reply(r))
-        reply_json(r, 201, admin);
-    else
-        json_decref(admin);
+    reply_json(r, 201, admin);
+    db_commit_or_reply(r); /* a failed commit answers instead */
 }
 
 /* DELETE /orgs/{id}/admins/{user_id}: 204; 403; 404 (org, or not an

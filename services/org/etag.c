@@ -8,20 +8,19 @@
  * (activity_count, the parent's name, region names). Equal tags therefore mean
  * byte-equal representations: a strong validator. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "crypto.h"
 #include "org.h"
 
-void org_etag(long long version, const json_t *org, char etag[ETAG_MAX])
+void org_etag(req_t *r, long long version, const json_t *org, char etag[ETAG_MAX])
 {
     unsigned char digest[32];
     char hex[17];
-    char *text = org ? json_dumps(org, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    /* Without the text (out of memory) the tag still changes with the row. */
+    const char *text = json_text(r, org, JSON_COMPACT | JSON_SORT_KEYS);
+    /* Without the text (out of memory) the tag still changes with the row;
+     * the arena has failed, so the request answers 500 anyway. */
     crypto_sha256(text ? text : "", text ? strlen(text) : 0, digest);
-    free(text);
     hex_encode(digest, 8, hex);
     snprintf(etag, ETAG_MAX, "\"%lld-%s\"", version, hex);
 }
@@ -71,11 +70,4 @@ bool if_match_ok(const char *if_match, const char *etag)
         if (!weak && len == want && !memcmp(tag, etag + 1, want))
             return true;
     return false;
-}
-
-void reply_error_code(req_t *r, err_code e, const char *code, const char *detail)
-{
-    reply_error(r, e, detail);
-    if (r->resp)
-        json_object_set_new(r->resp, "code", json_string(code));
 }

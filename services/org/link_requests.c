@@ -61,7 +61,7 @@ void h_link_request_create(req_t *r)
         return;
     if (!org_access_or_reply(r, r->path_ids[0], &a))
         return;
-    if (!claimed_volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers ask to manage a team"))
+    if (!claimed_volunteer_id_or_reply(r, "only volunteers ask to manage a team"))
         return;
     const char *oid = id_str(r, a.id);
     PGresult *res = db_query_or_reply(r, SQL_LINK_HAS_ADMIN, 1, (const char *[]){oid});
@@ -88,17 +88,22 @@ void h_link_request_create(req_t *r)
     reply_header(r, "Location", arena_printf(&r->arena, "/api/v1/orgs/%lld/link-requests/%lld", a.id, rid));
 }
 
+typedef struct {
+    const char *status;
+} link_query;
+static const field_spec link_query_fields[] = {QUERY_FIELD(link_query, status, F_STRING, 0, NULL, &LINK_STATUS)};
+
 /* GET /orgs/{id}/link-requests?status=&page=: 200 paged, newest first, to
  * its approvers; 401; 404 to anyone else; 422. */
 void h_link_requests_list(req_t *r)
 {
     org_access a;
+    link_query q = {0};
     paging_t pg;
-    query_paging(r, &pg);
-    const char *status = query_code(r, "status", &LINK_STATUS);
-    if (fields_failed_reply(r) || !approver_or_reply(r, &a))
+    if (!query_parse_or_reply(r, link_query_fields, sizeof link_query_fields / sizeof *link_query_fields, &q, &pg) ||
+        !approver_or_reply(r, &a))
         return;
-    const char *params[4] = {id_str(r, a.id), status};
+    const char *params[4] = {id_str(r, a.id), q.status};
     reply_page(r, SQL_LINK_COUNT, SQL_LINK_PAGE, 2, params, &pg, link_row);
 }
 

@@ -40,6 +40,7 @@ int main(void)
         .nroutes = sizeof routes / sizeof *routes,
         .stmts = org_sql,
         .nstmts = SQL__MAX,
+        .common_sql = COMMON_SQL_REGION | COMMON_SQL_VOLUNTEER,
         .init = org_init,
     };
     return app_run(&svc);

@@ -15,13 +15,11 @@ static json_t *membership_json(const PGresult *res, int row)
 
 static void reply_membership(req_t *r, int status, long long org_id, long long volunteer_id)
 {
-    PGresult *res = db_query_or_reply(r, SQL_MEMBER_GET, 2, (const char *[]){id_str(r, org_id), id_str(r, volunteer_id)});
+    PGresult *res = db_row_or_reply(r, SQL_MEMBER_GET, 2, (const char *[]){id_str(r, org_id), id_str(r, volunteer_id)},
+                                    "no such membership");
     if (!res)
         return;
-    if (PQntuples(res) == 1)
-        reply_json(r, status, membership_json(res, 0));
-    else
-        reply_error(r, ERR_NOT_FOUND, "no such membership");
+    reply_json(r, status, membership_json(res, 0));
     PQclear(res);
 }
 
@@ -34,7 +32,7 @@ void h_member_apply(req_t *r)
         return;
     if (!org_access_or_reply(r, r->path_ids[0], &a))
         return;
-    long long vid = claimed_volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers join organizations");
+    long long vid = claimed_volunteer_id_or_reply(r, "only volunteers join organizations");
     if (!vid)
         return;
     if (strcmp(a.status, "approved")) {
@@ -113,7 +111,7 @@ void h_member_remove(req_t *r)
  * caller is not a member or applicant. */
 void h_member_leave(req_t *r)
 {
-    long long vid = volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers are members");
+    long long vid = volunteer_id_or_reply(r, "only volunteers are members");
     if (!vid)
         return;
     remove_member(r, r->path_ids[0], vid);
@@ -133,6 +131,14 @@ static json_t *member_row(req_t *r, const PGresult *res, int row)
     return v;
 }
 
+typedef struct {
+    const char *status, *q;
+} members_query;
+static const field_spec members_query_fields[] = {
+    QUERY_FIELD(members_query, status, F_STRING, 0, NULL, &CODES_MEMBERSHIP_STATUS),
+    QUERY_FIELD(members_query, q, F_STRING, 50, NULL, NULL),
+};
+
 /* GET /orgs/{id}/members?status=pending|active&q=&page=: 200 paged volunteers
  * with membership_status (ID masked) to those who manage the org; 404 to
  * anyone else; 422. Phones follow the volunteer rule: full for the org's
@@ -140,20 +146,18 @@ static json_t *member_row(req_t *r, const PGresult *res, int row)
  * such an admin). */
 void h_members_list(req_t *r)
 {
+    members_query mq = {0};
     paging_t pg;
     org_access a;
-    const char *status = query_get(r, "status");
-    query_paging(r, &pg);
-    if (status && strcmp(status, "pending") && strcmp(status, "active"))
-        field_error(r, "status", "invalid_choice", "must be pending or active");
-    const char *q = query_text(r, "q", 50);
-    if (fields_failed_reply(r) || !org_access_or_reply(r, r->path_ids[0], &a))
+    if (!query_parse_or_reply(r, members_query_fields, sizeof members_query_fields / sizeof *members_query_fields,
+                              &mq, &pg) ||
+        !org_access_or_reply(r, r->path_ids[0], &a))
         return;
     if (!can_manage(&a)) {
         reply_error(r, ERR_NOT_FOUND, "no such organization roster");
         return;
     }
-    const char *params[5] = {id_str(r, a.id), status, q};
+    const char *params[5] = {id_str(r, a.id), mq.status, mq.q};
     roster_full_phones = a.own_admin || a.ancestor_admin;
     reply_page(r, SQL_MEMBERS_COUNT, SQL_MEMBERS_PAGE, 3, params, &pg, member_row);
 }

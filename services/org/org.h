@@ -7,39 +7,11 @@
 #include "region.h"
 #include "volunteer_view.h"
 
+/* SQL_... for each statement of sql.def, in its order. */
 enum org_sql {
-    SQL_REGION,
-    SQL_ORG_ACCESS,
-    SQL_ORG_GET,
-    SQL_ORG_INSERT,
-    SQL_ORG_UPDATE,
-    SQL_ORG_DECIDE,
-    SQL_ORG_LOCK,
-    SQL_ORG_LOCK_ANCESTORS,
-    SQL_SCOPE_COVERS,
-    SQL_LEVEL_NEIGHBOURS,
-    SQL_ORGS_COUNT,
-    SQL_ORGS_PAGE,
-    SQL_CHILDREN_COUNT,
-    SQL_CHILDREN_PAGE,
-    SQL_VOLUNTEER_OF_USER,
-    SQL_ADMIN_CANDIDATE,
-    SQL_ADMINS_LIST,
-    SQL_ADMIN_ADD,
-    SQL_ADMIN_COUNT,
-    SQL_ADMIN_REMOVE,
-    SQL_MEMBER_APPLY,
-    SQL_MEMBER_DECIDE,
-    SQL_MEMBER_GET,
-    SQL_MEMBER_REMOVE,
-    SQL_MEMBERS_COUNT,
-    SQL_MEMBERS_PAGE,
-    SQL_LINK_HAS_ADMIN,
-    SQL_LINK_INSERT,
-    SQL_LINK_COUNT,
-    SQL_LINK_PAGE,
-    SQL_LINK_DECIDE,
-    SQL_LINK_MAKE_ADMIN,
+#define STMT(id, ...) id,
+#include "sql.def"
+#undef STMT
     SQL__MAX
 };
 extern const db_stmt org_sql[SQL__MAX];
@@ -87,13 +59,14 @@ json_t *org_json(const PGresult *res, int row);
  * version (org.orgs.version, bumped by every UPDATE of the row) and a hash of
  * the representation (which also covers what other rows contribute:
  * activity_count, the parent's name). */
-void org_etag(long long version, const json_t *org, char etag[ETAG_MAX]);
+void org_etag(req_t *r, long long version, const json_t *org, char etag[ETAG_MAX]);
 /* If-Match (RFC 9110, strong comparison): true when absent, "*", or one of
  * its entity tags is etag. */
 bool if_match_ok(const char *if_match, const char *etag);
-/* An error with a code of the org service's own (e.g. 403
- * approval_required): e's status and title, another code. */
-void reply_error_code(req_t *r, err_code e, const char *code, const char *detail);
+
+/* Levels go down the tree: 总队 corps 0 → 支队 detachment / 大队 brigade 1
+ * → 队 team 2 → 分队 squad 3; -1 for anything else (level.c). */
+int level_rank(const char *level);
 
 void orgs_init(void);
 void h_org_create(req_t *r);

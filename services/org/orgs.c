@@ -1,6 +1,5 @@
 /* Orgs: registration, the public list and detail, children, edits and
  * approval. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "datetime.h"
@@ -67,18 +66,16 @@ json_t *org_json(const PGresult *res, int row)
                          ? json_null()
                          : json_pack("{s:s, s:s?}", "name", db_str(res, row, "leader_name"), "title",
                                      db_str(res, row, "leader_title"));
-    json_t *region = json_loads(db_str(res, row, "region"), 0, NULL);
-    json_t *categories = json_loads(db_str(res, row, "service_categories"), 0, NULL);
-    json_t *former = json_loads(db_str(res, row, "former_names"), 0, NULL);
     return json_pack("{s:I, s:s, s:o, s:s, s:o, s:s, s:s?, s:b, s:s, s:s, s:s, s:o, s:o, s:o, s:s?, s:I, s:I, s:s}",
                      "id", (json_int_t)db_int(res, row, "id"), "name", db_str(res, row, "name"), "former_names",
-                     json_is_array(former) ? former : (json_decref(former), json_array()), "level",
+                     db_json(res, row, "former_names", json_array()), "level",
                      db_str(res, row, "level"), "parent", parent, "status", db_str(res, row, "status"),
                      "reject_reason", db_str(res, row, "reject_reason"), "registered_with_civil_affairs",
                      db_bool(res, row, "registered_with_civil_affairs"), "supervisor_type",
                      db_str(res, row, "supervisor_type"), "supervisor_name", db_str(res, row, "supervisor_name"),
                      "founded_on", db_str(res, row, "founded_on"), "service_categories",
-                     categories ? categories : json_array(), "region", region ? region : json_null(), "leader",
+                     db_json(res, row, "service_categories", json_array()), "region",
+                     db_json(res, row, "region", json_null()), "leader",
                      leader, "description", db_str(res, row, "description"), "member_count",
                      (json_int_t)db_int(res, row, "member_count"), "activity_count",
                      (json_int_t)db_int(res, row, "activity_count"), "created_at", db_str(res, row, "created_at"));
@@ -86,15 +83,15 @@ json_t *org_json(const PGresult *res, int row)
 
 json_t *org_json_or_reply(req_t *r, long long org_id, char etag[ETAG_MAX])
 {
-    PGresult *res = db_query_or_reply(r, SQL_ORG_GET, 1, (const char *[]){id_str(r, org_id)});
+    PGresult *res = db_row_or_reply(r, SQL_ORG_GET, 1, (const char *[]){id_str(r, org_id)}, "no such organization");
     if (!res)
         return NULL;
-    json_t *o = PQntuples(res) == 1 ? org_json(res, 0) : NULL;
+    json_t *o = org_json(res, 0);
     if (o && etag)
-        org_etag(db_int(res, 0, "version"), o, etag);
+        org_etag(r, db_int(res, 0, "version"), o, etag);
     PQclear(res);
     if (!o)
-        reply_error(r, ERR_NOT_FOUND, "no such organization");
+        reply_error(r, ERR_INTERNAL, NULL);
     return o;
 }
 
@@ -104,12 +101,9 @@ void reply_org(req_t *r, int status, long long org_id)
     json_t *o = org_json_or_reply(r, org_id, etag);
     if (!o)
         return;
-    if (r->db->in_tx && !db_commit_or_reply(r)) {
-        json_decref(o);
-        return;
-    }
-    reply_json(r, status, o);
-    reply_header(r, "ETag", etag);
+    reply_json(r, status, o); /* a failed commit answers instead, without the ETag */
+    if (!r->db->in_tx || db_commit_or_reply(r))
+        reply_header(r, "ETag", etag);
 }
 
 static json_t *org_row(req_t *r, const PGresult *res, int row)
@@ -180,23 +174,12 @@ static bool org_body_check(req_t *r, const field_spec *fields, size_t n, org_bod
     if (b->leader)
         body_fields_of(r, b->leader, "leader.", leader_fields, sizeof leader_fields / sizeof *leader_fields, l);
     if (b->region_code) {
-        if (!region_lookup_or_reply(r, SQL_REGION, b->region_code, &region))
+        if (!region_lookup_or_reply(r, b->region_code, &region))
             return false;
         if (!region.found)
             field_error(r, "region_code", "invalid_choice", "no such region");
     }
     return true;
-}
-
-/* Levels go down the tree: 总队 → 支队/大队 → 队 → 分队. */
-static int level_rank(const char *level)
-{
-    static const char *const order[] = {"corps", "detachment", "brigade", "team", "squad"};
-    static const int rank[] = {0, 1, 1, 2, 3};
-    for (int i = 0; i < 5; i++)
-        if (!strcmp(level, order[i]))
-            return rank[i];
-    return -1;
 }
 
 /* A new level must stay below the parent's and above every child's; adds a
@@ -208,25 +191,19 @@ static bool level_fits_or_reply(req_t *r, long long org_id, const char *level)
         return false;
     int rank = level_rank(level);
     bool fits = db_isnull(res, 0, "parent_level") || level_rank(db_str(res, 0, "parent_level")) < rank;
-    json_t *children = json_loads(db_str(res, 0, "child_levels"), 0, NULL);
+    json_t *children = req_own(r, db_json(res, 0, "child_levels", json_array()));
+    PQclear(res);
+    if (!children) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return false;
+    }
     size_t i;
     json_t *child;
     json_array_foreach(children, i, child)
         fits = fits && level_rank(json_string_value(child)) > rank;
-    json_decref(children);
-    PQclear(res);
     if (!fits)
         field_error(r, "level", "wrong_level", "must stay below the parent's level and above its children's");
     return true;
-}
-
-static void reply_name_taken_or_db(req_t *r)
-{
-    if (r->db->last == DB_UNIQUE &&
-        (!strcmp(r->db->constraint, "orgs_name_unique") || !strcmp(r->db->constraint, "orgs_name_key_unique")))
-        reply_error(r, ERR_ALREADY_EXISTS, "an organization with this name exists");
-    else
-        reply_db_error(r);
 }
 
 /* POST /orgs: 201 pending with Location; 400, 401, 403 volunteer_required,
@@ -240,7 +217,7 @@ void h_org_create(req_t *r)
     org_access parent = {0};
     if (!body_object_or_reply(r) || !org_body_check(r, org_fields, NFIELDS, &b, &l) || fields_failed_reply(r))
         return;
-    long long vid = claimed_volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "only volunteers register organizations");
+    long long vid = claimed_volunteer_id_or_reply(r, "only volunteers register organizations");
     if (!vid)
         return;
     if (b.parent_id.set) {
@@ -262,17 +239,13 @@ void h_org_create(req_t *r)
             return;
         }
     }
-    char *categories = json_dumps(b.service_categories, JSON_COMPACT);
     const char *params[15] = {b.name, b.level, b.parent_id.set ? id_str(r, b.parent_id.v) : NULL,
                               b.registered_with_civil_affairs.v ? "true" : "false", b.supervisor_type,
-                              b.supervisor_name, b.founded_on, categories, b.region_code, l.name, l.title, l.employer,
-                              l.phone, b.description, id_str(r, r->user_id)};
-    PGresult *res = categories ? db_exec(r->db, SQL_ORG_INSERT, 15, params) : NULL;
-    free(categories);
-    if (!res) {
-        reply_name_taken_or_db(r);
+                              b.supervisor_name, b.founded_on, json_param(r, b.service_categories), b.region_code,
+                              l.name, l.title, l.employer, l.phone, b.description, id_str(r, r->user_id)};
+    PGresult *res = db_query_or_reply(r, SQL_ORG_INSERT, 15, params); /* 409 already_exists: sql.def */
+    if (!res)
         return;
-    }
     long long id = db_int(res, 0, "id");
     PQclear(res);
     reply_org(r, 201, id);
@@ -293,6 +266,20 @@ static bool only_approver_fields(const json_t *body)
         if (strcmp(key, "level") && strcmp(key, "region_code"))
             return false;
     return true;
+}
+
+/* A platform admin moving an org: its scope must cover the new region too.
+ * False after replying 403 (or 503). */
+static bool scope_covers_or_reply(req_t *r, const char *region_code)
+{
+    PGresult *res = db_query_or_reply(r, SQL_SCOPE_COVERS, 2, (const char *[]){id_str(r, r->user_id), region_code});
+    if (!res)
+        return false;
+    bool covers = db_bool(res, 0, "covers");
+    PQclear(res);
+    if (!covers)
+        reply_error(r, ERR_FORBIDDEN, "the new region is outside your scope");
+    return covers;
 }
 
 /* PATCH /orgs/{id} (If-Match optional): 200 with the org and its new ETag.
@@ -324,10 +311,8 @@ void h_org_patch(req_t *r)
     if (!org_locked_or_reply(r, a.id, &a, can_patch, "only the organization's admins edit it"))
         return;
     char etag[ETAG_MAX];
-    json_t *current = org_json_or_reply(r, a.id, etag);
-    if (!current)
+    if (!req_own(r, org_json_or_reply(r, a.id, etag)))
         return;
-    json_decref(current);
     if (!if_match_ok(r->if_match, etag)) {
         reply_error(r, ERR_PRECONDITION_FAILED, "the organization has changed since this ETag (If-Match)");
         return;
@@ -335,44 +320,24 @@ void h_org_patch(req_t *r)
     bool level_changes = b.level && strcmp(b.level, a.level);
     bool region_changes = b.region_code && strcmp(b.region_code, a.region_code);
     if ((level_changes || region_changes) && !strcmp(a.status, "approved") && a.own_admin) {
-        reply_error_code(r, ERR_FORBIDDEN, "approval_required",
-                         "the level and region of an approved organization change only by its approvers");
+        reply_error(r, ERR_APPROVAL_REQUIRED,
+                    "the level and region of an approved organization change only by its approvers");
         return;
     }
-    if (region_changes && !a.own_admin && !a.ancestor_admin) {
-        /* a platform admin: its scope must cover the new region too */
-        PGresult *res = db_query_or_reply(r, SQL_SCOPE_COVERS, 2, (const char *[]){id_str(r, r->user_id), b.region_code});
-        if (!res)
-            return;
-        bool covers = db_bool(res, 0, "covers");
-        PQclear(res);
-        if (!covers) {
-            reply_error(r, ERR_FORBIDDEN, "the new region is outside your scope");
-            return;
-        }
-    }
+    if (region_changes && !a.own_admin && !a.ancestor_admin && !scope_covers_or_reply(r, b.region_code))
+        return;
     if ((level_changes && !level_fits_or_reply(r, a.id, b.level)) || fields_failed_reply(r))
         return;
     bool leader_sent = json_object_get(r->json, "leader"), description_sent = json_object_get(r->json, "description");
     const char *registered = !b.registered_with_civil_affairs.set ? NULL
                              : b.registered_with_civil_affairs.v   ? "true"
                                                                    : "false";
-    char *categories = b.service_categories ? json_dumps(b.service_categories, JSON_COMPACT) : NULL;
-    if (b.service_categories && !categories) {
-        reply_error(r, ERR_INTERNAL, NULL);
-        return;
-    }
     const char *params[16] = {id_str(r, a.id), b.name, b.level, registered, b.supervisor_type, b.supervisor_name,
-                              b.founded_on, categories, b.region_code, leader_sent ? "true" : "false", l.name,
-                              l.title, l.employer, l.phone, description_sent ? "true" : "false", b.description};
-    PGresult *res = db_exec(r->db, SQL_ORG_UPDATE, 16, params);
-    free(categories);
-    if (!res) {
-        reply_name_taken_or_db(r);
-        return;
-    }
-    PQclear(res);
-    reply_org(r, 200, a.id);
+                              b.founded_on, json_param(r, b.service_categories), b.region_code,
+                              leader_sent ? "true" : "false", l.name, l.title, l.employer, l.phone,
+                              description_sent ? "true" : "false", b.description};
+    if (db_do_or_reply(r, SQL_ORG_UPDATE, 16, params)) /* 409 already_exists: sql.def */
+        reply_org(r, 200, a.id);
 }
 
 /* --- reading ------------------------------------------------------------- */
@@ -386,20 +351,28 @@ void h_org_get(req_t *r)
     reply_org(r, 200, a.id);
 }
 
+typedef struct {
+    const char *region, *q, *level;
+    opt_int parent_id;
+} org_query;
+static const field_spec org_query_fields[] = {
+    QUERY_FIELD(org_query, region, F_STRING, 0, NULL, NULL), /* region_param_or_reply */
+    QUERY_FIELD(org_query, q, F_STRING, 50, NULL, NULL),
+    QUERY_FIELD(org_query, level, F_STRING, 0, NULL, &CODES_ORG_LEVEL),
+    QUERY_FIELD(org_query, parent_id, F_ID, 0, NULL, NULL),
+};
+
 /* GET /orgs?region=&q=&level=&parent_id=&page=: 200 paged approved orgs; 422. */
 void h_org_list(req_t *r)
 {
+    org_query oq = {0};
     paging_t pg;
     region_info region;
-    const char *parent = query_get(r, "parent_id");
-    query_paging(r, &pg);
-    const char *q = query_text(r, "q", 50), *level = query_code(r, "level", &CODES_ORG_LEVEL);
-    if (parent && (strspn(parent, "0123456789") != strlen(parent) || !*parent || strlen(parent) > 18))
-        field_error(r, "parent_id", "invalid_format", "must be a positive integer");
-    if (!region_param_or_reply(r, SQL_REGION, "region", query_get(r, "region"), &region) || fields_failed_reply(r))
+    query_fields(r, org_query_fields, sizeof org_query_fields / sizeof *org_query_fields, &oq, &pg);
+    if (!region_param_or_reply(r, "region", oq.region, &region) || fields_failed_reply(r))
         return;
-    const char *params[7] = {region.found ? region.lo : NULL, region.found ? region.hi : NULL, q,
-                             level, parent};
+    const char *params[7] = {region.found ? region.lo : NULL, region.found ? region.hi : NULL, oq.q, oq.level,
+                             oq.parent_id.set ? id_str(r, oq.parent_id.v) : NULL};
     reply_page(r, SQL_ORGS_COUNT, SQL_ORGS_PAGE, 5, params, &pg, org_row);
 }
 
@@ -409,8 +382,7 @@ void h_org_children(req_t *r)
 {
     paging_t pg;
     org_access a;
-    query_paging(r, &pg);
-    if (fields_failed_reply(r) || !org_access_or_reply(r, r->path_ids[0], &a))
+    if (!query_parse_or_reply(r, NULL, 0, NULL, &pg) || !org_access_or_reply(r, r->path_ids[0], &a))
         return;
     const char *params[4] = {id_str(r, a.id), can_manage(&a) ? "true" : "false"};
     reply_page(r, SQL_CHILDREN_COUNT, SQL_CHILDREN_PAGE, 2, params, &pg, org_row);

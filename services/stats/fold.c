@@ -22,8 +22,8 @@
 #define FOLD_MAX_ROUNDS 50 /* at most 10,000 pairs per period */
 
 static const db_stmt fold_sql[] = {
-    {"fold_participants", "SELECT stats.fold_participants() AS n", false},
-    {"fold", "SELECT stats.fold($1::int) AS n", false},
+    {.name = "fold_participants", .sql = "SELECT stats.fold_participants() AS n"},
+    {.name = "fold", .sql = "SELECT stats.fold($1::int) AS n"},
 };
 
 static struct {
@@ -75,7 +75,7 @@ static void *fold_main(void *arg)
     bool warned = false;
     char groups[16];
     snprintf(groups, sizeof groups, "%d", FOLD_GROUPS);
-    db_init(&db, fold.conninfo, "stats-fold", fold_sql, 2);
+    db_init(&db, fold.conninfo, "stats-fold", fold_sql, 2, 0);
     while (!wait_period()) {
         /* the sign-ups' deltas first, in a transaction of their own */
         long long n = 0;

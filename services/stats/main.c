@@ -23,6 +23,7 @@ int main(void)
         .nroutes = sizeof routes / sizeof *routes,
         .stmts = stats_sql,
         .nstmts = SQL__MAX,
+        .common_sql = COMMON_SQL_REGION, /* region.c's lookup (?region=, /stats/targets/{code}) */
         .init = stats_fold_start,
         .cleanup = stats_fold_stop,
     };

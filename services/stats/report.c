@@ -76,7 +76,7 @@ void h_quarterly(req_t *r)
 {
     ymd today = today_in_china();
     paging_t pg;
-    query_paging(r, &pg);
+    query_fields(r, NULL, 0, NULL, &pg);
     long long year = query_int(r, "year", 2000, 2099, today.year);
     long long quarter = query_int(r, "quarter", 1, 4, (today.month - 1) / 3 + 1);
     long long below = query_int(r, "below", 0, 1, 0);

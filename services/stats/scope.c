@@ -31,7 +31,7 @@ bool stats_region_or_reply(req_t *r, const char *param, stats_region *out)
 {
     const char *code = query_get(r, param);
     region_info info;
-    if (!region_param_or_reply(r, SQL_REGION, param, code, &info) || fields_failed_reply(r))
+    if (!region_param_or_reply(r, param, code, &info) || fields_failed_reply(r))
         return false;
     return scope_or_reply(r, code, out);
 }
@@ -44,7 +44,7 @@ bool stats_path_region_or_reply(req_t *r, const char *code, stats_region *out)
         reply_error(r, ERR_NOT_FOUND, "no such region");
         return false;
     }
-    if (!region_lookup_or_reply(r, SQL_REGION, code, &info))
+    if (!region_lookup_or_reply(r, code, &info))
         return false;
     if (!info.found) {
         reply_error(r, ERR_NOT_FOUND, "no such region");

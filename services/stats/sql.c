@@ -28,8 +28,6 @@
     "   AND " expr " >= stats.month_start(t.m0) AND " expr " <= t.at AND a.region_code BETWEEN rr.lo AND rr.hi)"
 
 const db_stmt stats_sql[SQL__MAX] = {
-    [SQL_REGION] = {"region", SQL_TEXT_REGION},
-
     /* $1 caller, $2 region or NULL (then the caller's widest own region).
      * is_admin false: not a platform admin. */
     [SQL_SCOPE] = {"scope",

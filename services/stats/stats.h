@@ -6,7 +6,6 @@
 #include "region.h"
 
 enum stats_sql {
-    SQL_REGION,
     SQL_SCOPE,
     SQL_OVERVIEW,
     SQL_REGIONS,

@@ -10,20 +10,26 @@ void h_meta_codes(req_t *r)
     reply_header(r, "Cache-Control", "public, max-age=3600");
 }
 
+typedef struct {
+    const char *parent;
+} regions_query;
+static const field_spec regions_query_fields[] = {
+    QUERY_FIELD(regions_query, parent, F_STRING, 0, check_region_code, NULL),
+};
+
 /* GET /meta/regions: 200 with the provinces, or with the children of
  * ?parent= (an empty list under a county); 404 for an unknown parent, 422
  * for a malformed one. */
 void h_meta_regions(req_t *r)
 {
-    const char *parent = query_get(r, "parent"), *msg;
+    regions_query rq = {0};
     PGresult *res;
     region_info info;
-    if (parent && check_region_code(parent, &msg))
-        field_error(r, "parent", "invalid_format", msg);
-    if (fields_failed_reply(r))
+    if (!query_parse_or_reply(r, regions_query_fields, 1, &rq, NULL))
         return;
+    const char *parent = rq.parent;
     if (parent) {
-        if (!region_lookup_or_reply(r, SQL_REGION, parent, &info))
+        if (!region_lookup_or_reply(r, parent, &info))
             return;
         if (!info.found) {
             reply_error(r, ERR_NOT_FOUND, "no such region");

@@ -1,7 +1,6 @@
 /* Registering a volunteer (POST /volunteers) and editing one's own profile
  * (PATCH /volunteers/me). Everything is validated into typed values first;
  * every bad field is reported in one 422. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "idcard.h"
@@ -29,7 +28,7 @@ void profile_init(void)
 static void check_region_exists(req_t *r, const char *code, bool *db_failed)
 {
     region_info info;
-    if (!region_lookup_or_reply(r, SQL_REGION, code, &info))
+    if (!region_lookup_or_reply(r, code, &info))
         *db_failed = true;
     else if (!info.found)
         field_error(r, "region_code", "invalid_choice", "no such region");
@@ -37,18 +36,18 @@ static void check_region_exists(req_t *r, const char *code, bool *db_failed)
         field_error(r, "region_code", "wrong_level", "must be a county-level region (区/县)");
 }
 
-static json_t *own_profile_or_reply(req_t *r, int status_if_missing)
+/* The caller's own profile: its phone in full. */
+static json_t *own_profile_row(req_t *r, const PGresult *res, int row)
 {
-    const char *uid = id_str(r, r->user_id);
-    PGresult *res = db_query_or_reply(r, SQL_VOLUNTEER_BY_USER, 1, (const char *[]){uid});
-    if (!res)
-        return NULL;
-    json_t *v = PQntuples(res) == 1 ? volunteer_json(res, 0, true) : NULL;
-    PQclear(res);
-    if (!v)
-        reply_error(r, status_if_missing == 403 ? ERR_VOLUNTEER_REQUIRED : ERR_NOT_FOUND,
-                    "the caller has not registered as a volunteer");
-    return v;
+    (void)r;
+    return volunteer_json(res, row, true);
+}
+
+/* The caller's profile, or NULL after answering 404 (not a volunteer). */
+static json_t *own_profile_or_reply(req_t *r)
+{
+    return row_or_reply(r, SQL_VOLUNTEER_BY_USER, r->user_id, own_profile_row,
+                        "the caller has not registered as a volunteer");
 }
 
 /* An account whose volunteer was imported and not yet claimed: 409
@@ -56,7 +55,7 @@ static json_t *own_profile_or_reply(req_t *r, int status_if_missing)
  * after answering 503. */
 static bool unclaimed_reply(req_t *r, bool *db_failed)
 {
-    PGresult *res = db_query_or_reply(r, SQL_VOLUNTEER_OF_USER, 1, (const char *[]){id_str(r, r->user_id)});
+    PGresult *res = db_query_or_reply(r, SQL_COMMON_VOLUNTEER_OF_USER, 1, (const char *[]){id_str(r, r->user_id)});
     if (!res) {
         *db_failed = true;
         return false;
@@ -102,29 +101,19 @@ void h_volunteer_create(req_t *r)
     mask_id_number(id.number, masked, sizeof masked);
     explicit_bzero(&id.number, sizeof id.number);
 
-    char *categories = json_dumps(b.service_categories, JSON_COMPACT);
-    char *fields = json_dumps(b.service_fields, JSON_COMPACT);
     const char *params[19] = {
         id_str(r, r->user_id), b.real_name, sealed_hex, index_hex, masked,
         id.male ? "male" : "female", arena_printf(&r->arena, "%04d-%02d-%02d", id.year, id.month, id.day),
-        b.political_status, b.ethnicity, b.employer, b.title, b.education, b.occupation, b.region_code, categories,
-        fields, b.grassroots_role, b.skills, b.availability,
+        b.political_status, b.ethnicity, b.employer, b.title, b.education, b.occupation, b.region_code,
+        json_param(r, b.service_categories), json_param(r, b.service_fields), b.grassroots_role, b.skills,
+        b.availability,
     };
-    PGresult *res = categories && fields ? db_exec(r->db, SQL_VOLUNTEER_INSERT, 19, params) : NULL;
-    free(categories);
-    free(fields);
-    if (!res) {
-        if (r->db->last != DB_UNIQUE)
-            reply_db_error(r);
-        else if (!strcmp(r->db->constraint, "volunteers_user_unique"))
-            reply_error(r, ERR_ALREADY_EXISTS, "the caller is already a volunteer");
-        else
-            reply_error(r, ERR_ALREADY_EXISTS, "this ID number is already registered");
+    PGresult *res = db_query_or_reply(r, SQL_VOLUNTEER_INSERT, 19, params); /* 409 already_exists: sql.def */
+    if (!res)
         return;
-    }
     long long id_new = db_int(res, 0, "id");
     PQclear(res);
-    json_t *v = own_profile_or_reply(r, 404);
+    json_t *v = own_profile_or_reply(r);
     if (!v)
         return;
     reply_json(r, 201, v);
@@ -134,7 +123,7 @@ void h_volunteer_create(req_t *r)
 /* GET /volunteers/me: 200, 401, 404 when the caller is not a volunteer. */
 void h_me_get(req_t *r)
 {
-    json_t *v = own_profile_or_reply(r, 404);
+    json_t *v = own_profile_or_reply(r);
     if (v)
         reply_json(r, 200, v);
 }
@@ -153,16 +142,13 @@ void h_me_patch(req_t *r)
     if (db_failed || fields_failed_reply(r))
         return;
     bool skills_sent = json_object_get(r->json, "skills"), availability_sent = json_object_get(r->json, "availability");
-    char *categories = b.service_categories ? json_dumps(b.service_categories, JSON_COMPACT) : NULL;
-    char *fields = b.service_fields ? json_dumps(b.service_fields, JSON_COMPACT) : NULL;
     const char *params[16] = {
         id_str(r, r->user_id), b.real_name, b.political_status, b.ethnicity, b.employer,
-        b.title, b.education, b.occupation, b.region_code, categories, fields, b.grassroots_role,
-        skills_sent ? "true" : "false", b.skills, availability_sent ? "true" : "false", b.availability,
+        b.title, b.education, b.occupation, b.region_code, json_param(r, b.service_categories),
+        json_param(r, b.service_fields), b.grassroots_role, skills_sent ? "true" : "false", b.skills,
+        availability_sent ? "true" : "false", b.availability,
     };
     PGresult *res = db_query_or_reply(r, SQL_VOLUNTEER_UPDATE, 16, params);
-    free(categories);
-    free(fields);
     if (!res)
         return;
     int updated = PQntuples(res);

@@ -1,6 +1,5 @@
 /* Reading volunteers: one by id (with its visibility rules), the platform
  * admins' list, and the caller's own orgs, activities and service records. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "volunteer.h"
@@ -12,50 +11,27 @@ void h_volunteer_get(req_t *r)
 {
     const char *id = id_str(r, r->path_ids[0]);
     const char *caller = id_str(r, r->user_id);
-    PGresult *res = db_query_or_reply(r, SQL_VOLUNTEER_BY_ID, 2, (const char *[]){id, caller});
+    PGresult *res = db_row_or_reply(r, SQL_VOLUNTEER_BY_ID, 2, (const char *[]){id, caller}, "no such volunteer");
     if (!res)
         return;
-    bool found = PQntuples(res) == 1;
-    bool full_phone = found && (db_bool(res, 0, "is_self") || db_bool(res, 0, "org_admin"));
-    bool visible = full_phone || (found && db_bool(res, 0, "admin_in_scope"));
+    bool full_phone = db_bool(res, 0, "is_self") || db_bool(res, 0, "org_admin");
+    bool visible = full_phone || db_bool(res, 0, "admin_in_scope");
     json_t *v = visible ? volunteer_json(res, 0, full_phone) : NULL;
     PQclear(res);
-    if (!v) {
+    if (!visible)
         reply_error(r, ERR_NOT_FOUND, "no such volunteer");
-        return;
-    }
-    reply_json(r, 200, v);
-}
-
-typedef struct {
-    char lo[7], hi[7];
-} code_range;
-
-/* The code ranges to search: the requested region cut down to the admin's
- * scope, as disjoint ranges (each one index range scan). */
-static int effective_ranges(const code_range *scope, int nscope, const code_range *want, code_range *out)
-{
-    int n = 0;
-    for (int i = 0; i < nscope; i++) {
-        const code_range *s = &scope[i];
-        if (n && strcmp(s->hi, out[n - 1].hi) <= 0)
-            continue; /* inside the previous range (scope is sorted by lo, widest first) */
-        if (!want) {
-            out[n++] = *s;
-        } else if (strcmp(s->lo, want->lo) <= 0 && strcmp(want->hi, s->hi) <= 0) {
-            out[0] = *want; /* the request lies inside this scope */
-            return 1;
-        } else if (strcmp(want->lo, s->lo) <= 0 && strcmp(s->hi, want->hi) <= 0) {
-            out[n++] = *s; /* this scope lies inside the request */
-        }
-    }
-    return n;
+    else if (!v)
+        reply_error(r, ERR_INTERNAL, NULL);
+    else
+        reply_json(r, 200, v);
 }
 
 /* "{a,b,c}": codes are digits only, so no quoting is needed. */
 static const char *pg_array(req_t *r, const code_range *ranges, int n, bool hi)
 {
     char *buf = arena_alloc(&r->arena, (size_t)n * 7 + 3);
+    if (!buf)
+        return NULL; /* the arena has failed: db_exec refuses to run */
     size_t o = 0;
     buf[o++] = '{';
     for (int i = 0; i < n; i++) {
@@ -78,18 +54,25 @@ static json_t *masked_volunteer_row(req_t *r, const PGresult *res, int row)
     return volunteer_json(res, row, false);
 }
 
+typedef struct {
+    const char *region, *q, *service_category;
+} volunteer_query;
+static const field_spec volunteer_query_fields[] = {
+    QUERY_FIELD(volunteer_query, region, F_STRING, 0, NULL, NULL), /* region_param_or_reply */
+    QUERY_FIELD(volunteer_query, q, F_STRING, 50, NULL, NULL),
+    QUERY_FIELD(volunteer_query, service_category, F_STRING, 0, NULL, &CODES_SERVICE_CATEGORY),
+};
+
 /* GET /volunteers?region=&q=&service_category=&page=&page_size=: 200 paged,
  * 401, 403 for callers who are not platform admins, 422. */
 void h_volunteer_list(req_t *r)
 {
+    volunteer_query vq = {0};
     paging_t pg;
-    const char *region = query_get(r, "region");
     region_info want_region;
-    query_paging(r, &pg);
-    const char *q = query_text(r, "q", 50), *category = query_code(r, "service_category", &CODES_SERVICE_CATEGORY);
-
     code_range want, scope[MAX_SCOPES], ranges[MAX_SCOPES];
-    if (!region_param_or_reply(r, SQL_REGION, "region", region, &want_region) || fields_failed_reply(r))
+    query_fields(r, volunteer_query_fields, sizeof volunteer_query_fields / sizeof *volunteer_query_fields, &vq, &pg);
+    if (!region_param_or_reply(r, "region", vq.region, &want_region) || fields_failed_reply(r))
         return;
     memcpy(want.lo, want_region.lo, sizeof want.lo);
     memcpy(want.hi, want_region.hi, sizeof want.hi);
@@ -108,15 +91,15 @@ void h_volunteer_list(req_t *r)
         reply_error(r, ERR_FORBIDDEN, "only platform admins list volunteers");
         return;
     }
-    int n = effective_ranges(scope, nscope, region ? &want : NULL, ranges);
+    int n = region_ranges_within(scope, nscope, vq.region ? &want : NULL, ranges);
     /* n == 0 (the request lies outside the scope) selects nothing: an empty page */
-    const char *params[6] = {pg_array(r, ranges, n, false), pg_array(r, ranges, n, true), q, category};
+    const char *params[6] = {pg_array(r, ranges, n, false), pg_array(r, ranges, n, true), vq.q, vq.service_category};
     reply_page(r, SQL_VOLUNTEER_COUNT, SQL_VOLUNTEER_PAGE, 4, params, &pg, masked_volunteer_row);
 }
 
 static bool is_volunteer_or_reply(req_t *r)
 {
-    return volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "the caller has not registered as a volunteer") != 0;
+    return volunteer_id_or_reply(r, "the caller has not registered as a volunteer") != 0;
 }
 
 /* GET /volunteers/me/orgs: 200 {"items": [{org, status, joined_at}]}, 401, 403. */
@@ -146,19 +129,25 @@ static json_t *my_signup_row(req_t *r, const PGresult *res, int row)
                      db_isnull(res, row, "recorded_hours") ? json_null() : json_real(db_num(res, row, "recorded_hours")));
 }
 
+typedef struct {
+    const char *filter, *q;
+} my_activities_query;
+static const field_spec my_activities_query_fields[] = {
+    QUERY_FIELD(my_activities_query, filter, F_STRING, 0, NULL, &CODES_SIGNUP_FILTER),
+    QUERY_FIELD(my_activities_query, q, F_STRING, 50, NULL, NULL),
+};
+
 /* GET /volunteers/me/activities?filter=all|upcoming|ended&q=: 200 paged
  * sign-ups {activity, status, created_at, hours}; 401, 403, 422. */
 void h_me_activities(req_t *r)
 {
+    my_activities_query mq = {0};
     paging_t pg;
-    const char *filter = query_get(r, "filter");
-    query_paging(r, &pg);
-    if (filter && strcmp(filter, "all") && strcmp(filter, "upcoming") && strcmp(filter, "ended"))
-        field_error(r, "filter", "invalid_choice", "must be all, upcoming or ended");
-    const char *q = query_text(r, "q", 50);
-    if (fields_failed_reply(r) || !is_volunteer_or_reply(r))
+    if (!query_parse_or_reply(r, my_activities_query_fields,
+                              sizeof my_activities_query_fields / sizeof *my_activities_query_fields, &mq, &pg) ||
+        !is_volunteer_or_reply(r))
         return;
-    const char *params[5] = {id_str(r, r->user_id), filter ? filter : "all", q};
+    const char *params[5] = {id_str(r, r->user_id), mq.filter ? mq.filter : "all", mq.q};
     reply_page(r, SQL_MY_ACTIVITIES_COUNT, SQL_MY_ACTIVITIES_PAGE, 3, params, &pg, my_signup_row);
 }
 

@@ -8,25 +8,11 @@
 #include "region.h"
 #include "volunteer_view.h"
 
+/* SQL_... for each statement of sql.def, in its order. */
 enum volunteer_sql {
-    SQL_REGION,
-    SQL_REGIONS_TOP,
-    SQL_REGIONS_CHILDREN,
-    SQL_VOLUNTEER_INSERT,
-    SQL_VOLUNTEER_UPDATE,
-    SQL_VOLUNTEER_BY_USER,
-    SQL_VOLUNTEER_BY_ID,
-    SQL_ADMIN_SCOPE,
-    SQL_VOLUNTEER_COUNT,
-    SQL_VOLUNTEER_PAGE,
-    SQL_MY_ORGS,
-    SQL_VOLUNTEER_OF_USER,
-    SQL_MY_ACTIVITIES_COUNT,
-    SQL_MY_ACTIVITIES_PAGE,
-    SQL_MY_SERVICE_RECORDS,
-    SQL_CLAIM_STATE,
-    SQL_CLAIM_ATTEMPT,
-    SQL_CLAIM_DONE,
+#define STMT(id, ...) id,
+#include "sql.def"
+#undef STMT
     SQL__MAX
 };
 extern const db_stmt volunteer_sql[SQL__MAX];

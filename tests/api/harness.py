@@ -1,5 +1,7 @@
 """Black-box test harness for the STVS API: HTTP client, fixtures, assertions,
-JWT forging helpers and a tiny test runner. Standard library only.
+JWT forging helpers and a tiny test runner. Standard library only, but for
+contract.py (python3-yaml, python3-jsonschema), which checks every response against
+docs/openapi.yaml: a response that breaks it fails the test that received it.
 
 Environment (set by tests/run.sh):
   STVS_TEST_BASE             http://127.0.0.1:18080/api/v1
@@ -9,6 +11,7 @@ Environment (set by tests/run.sh):
   STVS_TEST_JWT_PRIVATE_KEY  ES256 private key PEM the auth service signs with
   STVS_TEST_JWT_ISS / _AUD   expected iss / aud claims
   STVS_TEST_LOG_DIR          directory of the service logs (auth.log, volunteer.log, nginx-access.log, ...)
+  STVS_TEST_OPENAPI          the contract (default docs/openapi.yaml); STVS_TEST_CONTRACT=0: no check
 """
 
 import base64
@@ -29,11 +32,14 @@ import time
 import traceback
 import urllib.parse
 
+import contract
+
 BASE = os.environ.get("STVS_TEST_BASE", "http://127.0.0.1:18080/api/v1").rstrip("/")
 _base = urllib.parse.urlsplit(BASE)
 HOST = _base.hostname or "127.0.0.1"
 PORT = _base.port or 80
 BASE_PATH = _base.path.rstrip("/")  # "/api/v1"
+contract.load(BASE_PATH)  # every response is checked against docs/openapi.yaml (contract.py)
 
 OUTBOX = os.environ.get("STVS_TEST_OUTBOX", "var/sms-outbox.jsonl")
 PSQL = os.environ.get("STVS_TEST_PSQL", "psql -X -q -At -v ON_ERROR_STOP=1")
@@ -156,6 +162,7 @@ class Client:
                 data = r.read()
             except (ConnectionResetError, http.client.RemoteDisconnected) as e:
                 raise AssertionError("%s %s: no response (%s; send error: %r)" % (method, url, e, send_error))
+            contract.check(method, url, r.status, r.headers, data)
             return Response(method, url, r.status, r.reason, r.headers, data)
         finally:
             conn.close()
@@ -469,11 +476,15 @@ def volunteer_body(**fields):
 def register_volunteer(client=None, session=None, **fields):
     """Log a fresh account in (or use session, a login() body) and register it as a
     volunteer. Returns a dict: client, token, phone, user_id, session (the login body),
-    body (what was sent), volunteer (the 201 body), id."""
+    body (what was sent), volunteer (the 201 body), id. A 409 on a random ID number
+    that clashes with an earlier one (rare) is retried with a fresh one, twice."""
     client = client or Client()
     session = session or login(client)
-    body = volunteer_body(**fields)
-    r = client.post("/volunteers", body, token=session["access_token"])
+    for attempt in range(3):
+        body = volunteer_body(**fields)
+        r = client.post("/volunteers", body, token=session["access_token"])
+        if r.status != 409 or "id_number" in fields or attempt == 2:
+            break
     v = json_ok(r, 201, "register volunteer %s" % body.get("real_name"))
     return {"client": client, "token": session["access_token"], "phone": session["phone"],
             "user_id": session["user"]["id"], "session": session, "body": body, "volunteer": v, "id": v["id"]}
@@ -735,6 +746,65 @@ def put_as(actor, path, body):
 def delete_as(actor, path):
     return call_as(actor, "DELETE", path)
 
+# ---------------------------------------------------------------- what several test files share
+
+VOLUNTEER_KEYS = {"id", "real_name", "phone", "id_number", "gender", "political_status", "ethnicity", "employer",
+                  "title", "education", "occupation", "region", "service_categories", "service_fields",
+                  "grassroots_role", "skills", "availability", "service_hours", "created_at", "updated_at",
+                  "source", "claim_status"}  # v1.1: 在线关联
+RFC3339_CN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?\+08:00")
+
+
+def quote(s):
+    """s percent-encoded for a query value or a path segment (nothing kept but unreserved)."""
+    return urllib.parse.quote(s, safe="")
+
+
+def page_ids(page):
+    """The ids of a list page's items, in order."""
+    return [it["id"] for it in page["items"]]
+
+
+def error_pairs(resp):
+    """The (field, code) pairs of a 422 validation_failed, in order."""
+    return [(e["field"], e["code"]) for e in problem(resp, 422, "validation_failed").get("errors", [])]
+
+
+def only_error(resp, field, code, msg=""):
+    """A 422 whose errors are exactly one (field, code); returns the problem body."""
+    body = problem(resp, 422, "validation_failed", msg)
+    got = [(e["field"], e["code"]) for e in body.get("errors", [])]
+    eq(got, [(field, code)], (msg + ": " if msg else "") + "the only error")
+    return body
+
+
+def about_now(ts, msg):
+    """ts is RFC 3339 in China time (+08:00) and within a few minutes of now."""
+    ok(isinstance(ts, str) and RFC3339_CN.fullmatch(ts), "%s should be RFC 3339 with +08:00: %r" % (msg, ts))
+    age = (datetime.datetime.now(datetime.timezone.utc) - datetime.datetime.fromisoformat(ts)).total_seconds()
+    ok(-120 < age < 600, "%s %s is not about now" % (msg, ts))
+
+
+def user_actor():
+    """A logged-in account that is not a volunteer, as an actor."""
+    c = Client()
+    s = login(c)
+    return {"client": c, "token": s["access_token"], "phone": s["phone"], "user_id": s["user"]["id"]}
+
+
+def member_of(manager, org_id, vol=None):
+    """A volunteer (fresh unless given) that applied to org_id and was approved by manager."""
+    vol = vol or register_volunteer()
+    json_ok(post_as(vol, "/orgs/%d/members" % org_id), 201, "apply to org %d" % org_id)
+    json_ok(post_as(manager, "/orgs/%d/members/%d/approve" % (org_id, vol["id"])), 200, "approve member")
+    return vol
+
+
+def my_volunteer(actor):
+    """GET /volunteers/me as actor: the 200 body."""
+    return json_ok(get_as(actor, "/volunteers/me"), 200, "GET /volunteers/me")
+
+
 # ---------------------------------------------------------------- concurrency
 
 def parallel(fn, args_list):
@@ -791,8 +861,18 @@ def _short_tb(exc):
             for fr in frames]
 
 
+def _print_contract(found, most=5):
+    for line in found[:most]:
+        print("    contract: " + line)
+    if len(found) > most:
+        print("    contract: ... and %d more" % (len(found) - most))
+
+
 def run_tests(tests):
+    """Runs each test; a test also fails when a response it received breaks
+    docs/openapi.yaml (contract.py), whatever it asserted itself."""
     passed = failed = 0
+    contract.take()  # what came before the first test is no test's
     for name, fn in tests:
         t0 = time.monotonic()
         try:
@@ -808,9 +888,16 @@ def run_tests(tests):
             print("FAIL %s: %s" % (name, reason))
             for line in _short_tb(e):
                 print(line)
+            _print_contract(contract.take())
         else:
-            passed += 1
-            print("PASS %s" % name)
+            broken = contract.take()
+            if broken:
+                failed += 1
+                print("FAIL %s: %d response(s) break docs/openapi.yaml" % (name, len(broken)))
+                _print_contract(broken)
+            else:
+                passed += 1
+                print("PASS %s" % name)
         dt = time.monotonic() - t0
         if dt > 20:
             print("    (slow: %.1f s)" % dt)

@@ -4,7 +4,8 @@
 Runs every top-level test_* function of every tests/api/test_*.py, in file
 order; the files run in ORDER first (the database restart last), then any
 others alphabetically. Arguments keep only tests whose "module.function"
-contains one of them. Last line: "N passed, N failed"; exit 1 on any failure.
+contains one of them. Every response is also checked against docs/openapi.yaml
+(contract.py). Last line: "N passed, N failed"; exit 1 on any failure.
 """
 
 import glob
@@ -16,6 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True  # no __pycache__ in the checkout
 
+import contract  # noqa: E402
 import harness  # noqa: E402
 
 ORDER = ["test_http", "test_auth", "test_forged_tokens", "test_db_restart"]
@@ -48,6 +50,7 @@ def main(argv):
     sys.stdout.flush()
     passed, failed = harness.run_tests(tests)
     failed += load_errors
+    print(contract.summary())
     print("%d passed, %d failed" % (passed, failed))
     sys.stdout.flush()
     return 1 if failed else 0

@@ -15,6 +15,9 @@ from harness import (Client, OMIT, eq, ok, json_ok, problem, field_errors, login
                      mask_id_number, register_volunteer, unique_name_part, create_org, approve_org, approved_org)
 from harness import padmin_actor as _padmin, call_as as _call, get_as as _get, post_as as _post  # noqa: E402
 from harness import patch_as as _patch, put_as as _put, delete_as as _delete  # noqa: E402
+from harness import (VOLUNTEER_KEYS, RFC3339_CN, member_of, user_actor as _user,  # noqa: E402
+                     register_volunteer as _vol, only_error as _only_error, page_ids as _ids,
+                     about_now as _about_now, my_volunteer as _me)
 
 A = "/activities"
 CN = datetime.timezone(datetime.timedelta(hours=8))
@@ -27,12 +30,7 @@ ACTIVITY_KEYS = {"id", "org", "title", "description", "service_category", "theme
 TIME_FIELDS = ("starts_at", "ends_at", "signup_starts_at", "signup_ends_at")
 SIGNUP_KEYS = {"activity_id", "volunteer_id", "status", "created_at"}
 ROSTER_KEYS = {"volunteer", "status", "created_at", "hours"}
-VOLUNTEER_KEYS = {"id", "real_name", "phone", "id_number", "gender", "political_status", "ethnicity", "employer",
-                  "title", "education", "occupation", "region", "service_categories", "service_fields",
-                  "grassroots_role", "skills", "availability", "service_hours", "created_at", "updated_at",
-                  "source", "claim_status"}  # v1.1: 在线关联
 REPORT_KEYS = {"activity_id", "summary", "photo_urls", "participants", "updated_at"}
-RFC3339_CN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?\+08:00")
 STATUSES = ("cancelled", "ended", "ongoing", "recruiting", "signup_closed", "upcoming")
 THEMES = ("science_day", "sci_tech_week", "workers_day", "volunteer_day", "three_to_countryside",
           "rural_revitalization", "health", "women_youth", "enterprise_innovation", "emergency", "other")
@@ -58,34 +56,8 @@ PRESETS = {
 # ---------------------------------------------------------------- actors and calls
 # An actor is a dict with client and token (None: anonymous, a fresh client, no token).
 
-def _user():
-    """A logged-in account that is not a volunteer."""
-    c = Client()
-    s = login(c)
-    return {"client": c, "token": s["access_token"], "phone": s["phone"], "user_id": s["user"]["id"]}
-
-
-def _vol(**fields):
-    """A fresh volunteer (register_volunteer dict); retried on the rare random ID-number clash."""
-    for attempt in range(3):
-        try:
-            return register_volunteer(**fields)
-        except AssertionError as e:
-            if "409" not in str(e) or attempt == 2:
-                raise
-    return None
-
-
 def _p(aid, suffix=""):
     return "%s/%d%s" % (A, aid, suffix)
-
-
-def _only_error(resp, field, code, msg=""):
-    """A 422 whose errors are exactly one (field, code)."""
-    body = field_errors(resp, (field, code))
-    got = [(e["field"], e["code"]) for e in body["errors"]]
-    eq(got, [(field, code)], (msg + ": " if msg else "") + "the only error")
-    return body
 
 
 # ---------------------------------------------------------------- orgs
@@ -104,10 +76,7 @@ def _child_org(parent, parent_admin, level="detachment"):
 
 def _member(org, org_admin, vol=None):
     """A volunteer (fresh unless given) made an active member of org."""
-    vol = vol or _vol()
-    json_ok(_post(vol, "/orgs/%d/members" % org["id"]), 201, "apply to org")
-    json_ok(_post(org_admin, "/orgs/%d/members/%d/approve" % (org["id"], vol["id"])), 200, "approve member")
-    return vol
+    return member_of(org_admin, org["id"], vol)
 
 
 # ---------------------------------------------------------------- times
@@ -148,12 +117,6 @@ def _set_times(aid, preset=None, **times):
     psql("UPDATE activity.activities SET signup_starts_at = '%s', signup_ends_at = '%s', starts_at = '%s',"
          " ends_at = '%s' WHERE id = %d"
          % (t["signup_starts_at"], t["signup_ends_at"], t["starts_at"], t["ends_at"], aid))
-
-
-def _about_now(ts, msg):
-    ok(isinstance(ts, str) and RFC3339_CN.fullmatch(ts), "%s should be RFC 3339 with +08:00: %r" % (msg, ts))
-    age = (datetime.datetime.now(datetime.timezone.utc) - _parse(ts)).total_seconds()
-    ok(-120 < age < 600, "%s %s is not about now" % (msg, ts))
 
 
 # ---------------------------------------------------------------- activities
@@ -225,10 +188,6 @@ def _list(**params):
 
 def _list_resp(**params):
     return _get(None, A + "?" + urllib.parse.urlencode(params))
-
-
-def _ids(page):
-    return [it["id"] for it in page["items"]]
 
 
 def _all_ids(**params):
@@ -1417,10 +1376,6 @@ def _records(actor, aid, records):
 
 def _db_records(aid):
     return int(psql("SELECT count(*) FROM activity.service_records WHERE activity_id = %d" % aid))
-
-
-def _me(v):
-    return json_ok(_get(v, "/volunteers/me"), 200, "GET /volunteers/me")
 
 
 def _my_records(v):

@@ -3,13 +3,10 @@ U+FEFF, U+00A0, U+3000, ASCII blanks) are 422 `blank`: one rule in the common fi
 check, so every service has it (proved here through volunteers and orgs)."""
 
 from harness import (Client, eq, json_ok, problem, login, volunteer_body, register_volunteer, org_body)
+from harness import error_pairs as _errors
 
 BLANKS = ["\u200b", "\u200b\u200b", "\u200c\u200d", "\u2060\u2060", "\ufeff\ufeff", "\u00a0\u00a0", "\u3000",
           "\u3000\u3000", "  ", " \u200b\ufeff\u00a0\u3000 ", "\u2003\u2009"]
-
-
-def _errors(resp):
-    return [(e["field"], e["code"]) for e in problem(resp, 422, "validation_failed").get("errors", [])]
 
 
 def _register(body):

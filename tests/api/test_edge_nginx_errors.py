@@ -7,6 +7,7 @@ import json
 import re
 import socket
 
+import contract
 from harness import HOST, PORT, BASE_PATH, eq, ok
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
@@ -42,6 +43,9 @@ def _raw(data, timeout=10):
     for line in lines[1:]:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
+    request = re.match(rb"([A-Z]+) (/[^ \r\n]*) HTTP/1\.[01]\r\n", data)
+    if request:  # a request line nginx could read: its answer is the contract's too
+        contract.check(request.group(1).decode(), request.group(2).decode("latin-1"), int(m.group(1)), headers, body)
     return int(m.group(1)), headers, body
 
 

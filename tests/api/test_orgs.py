@@ -18,17 +18,15 @@ from harness import (Client, OMIT, PSQL, parallel, eq, ok, json_ok, problem, fie
                      register_volunteer, unique_name_part, new_phone, org_name, org_body, create_org, approve_org, approved_org, country_admin)
 from harness import padmin_actor as _padmin, call_as as _call, get_as as _get, post_as as _post  # noqa: E402
 from harness import patch_as as _patch, put_as as _put, delete_as as _delete  # noqa: E402
+from harness import (VOLUNTEER_KEYS, RFC3339_CN, member_of, user_actor as _user, register_volunteer as _vol,  # noqa: E402
+                     quote as _q, error_pairs as _errors, only_error as _only_error, page_ids as _ids,
+                     about_now as _about_now)
 
 O = "/orgs"
 ORG_KEYS = {"id", "name", "level", "parent", "status", "reject_reason", "registered_with_civil_affairs",
             "supervisor_type", "supervisor_name", "founded_on", "service_categories", "region", "leader",
             "description", "member_count", "activity_count", "created_at", "former_names"}
 MEMBERSHIP_KEYS = {"org", "volunteer_id", "status", "applied_at", "joined_at"}
-VOLUNTEER_KEYS = {"id", "real_name", "phone", "id_number", "gender", "political_status", "ethnicity", "employer",
-                  "title", "education", "occupation", "region", "service_categories", "service_fields",
-                  "grassroots_role", "skills", "availability", "service_hours", "created_at", "updated_at",
-                  "source", "claim_status"}  # v1.1: 在线关联
-RFC3339_CN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?\+08:00")
 REGIONS = {
     "410000": {"code": "410000", "province": "河南省", "city": None, "county": None},
     "410700": {"code": "410700", "province": "河南省", "city": "新乡市", "county": None},
@@ -46,35 +44,12 @@ REQUIRED = ("name", "level", "registered_with_civil_affairs", "supervisor_type",
 # ---------------------------------------------------------------- actors and calls
 # An actor is a dict with client and token (None: anonymous, a fresh client, no token).
 
-def _user():
-    """A logged-in account that is not a volunteer."""
-    c = Client()
-    s = login(c)
-    return {"client": c, "token": s["access_token"], "phone": s["phone"], "user_id": s["user"]["id"]}
-
-
-def _vol(**fields):
-    return register_volunteer(**fields)
-
-
 def _p(oid, suffix=""):
     return "%s/%d%s" % (O, oid, suffix)
 
 
 def _org(actor, oid, msg="GET /orgs/{id}"):
     return json_ok(_get(actor, _p(oid)), 200, msg)
-
-
-def _q(s):
-    return urllib.parse.quote(s, safe="")
-
-
-def _errors(resp):
-    return [(e["field"], e["code"]) for e in problem(resp, 422, "validation_failed").get("errors", [])]
-
-
-def _only_error(resp, field, code, msg=""):
-    eq(_errors(resp), [(field, code)], msg or "errors")
 
 
 def _roles(actor):
@@ -87,10 +62,6 @@ def _org_count(name):
 
 def _admin_count(oid):
     return int(psql("SELECT count(*) FROM org.admins WHERE org_id = %d" % oid))
-
-
-def _ids(page):
-    return [it["id"] for it in page["items"]]
 
 
 def _tree(*levels, region="410702", approve_last=True):
@@ -131,11 +102,7 @@ def _decide_member(manager, oid, vid, decision):
 
 
 def _member(manager, oid, vol=None):
-    """A volunteer (fresh unless given) that applied to oid and was approved by manager."""
-    vol = vol or _vol()
-    _applied(vol, oid)
-    json_ok(_decide_member(manager, oid, vol["id"], "approve"), 200, "approve member")
-    return vol
+    return member_of(manager, oid, vol)
 
 
 def _add_admin(manager, oid, vol):
@@ -157,12 +124,6 @@ def _admin_item(vol):
 
 def _member_count(oid):
     return _org(country_admin(), oid, "member_count")["member_count"]
-
-
-def _about_now(ts, msg):
-    ok(isinstance(ts, str) and RFC3339_CN.fullmatch(ts), "%s should be RFC 3339 with +08:00: %r" % (msg, ts))
-    age = (datetime.datetime.now(datetime.timezone.utc) - datetime.datetime.fromisoformat(ts)).total_seconds()
-    ok(-120 < age < 600, "%s %s is not about now" % (msg, ts))
 
 
 def _check_org(o, body, msg):

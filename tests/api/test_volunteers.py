@@ -14,15 +14,12 @@ import urllib.parse
 from harness import (Client, OMIT, parallel, eq, ok, json_ok, problem, field_errors, login, me, psql, platform_admin,
                      mask_phone, mask_id_number, make_id_number, china_today, volunteer_body, register_volunteer,
                      unique_name_part, logs_containing, log_files)
+from harness import (VOLUNTEER_KEYS, RFC3339_CN, error_pairs as _errors, quote as _q,  # noqa: E402
+                     my_volunteer as _me)
 
 V = "/volunteers"
 ME = "/volunteers/me"
 
-VOLUNTEER_KEYS = {"id", "real_name", "phone", "id_number", "gender", "political_status", "ethnicity", "employer",
-                  "title", "education", "occupation", "region", "service_categories", "service_fields",
-                  "grassroots_role", "skills", "availability", "service_hours", "created_at", "updated_at",
-                  "source", "claim_status"}  # v1.1: 在线关联
-RFC3339_CN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?\+08:00")
 REGIONS = {
     "410702": {"code": "410702", "province": "河南省", "city": "新乡市", "county": "红旗区"},
     "110101": {"code": "110101", "province": "北京市", "city": "北京市", "county": "东城区"},
@@ -52,10 +49,6 @@ def _post(body, session=None):
 
 def _register(**fields):
     return register_volunteer(**fields)
-
-
-def _me(v):
-    return json_ok(v["client"].get(ME, token=v["token"]), 200, "GET /volunteers/me")
 
 
 def _parse_time(s):
@@ -90,10 +83,6 @@ def _check_volunteer(v, body, phone, msg, region=None):
            "%s: %s should be RFC 3339 with +08:00: %r" % (msg, k, v[k]))
         age = (datetime.datetime.now(datetime.timezone.utc) - _parse_time(v[k])).total_seconds()
         ok(-120 < age < 600, "%s: %s %s is not about now" % (msg, k, v[k]))
-
-
-def _errors(resp):
-    return [(e["field"], e["code"]) for e in problem(resp, 422, "validation_failed").get("errors", [])]
 
 
 def _error_fields(resp):
@@ -132,10 +121,6 @@ def _list(admin, query="", msg=""):
     eq(set(body), {"items", "total", "page", "page_size"}, "list keys of GET " + path)
     ok(isinstance(body["items"], list), "items should be a list: %r" % body)
     return body
-
-
-def _q(s):
-    return urllib.parse.quote(s, safe="")
 
 
 def _names(body):

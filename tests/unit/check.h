@@ -1,11 +1,13 @@
 /* The unit tests' harness: CHECK counts, a failure names its test, and
  * CHECK_DONE() prints the closing "N passed, N failed" line and gives the
- * exit status. */
+ * exit status. NELEM counts an array's rows. */
 #ifndef STVS_TEST_CHECK_H
 #define STVS_TEST_CHECK_H
 #include <stdio.h>
 
 static int passed, failed;
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 #define CHECK(name, cond)                                                                                      \
     do {                                                                                                       \

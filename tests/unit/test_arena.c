@@ -17,9 +17,9 @@ static bool streq(const char *a, const char *b) { return a && b && !strcmp(a, b)
  * 503 (unavailable); one refused for a lost parameter answers 500. */
 static void req_with_db(req_t *r, db_t *db, size_t cap)
 {
-    static const db_stmt stmts[] = {{"burn", "SELECT $1::bigint AS id", false}};
+    static const db_stmt stmts[] = {{.name = "burn", .sql = "SELECT $1::bigint AS id"}};
     memset(r, 0, sizeof *r);
-    db_init(db, "host=/nonexistent/stvs-unit-test port=1 connect_timeout=1", "unit", stmts, 1);
+    db_init(db, "host=/nonexistent/stvs-unit-test port=1 connect_timeout=1", "unit", stmts, 1, 0);
     db->param_arena = &r->arena;
     r->db = db;
     r->arena.cap = cap;
@@ -132,10 +132,34 @@ static void test_reply_page_with_lost_limit_is_500(void)
     req_done(&r);
 }
 
+/* common's statements (common_sql.c) run only on a connection whose service
+ * opted in; any other id is refused before anything connects (a 500). */
+static void test_common_statements_need_the_opt_in(void)
+{
+    req_t r;
+    db_t db;
+    req_with_db(&r, &db, 0);
+    CHECK("db: a common statement not opted in is refused, not run",
+          db_exec(&db, SQL_COMMON_REGION, 1, (const char *[]){"410000"}) == NULL && db.last == DB_ERROR);
+    CHECK("db: an id past the service's table is refused", db_exec(&db, 1, 0, NULL) == NULL && db.last == DB_ERROR);
+    CHECK("db: an id past common's table is refused",
+          db_exec(&db, SQL_COMMON__END, 0, NULL) == NULL && db.last == DB_ERROR);
+    req_done(&r);
+    db_init(&db, "host=/nonexistent/stvs-unit-test port=1 connect_timeout=1", "unit", NULL, 0, COMMON_SQL_REGION);
+    CHECK("db: an opted-in common statement tries to run (no database here: unavailable)",
+          db_exec(&db, SQL_COMMON_REGION, 1, (const char *[]){"410000"}) == NULL && db.last == DB_UNAVAILABLE);
+    CHECK("db: the other common statement stays refused",
+          db_exec(&db, SQL_COMMON_VOLUNTEER_OF_USER, 1, (const char *[]){"1"}) == NULL && db.last == DB_ERROR);
+    db_close(&db);
+    CHECK("common_sql: every row has a name and a statement",
+          common_sql[SQL_COMMON_REGION - DB_COMMON_STMT].sql && common_sql[SQL_COMMON_VOLUNTEER_OF_USER - DB_COMMON_STMT].name);
+}
+
 int main(void)
 {
     test_cap();
     test_id_str_null_never_becomes_sql_null();
     test_reply_page_with_lost_limit_is_500();
+    test_common_statements_need_the_opt_in();
     return CHECK_DONE();
 }

@@ -16,7 +16,6 @@
 #include <string.h>
 
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static bool streq(const char *a, const char *b) { return a && b && !strcmp(a, b); }
 
@@ -558,7 +557,7 @@ static void test_text_rules(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* query_paging and query_get. */
+/* Paging (query_fields' own table), query_get, and query tables. */
 
 static void test_paging(void)
 {
@@ -588,6 +587,9 @@ static void test_paging(void)
         {"paging: 19-digit page refused without overflow", "9999999999999999999", NULL, 1, 20, 0,
          "page:invalid_format"},
         {"paging: both bad, both reported", "x", "x", 1, 20, 0, "page:invalid_format,page_size:out_of_range"},
+        {"paging: page 007 refused (scan_id: no leading zero)", "007", NULL, 1, 20, 0, "page:invalid_format"},
+        {"paging: page_size 020 refused", NULL, "020", 1, 20, 0, "page_size:out_of_range"},
+        {"paging: page empty refused", "", NULL, 1, 20, 0, "page:invalid_format"},
     };
     for (size_t i = 0; i < NELEM(q); i++) {
         req_t r;
@@ -599,7 +601,7 @@ static void test_paging(void)
             r.query[r.nquery++] = (kv_t){"page", q[i].page};
         if (q[i].size)
             r.query[r.nquery++] = (kv_t){"page_size", q[i].size};
-        query_paging(&r, &p);
+        query_fields(&r, NULL, 0, NULL, &p);
         char got[200];
         errors_text(r.field_errors, got, sizeof got);
         bool ok = p.page == q[i].want_page && p.page_size == q[i].want_size && p.offset == q[i].want_offset &&
@@ -621,6 +623,92 @@ static void test_paging(void)
     CHECK("query_get returns the first of repeated parameters", streq(query_get(&r, "page"), "2"));
     CHECK("query_get returns NULL for an absent parameter", query_get(&r, "page_size") == NULL);
     CHECK("query_get is case-sensitive", query_get(&r, "Page") == NULL);
+}
+
+/* Query tables: the same field_spec as bodies, read from r->query. */
+
+typedef struct {
+    const char *theme, *q, *postcode, *raw;
+    opt_int org_id;
+} list_query;
+
+static const field_spec list_query_fields[] = {
+    QUERY_FIELD(list_query, theme, F_STRING, 0, NULL, &themes),
+    QUERY_FIELD(list_query, q, F_STRING, 5, NULL, NULL),
+    QUERY_FIELD(list_query, postcode, F_STRING, 0, postcode_check, NULL),
+    QUERY_FIELD(list_query, raw, F_STRING, 0, NULL, NULL),
+    QUERY_FIELD(list_query, org_id, F_ID, 0, NULL, NULL),
+};
+
+static void test_query_fields(void)
+{
+    static const struct {
+        const char *name, *param, *value;
+        const char *errors; /* "" none */
+        const char *want;   /* the stored string, or for org_id its digits; NULL: nothing stored */
+    } q[] = {
+        {"query code: a code of the table", "theme", "health", "", "health"},
+        {"query code: not a code", "theme", "sports", "theme:invalid_choice", NULL},
+        {"query code: empty is not a code", "theme", "", "theme:invalid_choice", NULL},
+        {"query code: a label is not a code", "theme", "健康", "theme:invalid_choice", NULL},
+        {"query text: at its max of 5 characters", "q", "张三李四王", "", "张三李四王"},
+        {"query text: 6 characters refused", "q", "张三李四王五", "q:invalid_format", NULL},
+        {"query text: empty is no filter", "q", "", "", NULL},
+        {"query text: invalid UTF-8 refused", "q", "\xff", "q:invalid_format", NULL},
+        {"query text: blanks kept as sent", "q", "  ", "", "  "},
+        {"query check: passes", "postcode", "450000", "", "450000"},
+        {"query check: its code", "postcode", "45", "postcode:invalid_format", NULL},
+        {"query check: empty checked too", "postcode", "", "postcode:invalid_format", NULL},
+        {"query raw: passed through for the handler", "raw", "anything", "", "anything"},
+        {"query raw: empty passed through", "raw", "", "", ""},
+        {"query id: 1", "org_id", "1", "", "1"},
+        {"query id: 18 digits", "org_id", "999999999999999999", "", "999999999999999999"},
+        {"query id: 0 refused like a path's", "org_id", "0", "org_id:invalid_format", NULL},
+        {"query id: 007 refused", "org_id", "007", "org_id:invalid_format", NULL},
+        {"query id: -3 refused", "org_id", "-3", "org_id:invalid_format", NULL},
+        {"query id: 19 digits refused", "org_id", "1000000000000000000", "org_id:invalid_format", NULL},
+        {"query id: empty refused", "org_id", "", "org_id:invalid_format", NULL},
+        {"query: an unknown parameter is ignored", "other", "x", "", NULL},
+    };
+    for (size_t i = 0; i < NELEM(q); i++) {
+        req_t r;
+        list_query out = {0};
+        paging_t pg;
+        memset(&r, 0, sizeof r);
+        r.query[r.nquery++] = (kv_t){q[i].param, q[i].value};
+        r.query[r.nquery++] = (kv_t){q[i].param, "second"}; /* a repeat: the first value is read */
+        query_fields(&r, list_query_fields, NELEM(list_query_fields), &out, &pg);
+        char got[200], idbuf[24] = "";
+        errors_text(r.field_errors, got, sizeof got);
+        if (out.org_id.set)
+            snprintf(idbuf, sizeof idbuf, "%lld", out.org_id.v);
+        const char *stored = out.theme ? out.theme : out.q ? out.q : out.postcode ? out.postcode : out.raw ? out.raw
+                             : out.org_id.set ? idbuf : NULL;
+        bool ok = !strcmp(got, q[i].errors) && (q[i].want ? streq(stored, q[i].want) : stored == NULL) &&
+                  pg.page == 1 && pg.page_size == 20;
+        if (!ok)
+            fprintf(stderr, "  %s: errors \"%s\", stored %s\n", q[i].name, got, stored ? stored : "(none)");
+        CHECK(q[i].name, ok);
+        req_done(&r);
+    }
+
+    req_t r;
+    memset(&r, 0, sizeof r);
+    r.query[r.nquery++] = (kv_t){"theme", "x"};
+    r.query[r.nquery++] = (kv_t){"page", "007"};
+    list_query out = {0};
+    paging_t pg;
+    CHECK("query_parse_or_reply: false after one 422 naming every bad parameter",
+          !query_parse_or_reply(&r, list_query_fields, NELEM(list_query_fields), &out, &pg) && r.status == 422 &&
+              json_array_size(json_object_get(r.resp, "errors")) == 2);
+    const json_t *e = json_array_get(json_object_get(r.resp, "errors"), 1);
+    CHECK("a short table's message lists its codes",
+          streq(json_string_value(json_object_get(e, "message")), "must be science, health, arts or env"));
+    req_done(&r);
+    memset(&r, 0, sizeof r);
+    CHECK("query_parse_or_reply: true with no parameters", query_parse_or_reply(&r, NULL, 0, NULL, &pg) &&
+                                                                !r.replied && pg.page == 1 && pg.offset == 0);
+    req_done(&r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -646,8 +734,11 @@ static void test_replies(void)
         {ERR_UNAUTHORIZED, 401, "unauthorized"},
         {ERR_INVALID_CODE, 401, "invalid_code"},
         {ERR_TOO_MANY_ATTEMPTS, 401, "too_many_attempts"},
+        {ERR_INVALID_PASSWORD, 401, "invalid_password"},
         {ERR_FORBIDDEN, 403, "forbidden"},
         {ERR_VOLUNTEER_REQUIRED, 403, "volunteer_required"},
+        {ERR_APPROVAL_REQUIRED, 403, "approval_required"},
+        {ERR_REAUTHENTICATION_REQUIRED, 403, "reauthentication_required"},
         {ERR_NOT_FOUND, 404, "not_found"},
         {ERR_METHOD_NOT_ALLOWED, 405, "method_not_allowed"},
         {ERR_CONFLICT, 409, "conflict"},
@@ -781,6 +872,7 @@ int main(void)
     test_body_fields_direct();
     test_text_rules();
     test_paging();
+    test_query_fields();
     test_replies();
     test_errors_cap();
     return CHECK_DONE();

@@ -9,7 +9,6 @@
 #include "../../services/import/sheet.h"
 #include "codes.h"
 
-#define NELEM(a) (sizeof(a) / sizeof *(a))
 
 static void test_normalize(void)
 {

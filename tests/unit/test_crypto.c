@@ -13,7 +13,6 @@
 #include <string.h>
 
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static bool hex_is(const unsigned char *b, size_t n, const char *want)
 {

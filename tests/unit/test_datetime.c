@@ -1,7 +1,8 @@
 /* RFC 3339 times as requests carry them (API.md v1.1): the shape, the range
  * [2000-01-01T00:00:00Z, 2100-01-01T00:00:00Z), offsets within ±14:00, at
  * most 6 digits of fractions, exact microseconds, and the UTC form the
- * database is given. */
+ * database is given. Dates: YYYY-MM-DD, real (leap years), from 1900, and for
+ * check_past_date not after today in China (UTC+8). */
 #include "check.h"
 #include <stdbool.h>
 #include <stdio.h>
@@ -146,8 +147,102 @@ static void test_format_utc_round_trip(void)
     CHECK("every day from 2000 to 2099 round-trips through the UTC form", bad == 0);
 }
 
+static void test_dates_table(void)
+{
+    static const struct {
+        const char *name, *in;
+        const char *code; /* check_past_date: NULL, "invalid_format" or "invalid_date" */
+        int y, m, d;      /* parse_date, when code is NULL */
+    } rows[] = {
+        {"an ordinary past date", "2020-05-30", NULL, 2020, 5, 30},
+        {"29 February of a leap year", "2024-02-29", NULL, 2024, 2, 29},
+        {"29 February 2000 (divisible by 400)", "2000-02-29", NULL, 2000, 2, 29},
+        {"1900-01-01 is the first date taken", "1900-01-01", NULL, 1900, 1, 1},
+        {"31 December", "1999-12-31", NULL, 1999, 12, 31},
+        {"29 February of a common year is no date", "2023-02-29", "invalid_date", 0, 0, 0},
+        {"29 February 1900 (divisible by 100) is no date", "1900-02-29", "invalid_date", 0, 0, 0},
+        {"31 April is no date", "2020-04-31", "invalid_date", 0, 0, 0},
+        {"month 13 is no date", "2020-13-01", "invalid_date", 0, 0, 0},
+        {"month 00 is no date", "2020-00-10", "invalid_date", 0, 0, 0},
+        {"day 00 is no date", "2020-01-00", "invalid_date", 0, 0, 0},
+        {"1899 is before the first date", "1899-12-31", "invalid_date", 0, 0, 0},
+        {"a far future date is not past", "2999-01-01", "invalid_date", 0, 0, 0},
+        {"one-digit month is malformed", "2020-5-30", "invalid_format", 0, 0, 0},
+        {"slashes are malformed", "2020/05/30", "invalid_format", 0, 0, 0},
+        {"a date-time is not a date", "2020-05-30T00:00:00Z", "invalid_format", 0, 0, 0},
+        {"compact digits are malformed", "20200530", "invalid_format", 0, 0, 0},
+        {"a sign in the year is malformed", "-020-05-30", "invalid_format", 0, 0, 0},
+        {"a trailing blank is malformed", "2020-05-30 ", "invalid_format", 0, 0, 0},
+        {"full-width digits are malformed", "\xEF\xBC\x92\xEF\xBC\x90\xEF\xBC\x92\xEF\xBC\x90-05-30", "invalid_format", 0,
+         0, 0},
+        {"the empty string is malformed", "", "invalid_format", 0, 0, 0},
+    };
+    for (size_t i = 0; i < NELEM(rows); i++) {
+        const char *msg = NULL;
+        const char *code = check_past_date(rows[i].in, &msg);
+        bool same = rows[i].code ? code && !strcmp(code, rows[i].code) && msg : code == NULL;
+        CHECK(rows[i].name, same);
+        if (!same)
+            fprintf(stderr, "  %s: got %s, want %s\n", rows[i].in, code ? code : "NULL",
+                    rows[i].code ? rows[i].code : "NULL");
+        ymd d = {0, 0, 0};
+        bool parsed = parse_date(rows[i].in, &d);
+        if (!rows[i].code)
+            CHECK(rows[i].name, parsed && d.year == rows[i].y && d.month == rows[i].m && d.day == rows[i].d);
+        else if (!strcmp(rows[i].code, "invalid_format") || strcmp(rows[i].in, "2999-01-01"))
+            CHECK(rows[i].name, !parsed);
+    }
+}
+
+/* The date in China (UTC+8) days after today, as YYYY-MM-DD. */
+static void china_date(int days, char out[11])
+{
+    time_t t = time(NULL) + 8 * 3600 + (time_t)days * 86400;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+static void test_today_is_the_last_past_date(void)
+{
+    char today[11], tomorrow[11], yesterday[11];
+    const char *msg;
+    china_date(0, today);
+    china_date(1, tomorrow);
+    china_date(-1, yesterday);
+    ymd t = today_in_china(), d;
+    CHECK("today_in_china is today's date at UTC+8", parse_date(today, &d) && ymd_cmp(d, t) == 0);
+    CHECK("today in China is not in the future", check_past_date(today, &msg) == NULL);
+    CHECK("yesterday in China is past", check_past_date(yesterday, &msg) == NULL);
+    const char *code = check_past_date(tomorrow, &msg);
+    CHECK("tomorrow in China is invalid_date", code && !strcmp(code, "invalid_date"));
+}
+
+static void test_ymd_helpers(void)
+{
+    static const struct {
+        const char *name;
+        ymd a, b;
+        int cmp;
+    } rows[] = {
+        {"the same day compares equal", {2026, 5, 30}, {2026, 5, 30}, 0},
+        {"an earlier year is less whatever the month", {2025, 12, 31}, {2026, 1, 1}, -1},
+        {"a later month is greater whatever the day", {2026, 6, 1}, {2026, 5, 31}, 1},
+        {"an earlier day is less", {2026, 5, 29}, {2026, 5, 30}, -1},
+    };
+    for (size_t i = 0; i < NELEM(rows); i++)
+        CHECK(rows[i].name, ymd_cmp(rows[i].a, rows[i].b) == rows[i].cmp);
+    CHECK("ymd_is_real: 2024-02-29 is a day", ymd_is_real(2024, 2, 29));
+    CHECK("ymd_is_real: 2100-02-29 is not", !ymd_is_real(2100, 2, 29));
+    CHECK("ymd_is_real: 2026-06-31 is not", !ymd_is_real(2026, 6, 31));
+    CHECK("ymd_is_real: year 0 is not", !ymd_is_real(0, 1, 1));
+}
+
 int main(void)
 {
+    test_dates_table();
+    test_today_is_the_last_past_date();
+    test_ymd_helpers();
     test_parse_table();
     test_two_hundred_digit_fraction_is_out_of_range();
     test_check_datetime_codes();

@@ -1,6 +1,6 @@
 /* Unit tests for common/route.c: route_match() over a route table.
- * Literal segments, {id} captures (a positive int64 of 1..18 digits without
- * a leading zero), 404 for unknown paths, 405 with a de-duplicated Allow
+ * Literal segments, {id} captures (scan_id(): a positive integer of 1..18
+ * digits without a leading zero), 404 for unknown paths, 405 with a de-duplicated Allow
  * list, and table order as precedence. */
 #include "check.h"
 #include "route.h"
@@ -10,7 +10,6 @@
 #include <string.h>
 
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static void h(req_t *r) { (void)r; }
 

@@ -31,7 +31,6 @@
 #include <openssl/hmac.h>
 
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static bool streq(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
 

@@ -32,7 +32,6 @@
 #include <unistd.h>
 
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define NOW 1700000000LL
 #define ISSUER "stvs"
 #define AUDIENCE "stvs-api"
@@ -430,9 +429,14 @@ static const tok_case cases[] = {
      .expect = TOKEN_OK},
     {.name = "iat exactly now+leeway (60 s of clock skew) is accepted",
      .cl_set = "{\"iat\":1700000060,\"exp\":1700000960}", .expect = TOKEN_OK},
-    {.name = "sub at INT64_MAX is a positive integer", .cl_set = "{\"sub\":\"9223372036854775807\"}",
+    /* ids are scan_id()'s: 1 to 18 digits, as in a path or a query */
+    {.name = "sub of 18 digits (the largest id) is a positive integer", .cl_set = "{\"sub\":\"999999999999999999\"}",
      .expect = TOKEN_OK},
-    {.name = "sid at INT64_MAX is a session id", .cl_set = "{\"sid\":\"9223372036854775807\"}", .expect = TOKEN_OK},
+    {.name = "sid of 18 digits is a session id", .cl_set = "{\"sid\":\"999999999999999999\"}", .expect = TOKEN_OK},
+    {.name = "sub of 19 digits (INT64_MAX) rejected, as in a path", .cl_set = "{\"sub\":\"9223372036854775807\"}",
+     .expect = TOKEN_BAD_CLAIMS},
+    {.name = "sid of 19 digits (INT64_MAX) rejected", .cl_set = "{\"sid\":\"9223372036854775807\"}",
+     .expect = TOKEN_BAD_CLAIMS},
     {.name = "sid past INT64_MAX rejected", .cl_set = "{\"sid\":\"9223372036854775808\"}", .expect = TOKEN_BAD_CLAIMS},
     {.name = "sid that is not a number rejected", .cl_set = "{\"sid\":\"abc\"}", .expect = TOKEN_BAD_CLAIMS},
     {.name = "sid with a leading zero rejected", .cl_set = "{\"sid\":\"077\"}", .expect = TOKEN_BAD_CLAIMS},
