@@ -16,7 +16,7 @@ cd "$ROOT"
 # under valgrind instead of the sanitizers.
 if [ -n "${STVS_VALGRIND:-}" ]; then
     export MODE=release
-    export STVS_WRAPPER="valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --num-callers=30"
+    export STVS_WRAPPER="valgrind --quiet --suppressions=$ROOT/tests/valgrind.supp --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --num-callers=30"
 else
     export MODE=asan
 fi

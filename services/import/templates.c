@@ -4,6 +4,7 @@
  * notices; text format on ID and phone columns (so Excel never turns an ID
  * number into a number); a drop-down list (数据有效性) on every single-choice
  * column, fed from a hidden sheet of labels. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,50 +64,84 @@ static int add_list(xlsx_out *x, lxw_worksheet *ws, lxw_worksheet *lists, int li
                : -1;
 }
 
-static void reply_template(req_t *r, const char *title, const column_def *defs, int ncols,
-                           const char *const *example, const char *note, const choice_col *choices, int nchoices,
-                           const int *text_cols, int ntext, const char *file_name)
+/* One template: what its workbook shows. */
+typedef struct {
+    const char *title;
+    const column_def *defs;
+    int ncols;
+    const char *const *example;
+    const char *note;
+    const choice_col *choices;
+    int nchoices;
+    const int *text_cols;
+    int ntext;
+    const char *file_name;
+} template_def;
+
+/* A template's workbook (malloc'd by libxlsxwriter's writer), or NULL. */
+static unsigned char *build_template(const template_def *t, size_t *len)
 {
     xlsx_out *x = xlsx_out_new();
     lxw_workbook *wb = x ? xlsx_out_workbook(x) : NULL;
-    lxw_worksheet *ws = wb ? workbook_add_worksheet(wb, title) : NULL;
+    lxw_worksheet *ws = wb ? workbook_add_worksheet(wb, t->title) : NULL;
     lxw_worksheet *lists = wb ? workbook_add_worksheet(wb, "lists") : NULL;
     lxw_format *wrap = wb ? workbook_add_format(wb) : NULL;
     bool bad = !ws || !lists || !wrap;
+    int ncols = t->ncols;
     if (!bad) {
         format_set_text_wrap(wrap);
         worksheet_hide(lists);
-        bad |= worksheet_merge_range(ws, 0, 0, 0, (lxw_col_t)(ncols - 1), title, xlsx_out_header_format(x)) !=
+        bad |= worksheet_merge_range(ws, 0, 0, 0, (lxw_col_t)(ncols - 1), t->title, xlsx_out_header_format(x)) !=
                LXW_NO_ERROR;
         bad |= worksheet_set_column(ws, 0, (lxw_col_t)(ncols - 1), 14, NULL) != LXW_NO_ERROR;
-        for (int i = 0; i < ntext; i++)
-            bad |= worksheet_set_column(ws, (lxw_col_t)text_cols[i], (lxw_col_t)text_cols[i], 20,
+        for (int i = 0; i < t->ntext; i++)
+            bad |= worksheet_set_column(ws, (lxw_col_t)t->text_cols[i], (lxw_col_t)t->text_cols[i], 20,
                                         xlsx_out_text_format(x)) != LXW_NO_ERROR;
     }
     for (int c = 0; !bad && c < ncols; c++) {
-        bad |= xlsx_out_string(x, ws, 1, c, defs[c].label, xlsx_out_header_format(x)) != 0;
+        bad |= xlsx_out_string(x, ws, 1, c, t->defs[c].label, xlsx_out_header_format(x)) != 0;
         bool text = false;
-        for (int i = 0; i < ntext; i++)
-            text |= text_cols[i] == c;
-        bad |= xlsx_out_string(x, ws, 2, c, example[c], text ? xlsx_out_text_format(x) : wrap) != 0;
+        for (int i = 0; i < t->ntext; i++)
+            text |= t->text_cols[i] == c;
+        bad |= xlsx_out_string(x, ws, 2, c, t->example[c], text ? xlsx_out_text_format(x) : wrap) != 0;
     }
     if (!bad)
-        bad |= worksheet_merge_range(ws, 3, 0, 3, (lxw_col_t)(ncols - 1), note, wrap) != LXW_NO_ERROR;
-    for (int i = 0; !bad && i < nchoices; i++)
-        bad |= add_list(x, ws, lists, i, choices[i].col, choices[i].table) != 0;
-    size_t len = 0;
-    unsigned char *data = NULL;
-    if (!bad)
-        data = xlsx_out_finish(x, &len);
-    else
+        bad |= worksheet_merge_range(ws, 3, 0, 3, (lxw_col_t)(ncols - 1), t->note, wrap) != LXW_NO_ERROR;
+    for (int i = 0; !bad && i < t->nchoices; i++)
+        bad |= add_list(x, ws, lists, i, t->choices[i].col, t->choices[i].table) != 0;
+    if (bad) {
         xlsx_out_discard(x);
+        return NULL;
+    }
+    return xlsx_out_finish(x, len);
+}
+
+/* A template never changes while the process runs: it is built on its first
+ * request and kept. Besides the work saved, this bounds a leak of Debian 12's
+ * libxlsxwriter 1.1.4, which loses the formula string of every list-formula
+ * validation (fixed upstream after 1.1.4, "Fix memory leak in list formula
+ * data validation"): built per request, every download would leak it
+ * (tests/lsan.supp, tests/valgrind.supp). */
+typedef struct {
+    pthread_mutex_t mu;
+    unsigned char *data; /* kept for the process's life */
+    size_t len;
+} template_cache;
+
+static void reply_template(req_t *r, const template_def *t, template_cache *cache)
+{
+    pthread_mutex_lock(&cache->mu);
+    if (!cache->data)
+        cache->data = build_template(t, &cache->len);
+    const unsigned char *data = cache->data;
+    size_t len = cache->len;
+    pthread_mutex_unlock(&cache->mu);
     if (!data) {
         reply_error(r, ERR_INTERNAL, NULL);
         return;
     }
     reply_bytes(r, 200, XLSX_TYPE, data, len);
-    free(data);
-    reply_header(r, "Content-Disposition", arena_printf(&r->arena, "attachment; filename=\"%s\"", file_name));
+    reply_header(r, "Content-Disposition", arena_printf(&r->arena, "attachment; filename=\"%s\"", t->file_name));
     reply_header(r, "Cache-Control", "public, max-age=3600");
 }
 
@@ -119,8 +154,11 @@ void h_template_volunteers(req_t *r)
         {V_GRASSROOTS, &CODES_GRASSROOTS_ROLE},
     };
     static const int text_cols[] = {V_PHONE, V_ID};
-    reply_template(r, "科技志愿者集体注册信息表", VOLUNTEER_COLUMNS_DEF, V__MAX, VOLUNTEER_EXAMPLE, VOLUNTEER_NOTE,
-                   choices, sizeof choices / sizeof *choices, text_cols, 2, "volunteers.xlsx");
+    static const template_def t = {"科技志愿者集体注册信息表", VOLUNTEER_COLUMNS_DEF, V__MAX, VOLUNTEER_EXAMPLE,
+                                   VOLUNTEER_NOTE, choices, sizeof choices / sizeof *choices,
+                                   text_cols, sizeof text_cols / sizeof *text_cols, "volunteers.xlsx"};
+    static template_cache cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    reply_template(r, &t, &cache);
 }
 
 /* GET /imports/templates/orgs.xlsx: 200 附件1 as a workbook. */
@@ -128,6 +166,9 @@ void h_template_orgs(req_t *r)
 {
     static const choice_col choices[] = {{O_CIVIL, &YES_NO}, {O_SUPERVISOR_TYPE, &CODES_SUPERVISOR_TYPE}};
     static const int text_cols[] = {O_ADMIN_PHONE, O_LEADER_PHONE};
-    reply_template(r, "科技志愿服务组织集体注册信息表", ORG_COLUMNS_DEF, O__MAX, ORG_EXAMPLE, ORG_NOTE, choices,
-                   sizeof choices / sizeof *choices, text_cols, 2, "orgs.xlsx");
+    static const template_def t = {"科技志愿服务组织集体注册信息表", ORG_COLUMNS_DEF, O__MAX, ORG_EXAMPLE, ORG_NOTE,
+                                   choices, sizeof choices / sizeof *choices,
+                                   text_cols, sizeof text_cols / sizeof *text_cols, "orgs.xlsx"};
+    static template_cache cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    reply_template(r, &t, &cache);
 }
