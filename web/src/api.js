@@ -83,21 +83,45 @@ function buildUrl(path, query) {
   return url;
 }
 
+// filename="..." (or filename*=UTF-8''...) of a Content-Disposition header, else null.
+export function dispositionName(header) {
+  if (!header) return null;
+  const star = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(header);
+  if (star) { try { return decodeURIComponent(star[1].trim()); } catch { /* fall through */ } }
+  const plain = /filename\s*=\s*"?([^";]+)"?/i.exec(header);
+  return plain ? plain[1].trim() : null;
+}
+
+// Saves a Blob under a name: the browser's own download (an object URL on a link).
+export function saveBlob(blob, fileName) {
+  const href = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = href;
+  a.download = fileName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 10000);
+}
+
 async function readProblem(r) {
   try { return await r.json(); } catch { return null; }
 }
 
-// One call. opts: query, body, auth (send the token; default true), retried (internal).
+// One call. opts: query, body (JSON), raw (a File/Blob sent as it is, with
+// contentType), accept (default JSON), blob (answer as { blob, fileName }),
+// auth (send the token; default true), retried (internal).
 async function request(method, path, opts = {}) {
-  const { query, body, auth = true, retried = false } = opts;
+  const { query, body, raw, contentType, accept, blob = false, auth = true, retried = false } = opts;
   if (auth && !accessToken && !retried) await refreshTokens(); // after a reload of the page
-  const headers = { Accept: 'application/json' };
+  const headers = { Accept: accept ?? 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (raw !== undefined) headers['Content-Type'] = contentType;
   if (auth && accessToken) headers.Authorization = `Bearer ${accessToken}`;
   let r;
   try {
     r = await fetch(buildUrl(path, query), {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      method, headers, body: raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
     throw new ApiError(0, null);
@@ -110,6 +134,7 @@ async function request(method, path, opts = {}) {
     throw new ApiError(401, problem);
   }
   if (!r.ok) throw new ApiError(r.status, await readProblem(r));
+  if (blob) return { blob: await r.blob(), fileName: dispositionName(r.headers.get('Content-Disposition')) };
   if (r.status === 204) return null;
   const text = await r.text();
   return text ? JSON.parse(text) : null;
@@ -178,3 +203,40 @@ export const getSignups = (id, query) => get(`/activities/${id}/signups`, query)
 export const recordHours = (id, records) => post(`/activities/${id}/service-records`, { records });
 export const getReport = (id) => get(`/activities/${id}/report`, null, false);
 export const putReport = (id, body) => put(`/activities/${id}/report`, body);
+
+// ---- 集体注册 (imports)
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+// The Content-Type of an upload, by the file's name (the service reads .xlsx and .csv only).
+export function importContentType(fileName) {
+  const n = String(fileName ?? '').toLowerCase();
+  if (n.endsWith('.xlsx')) return XLSX_TYPE;
+  if (n.endsWith('.csv')) return 'text/csv';
+  return null;
+}
+// Public templates: a plain link downloads them.
+export const importTemplateUrl = (kind) => `${BASE}/imports/templates/${kind}.xlsx`;
+// query: { kind: 'volunteers', org_id } or { kind: 'orgs', parent_id, level }
+export function uploadImport(file, query) {
+  const contentType = importContentType(file.name);
+  return request('POST', '/imports', { query: { ...query, file_name: file.name }, raw: file, contentType });
+}
+export const listImports = (query) => get('/imports', query);
+export const getImport = (id) => get(`/imports/${id}`);
+export const getImportRows = (id, query) => get(`/imports/${id}/rows`, query);
+export const commitImport = (id) => post(`/imports/${id}/commit`);
+export async function downloadImportErrors(id) {
+  const { blob, fileName } = await request('GET', `/imports/${id}/errors.xlsx`, { accept: XLSX_TYPE, blob: true });
+  saveBlob(blob, fileName ?? `import-${id}-errors.xlsx`);
+}
+
+// ---- statistics (platform admins; /stats/public for everyone)
+export const getPublicStats = () => get('/stats/public', null, false);
+export const getStatsOverview = (query) => get('/stats/overview', query);
+export const getStatsRegions = (query) => get('/stats/regions', query);
+export const getStatsQuarterly = (query) => get('/stats/quarterly', query);
+export const getMonthlyReport = (query) => get('/stats/monthly-report', query);
+export async function downloadMonthlyReport(query) {
+  const { blob, fileName } = await request('GET', '/stats/monthly-report', { query, accept: XLSX_TYPE, blob: true });
+  saveBlob(blob, fileName ?? `monthly-report-${query?.region ?? ''}-${query?.month ?? ''}.xlsx`);
+}
+export const getStatsTrend = (query) => get('/stats/trend', query);

@@ -31,13 +31,18 @@ const routes = [
       { path: 'admins', component: () => import('./views/org/OrgAdmins.vue'), meta: { title: '管理员' } },
       { path: 'publish', component: () => import('./views/org/ActivityPublish.vue'), meta: { title: '活动发布' } },
       { path: 'activities', component: () => import('./views/org/OrgActivities.vue'), meta: { title: '我发布的活动' } },
+      { path: 'imports', component: () => import('./views/org/OrgImports.vue'), meta: { title: '批量导入' } },
       { path: 'activities/:id(\\d+)', component: () => import('./views/org/OrgActivityManage.vue'), meta: { title: '活动管理' } },
     ],
   },
-  { path: '/admin', redirect: '/admin/approvals' },
   {
-    path: '/admin/approvals', component: () => import('./views/admin/OrgApprovals.vue'),
-    meta: { title: '组织审核', auth: true, platformAdmin: true },
+    path: '/admin', component: () => import('./views/admin/AdminCenter.vue'), meta: { auth: true, platformAdmin: true },
+    redirect: '/admin/approvals',
+    children: [
+      { path: 'approvals', component: () => import('./views/admin/OrgApprovals.vue'), meta: { title: '组织审核' } },
+      { path: 'stats', component: () => import('./views/admin/StatsPage.vue'), meta: { title: '数据统计' } },
+      { path: 'imports', component: () => import('./views/admin/AdminImports.vue'), meta: { title: '批量导入' } },
+    ],
   },
   { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { title: '页面不存在' } },
 ];

@@ -43,6 +43,26 @@ const NAME_CHARS = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平
 const newName = (n = 2) => Array.from({ length: n }, () => NAME_CHARS[Math.floor(Math.random() * NAME_CHARS.length)]).join('');
 const RUN = randomDigits(4);
 
+// A 附件2 roster as UTF-8 CSV under the official headers (tests/api/test_imports.py):
+// one good row and one whose ID number has a wrong check digit.
+const ROSTER_HEADERS = ['序号', '真实姓名', '手机号', '性别', '身份证号', '政治面貌', '民族', '工作单位', '职称', '最高学历',
+  '从业类别', '所在区域省', '所在区域市', '所在区域县', '服务类别', '服务领域或行业', '是否为基层“三长”'];
+function rosterCsv(people) {
+  const cell = (v) => `"${String(v).replace(/"/g, '""')}"`;
+  const lines = [ROSTER_HEADERS.map(cell).join(',')];
+  people.forEach((p, i) => {
+    lines.push([i + 1, p.name, p.phone, '', p.idNumber, '群众', '汉族', '新乡市农科院', '副高', '本科', '企业',
+      '河南省', '新乡市', '红旗区', '科技培训、科普报告', '农技服务类', '否'].map(cell).join(','));
+  });
+  return Buffer.from(`${lines.join('\r\n')}\r\n`, 'utf8');
+}
+// A download started by clicking `locator`: its suggested name and size.
+async function download(page, locator) {
+  const [d] = await Promise.all([page.waitForEvent('download'), locator.click()]);
+  const file = await d.path();
+  return { name: d.suggestedFilename(), size: file ? fs.statSync(file).size : 0 };
+}
+
 // "YYYY-MM-DD HH:mm:ss" in Beijing time, as the date pickers take it.
 function beijing(offsetHours) {
   const t = new Date(Date.now() + offsetHours * 3600e3 + 8 * 3600e3);
@@ -233,6 +253,9 @@ async function main() {
       await p.goto(BASE);
       for (const name of ['首页', '活动报名', '组织']) await p.getByRole('menuitem', { name, exact: true }).waitFor();
       await p.getByRole('heading', { name: '报名中的活动' }).waitFor();
+      for (const c of ['注册志愿者', '志愿服务组织', '志愿服务活动', '服务时长']) {
+        await p.getByRole('region', { name: '平台数据' }).getByText(c, { exact: true }).waitFor();
+      }
       for (const l of ['政策文件', '中国科协官网', '志愿服务联合会', '中国科协绿平台']) {
         check(await p.getByRole('link', { name: l }).count() > 0, `友情链接 ${l} missing`);
       }
@@ -322,6 +345,38 @@ async function main() {
       await p.getByRole('button', { name: '通过', exact: true }).click();
       await p.getByRole('dialog').getByRole('button', { name: '通过' }).click();
       await p.getByText('已通过').first().waitFor();
+    });
+
+    await test('org admin: 批量导入 downloads the template, uploads a CSV roster, sees the report and commits', async () => {
+      const p = await front(adminPage);
+      await p.goto(url('/org/info'));
+      await p.getByRole('menuitem', { name: '批量导入' }).click();
+      await p.getByRole('heading', { name: '批量导入' }).waitFor();
+      const tpl = await download(p, p.getByRole('link', { name: /下载模板/ }));
+      check(tpl.name.endsWith('.xlsx') && tpl.size > 1000, `template download: ${JSON.stringify(tpl)}`);
+      const good = { name: `导入${newName()}`, phone: newPhone(), idNumber: newIdNumber() };
+      const badId = newIdNumber();
+      const bad = { name: `错误${newName()}`, phone: newPhone(), idNumber: badId.slice(0, 17) + (badId[17] === '1' ? '2' : '1') };
+      const [chooser] = await Promise.all([p.waitForEvent('filechooser'),
+        p.getByRole('button', { name: '上传名单' }).click()]);
+      await chooser.setFiles({ name: `名单${RUN}.csv`, mimeType: 'text/csv', buffer: rosterCsv([good, bad]) });
+      const result = p.getByRole('region', { name: '导入结果' });
+      await result.getByText('待确认导入').waitFor();
+      await result.getByText('已处理 2 / 2 行').waitFor();
+      await result.getByRole('tab', { name: '新增（1）' }).waitFor();
+      await result.getByRole('cell', { name: new RegExp(`^${good.name[0]}\\*`) }).first().waitFor();
+      await result.getByRole('tab', { name: '有错误（1）' }).click();
+      await result.getByText(/E列「身份证号」/).waitFor();
+      await shot(p, '15-import-report');
+      const errs = await download(p, result.getByRole('button', { name: '下载错误表' }));
+      check(errs.name.endsWith('.xlsx') && errs.size > 500, `error workbook download: ${JSON.stringify(errs)}`);
+      await result.getByRole('button', { name: '确认导入' }).click();
+      await p.getByRole('dialog').getByText('将写入新增 1 条').waitFor();
+      await p.getByRole('dialog').getByRole('button', { name: '确认导入' }).click();
+      await result.getByText('已导入').waitFor();
+      await p.getByRole('cell', { name: `名单${RUN}.csv` }).waitFor(); // 导入记录
+      await p.getByRole('menuitem', { name: '查看全部志愿者' }).click();
+      await p.getByRole('cell', { name: good.name }).waitFor();
     });
 
     await test('org admin: 活动发布 with 确认发布 (one 报名中, one already started)', async () => {
@@ -461,6 +516,29 @@ async function main() {
       await dlg.getByRole('button', { name: '保存' }).click();
       await p.getByText('已保存').waitFor();
       await p.getByText('周末、节假日').waitFor();
+    });
+
+    await test('platform admin: 数据统计 shows the overview, the regions chart and the monthly report', async () => {
+      const p = await front(platformPage);
+      await p.goto(url('/'));
+      await p.getByRole('menuitem', { name: '科协管理' }).click();
+      await p.getByRole('menuitem', { name: '数据统计' }).click();
+      const cards = p.getByRole('region', { name: '总览' });
+      for (const c of ['注册志愿者', '志愿服务组织', '志愿服务活动', '报名人次', '服务时长（小时）']) {
+        await cards.getByText(c, { exact: true }).waitFor();
+      }
+      const chart = p.getByRole('img', { name: '各地区志愿者人数与目标' });
+      await chart.waitFor();
+      check(await chart.locator('canvas').count() > 0, 'no chart drawn');
+      await p.getByRole('cell', { name: '新乡市', exact: true }).first().waitFor();
+      await p.getByRole('img', { name: '近12个月趋势' }).waitFor();
+      await p.getByText('本季度未开展活动的队伍').waitFor();
+      await shot(p, '16-stats');
+      const report = await download(p, p.getByRole('button', { name: '下载月报' }));
+      check(report.name.endsWith('.xlsx') && report.size > 500, `monthly report download: ${JSON.stringify(report)}`);
+      await p.getByRole('menuitem', { name: '批量导入' }).click();
+      await p.getByRole('link', { name: /下载模板（附件1/ }).waitFor();
+      await shot(p, '17-admin-imports');
     });
 
     await test('长者模式 enlarges the type and is kept after a reload', async () => {
