@@ -73,14 +73,9 @@ void h_link_request_create(req_t *r)
         reply_error(r, ERR_CONFLICT, "this organization has an active admin on the platform: ask its admins");
         return;
     }
-    res = db_exec(r->db, SQL_LINK_INSERT, 3, (const char *[]){oid, id_str(r, r->user_id), b.note});
-    if (!res) {
-        if (r->db->last == DB_UNIQUE)
-            reply_error(r, ERR_ALREADY_EXISTS, "you have a pending link request for this organization");
-        else
-            reply_db_error(r);
+    res = db_query_or_reply(r, SQL_LINK_INSERT, 3, (const char *[]){oid, id_str(r, r->user_id), b.note});
+    if (!res)
         return;
-    }
     json_t *j = link_json(res, 0);
     long long rid = db_int(res, 0, "id");
     PQclear(res);
@@ -126,15 +121,13 @@ static void decide(req_t *r, const char *status)
         reply_error(r, ERR_CONFLICT, "no pending link request with this id: decided already, or none");
         return;
     }
-    json_t *j = link_json(res, 0);
+    /* answered now; a failure below (or of the commit) replaces the answer */
+    reply_json(r, 200, link_json(res, 0));
     const char *uid = id_str(r, db_int(res, 0, "user_id"));
     PQclear(res);
-    if ((!strcmp(status, "approved") && !db_do_or_reply(r, SQL_LINK_MAKE_ADMIN, 2, (const char *[]){oid, uid})) ||
-        !db_commit_or_reply(r)) {
-        json_decref(j);
+    if (!strcmp(status, "approved") && !db_do_or_reply(r, SQL_LINK_MAKE_ADMIN, 2, (const char *[]){oid, uid}))
         return;
-    }
-    reply_json(r, 200, j);
+    db_commit_or_reply(r);
 }
 
 /* POST /orgs/{id}/link-requests/{rid}/approve: 200 with the request, now
