@@ -7,6 +7,8 @@
 
 #include <sys/stat.h>
 
+#include "http.h"
+
 #define XLSX_OUT_MAX (64u << 20)
 
 struct xlsx_out {
@@ -64,6 +66,65 @@ int xlsx_out_string(xlsx_out *x, lxw_worksheet *ws, int row, int col, const char
         fmt = x->text;
     /* worksheet_write_string always writes a string cell, never a formula */
     return worksheet_write_string(ws, (lxw_row_t)row, (lxw_col_t)col, text, fmt) == LXW_NO_ERROR ? 0 : -1;
+}
+
+int xlsx_out_number(xlsx_out *x, lxw_worksheet *ws, int row, int col, double v, lxw_format *fmt)
+{
+    (void)x;
+    return worksheet_write_number(ws, (lxw_row_t)row, (lxw_col_t)col, v, fmt) == LXW_NO_ERROR ? 0 : -1;
+}
+
+lxw_worksheet *xlsx_out_sheet(xlsx_out *x, const char *name)
+{
+    return workbook_add_worksheet(x->wb, name);
+}
+
+int xlsx_out_widths(lxw_worksheet *ws, int first, int last, double width)
+{
+    return worksheet_set_column(ws, (lxw_col_t)first, (lxw_col_t)last, width, NULL) == LXW_NO_ERROR ? 0 : -1;
+}
+
+/* RFC 5987 attr-char: ALPHA / DIGIT / "!#$&+-.^_`|~"; everything else as %XX. */
+static const char *ext_value(req_t *r, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = strlen(s);
+    char *out = arena_alloc(&r->arena, 3 * n + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("!#$&+-.^_`|~", *p)) {
+            *o++ = (char)*p;
+        } else {
+            *o++ = '%';
+            *o++ = hex[*p >> 4];
+            *o++ = hex[*p & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+bool xlsx_out_reply(req_t *r, xlsx_out *x, const char *ascii_name, const char *utf8_name)
+{
+    size_t len = 0;
+    unsigned char *data = xlsx_out_finish(x, &len);
+    const char *ext = data && utf8_name ? ext_value(r, utf8_name) : NULL;
+    const char *cd = !data || !ascii_name || (utf8_name && !ext) ? NULL
+                     : ext ? arena_printf(&r->arena, "attachment; filename=\"%s\"; filename*=UTF-8''%s", ascii_name, ext)
+                           : arena_printf(&r->arena, "attachment; filename=\"%s\"", ascii_name);
+    if (!cd) {
+        free(data);
+        reply_error(r, ERR_INTERNAL, "the workbook could not be written");
+        return false;
+    }
+    reply_bytes(r, 200, XLSX_OUT_TYPE, data, len); /* a 500 itself if it cannot copy */
+    free(data);
+    if (r->status != 200)
+        return false;
+    reply_header(r, "Content-Disposition", cd);
+    return true;
 }
 
 void xlsx_out_discard(xlsx_out *x)

@@ -11,7 +11,10 @@
 
 #include <xlsxwriter.h>
 
+#define XLSX_OUT_TYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 typedef struct xlsx_out xlsx_out;
+struct req;
 
 /* A new workbook in a private temporary file; NULL on failure. */
 xlsx_out *xlsx_out_new(void);
@@ -25,6 +28,20 @@ bool xlsx_formula_like(const char *text);
 /* A string cell; fmt may be NULL. A formula-like value gets the Text format
  * (fmt is used when it is already a text format). 0, or -1 on failure. */
 int xlsx_out_string(xlsx_out *x, lxw_worksheet *ws, int row, int col, const char *text, lxw_format *fmt);
+
+/* A number cell (figures such as the monthly report's); fmt may be NULL.
+ * 0, or -1 on failure. */
+int xlsx_out_number(xlsx_out *x, lxw_worksheet *ws, int row, int col, double v, lxw_format *fmt);
+/* A new sheet named name (NULL on failure), and the width of columns
+ * first..last in characters (0, or -1 on failure). */
+lxw_worksheet *xlsx_out_sheet(xlsx_out *x, const char *name);
+int xlsx_out_widths(lxw_worksheet *ws, int first, int last, double width);
+
+/* Finishes x (freed either way) and answers 200 with the workbook as an
+ * attachment (RFC 6266): filename="ascii_name" for every client, and
+ * filename*=UTF-8''<utf8_name percent-encoded> when utf8_name is not NULL.
+ * False after answering 500 when the workbook could not be written. */
+bool xlsx_out_reply(struct req *r, xlsx_out *x, const char *ascii_name, const char *utf8_name);
 
 /* Closes the workbook and returns its bytes (malloc'd; the caller frees),
  * or NULL on failure; x is freed either way. */

@@ -59,6 +59,7 @@ void h_activity_cancel(req_t *r);
 void h_signup_create(req_t *r);
 void h_signup_withdraw(req_t *r);
 void h_signups_list(req_t *r);
+void h_signups_xlsx(req_t *r); /* export.c */
 void h_records_post(req_t *r);
 void h_report_put(req_t *r);
 void h_report_get(req_t *r);

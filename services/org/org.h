@@ -85,6 +85,7 @@ void h_member_reject(req_t *r);
 void h_member_remove(req_t *r);
 void h_member_leave(req_t *r);
 void h_members_list(req_t *r);
+void h_members_xlsx(req_t *r); /* export.c */
 void h_link_request_create(req_t *r);
 void h_link_requests_list(req_t *r);
 void h_link_request_approve(req_t *r);

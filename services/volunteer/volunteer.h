@@ -34,5 +34,6 @@ void h_volunteer_list(req_t *r);
 void h_me_orgs(req_t *r);
 void h_me_activities(req_t *r);
 void h_me_service_records(req_t *r);
+void h_me_service_records_xlsx(req_t *r); /* export.c */
 
 #endif

@@ -31,6 +31,9 @@ import threading
 import time
 import traceback
 import urllib.parse
+import io
+import xml.etree.ElementTree as _ET
+import zipfile
 
 import contract
 
@@ -803,6 +806,50 @@ def member_of(manager, org_id, vol=None):
 def my_volunteer(actor):
     """GET /volunteers/me as actor: the 200 body."""
     return json_ok(get_as(actor, "/volunteers/me"), 200, "GET /volunteers/me")
+
+
+# ---------------------------------------------------------------- workbooks (xlsx) the services write
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_XLSX_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+
+
+def workbook_cells(data):
+    """Every cell of an xlsx workbook, in sheet order: (sheet name, ref, t attribute or None,
+    value: str for string cells, float for numbers, None when empty, has a <f> formula)."""
+    z = zipfile.ZipFile(io.BytesIO(data))
+    names = [s.get("name") for s in _ET.fromstring(z.read("xl/workbook.xml")).find("m:sheets", _XLSX_NS)]
+    shared = []
+    if "xl/sharedStrings.xml" in z.namelist():
+        for si in _ET.fromstring(z.read("xl/sharedStrings.xml")).findall("m:si", _XLSX_NS):
+            shared.append("".join(t.text or "" for t in si.iter("{%s}t" % _XLSX_NS["m"])))
+    out = []
+    for i, name in enumerate(names, 1):
+        for c in _ET.fromstring(z.read("xl/worksheets/sheet%d.xml" % i)).iter("{%s}c" % _XLSX_NS["m"]):
+            v, t = c.find("m:v", _XLSX_NS), c.get("t")
+            if t == "s":
+                value = shared[int(v.text)]
+            elif t == "inlineStr":
+                value = "".join(x.text or "" for x in c.iter("{%s}t" % _XLSX_NS["m"]))
+            elif v is not None:
+                value = float(v.text)
+            else:
+                value = None
+            out.append((name, c.get("r"), t, value, c.find("m:f", _XLSX_NS) is not None))
+    return out
+
+
+def read_workbook(data):
+    """A small xlsx reader: {sheet name: {"A1": value}} (strings as str, numbers as float; empty
+    cells left out), and whether any cell holds a formula."""
+    z = zipfile.ZipFile(io.BytesIO(data))
+    sheets = {s.get("name"): {} for s in _ET.fromstring(z.read("xl/workbook.xml")).find("m:sheets", _XLSX_NS)}
+    formulas = False
+    for name, ref, _t, value, f in workbook_cells(data):
+        formulas = formulas or f
+        if value is not None:
+            sheets[name][ref] = value
+    return sheets, formulas
 
 
 # ---------------------------------------------------------------- concurrency

@@ -5,15 +5,13 @@ cancelled, status counts by the clock, targets and who may set them, scope (404 
 anyone but platform admins), the public figures, and the read-only role."""
 
 import datetime
-import io
 import re
-import xml.etree.ElementTree as ET
-import zipfile
 
 from harness import (Client, eq, ok, json_ok, problem, field_errors, psql, register_volunteer, create_org,
                      approve_org, country_admin, unique_name_part)
 from harness import padmin_actor as _padmin, get_as as _get, post_as as _post, put_as as _put  # noqa: E402
 from harness import delete_as as _delete, call_as as _call  # noqa: E402
+from harness import XLSX, read_workbook as _xlsx  # noqa: E402  (the xlsx reader the export tests share)
 
 S = "/stats"
 CN = datetime.timezone(datetime.timedelta(hours=8))
@@ -324,35 +322,6 @@ def test_trend_has_one_item_per_month_with_zeros():
     field_errors(_get(w["city_admin"], S + "/trend?region=640100&from=2026-13&to=2026-04"), ("from", "invalid_format"))
     default = json_ok(_get(w["city_admin"], S + "/trend?region=640100"), 200)
     eq(len(default["items"]), 12, "default: the last 12 months")
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
-
-
-def _xlsx(data):
-    """A small xlsx reader: {sheet name: {"A1": value}} (strings as str, numbers as float), and
-    whether any cell holds a formula."""
-    z = zipfile.ZipFile(io.BytesIO(data))
-    names = [s.get("name") for s in ET.fromstring(z.read("xl/workbook.xml")).find("m:sheets", NS)]
-    shared = []
-    if "xl/sharedStrings.xml" in z.namelist():
-        for si in ET.fromstring(z.read("xl/sharedStrings.xml")).findall("m:si", NS):
-            shared.append("".join(t.text or "" for t in si.iter("{%s}t" % NS["m"])))
-    sheets, formulas = {}, False
-    for i, name in enumerate(names, 1):
-        cells = {}
-        for c in ET.fromstring(z.read("xl/worksheets/sheet%d.xml" % i)).iter("{%s}c" % NS["m"]):
-            formulas = formulas or c.find("m:f", NS) is not None
-            v = c.find("m:v", NS)
-            if c.get("t") == "s":
-                cells[c.get("r")] = shared[int(v.text)]
-            elif c.get("t") == "inlineStr":
-                cells[c.get("r")] = "".join(t.text or "" for t in c.iter("{%s}t" % NS["m"]))
-            elif v is not None:
-                cells[c.get("r")] = float(v.text)
-        sheets[name] = cells
-    return sheets, formulas
 
 
 def test_monthly_report_as_xlsx_has_both_sheets_a_row_per_child_and_the_total():
