@@ -16,11 +16,9 @@ static const char *status_label(const char *status)
 void h_members_xlsx(req_t *r)
 {
     org_access a;
-    const char *status = query_get(r, "status");
-    if (status && strcmp(status, "pending") && strcmp(status, "active"))
-        field_error(r, "status", "invalid_choice", "must be pending or active");
-    const char *q = query_text(r, "q", 50);
-    if (fields_failed_reply(r) || !org_access_or_reply(r, r->path_ids[0], &a))
+    members_query mq = {0};
+    if (!query_parse_or_reply(r, members_query_fields, MEMBERS_QUERY_FIELDS, &mq, NULL) ||
+        !org_access_or_reply(r, r->path_ids[0], &a))
         return;
     if (!can_manage(&a)) {
         reply_error(r, ERR_NOT_FOUND, "no such organization roster");
@@ -33,7 +31,7 @@ void h_members_xlsx(req_t *r)
     const char *utf8_name = arena_printf(&r->arena, "%s志愿者名单.xlsx", db_str(name, 0, "name"));
     PQclear(name);
     PGresult *res = db_query_or_reply(r, SQL_MEMBERS_EXPORT, 4,
-                                      (const char *[]){org, status, q, id_str(r, ROSTER_SHEET_MAX_ROWS + 1)});
+                                      (const char *[]){org, mq.status, mq.q, id_str(r, ROSTER_SHEET_MAX_ROWS + 1)});
     if (!res)
         return;
     int n = PQntuples(res);

@@ -131,10 +131,7 @@ static json_t *member_row(req_t *r, const PGresult *res, int row)
     return v;
 }
 
-typedef struct {
-    const char *status, *q;
-} members_query;
-static const field_spec members_query_fields[] = {
+const field_spec members_query_fields[MEMBERS_QUERY_FIELDS] = {
     QUERY_FIELD(members_query, status, F_STRING, 0, NULL, &CODES_MEMBERSHIP_STATUS),
     QUERY_FIELD(members_query, q, F_STRING, 50, NULL, NULL),
 };
@@ -149,8 +146,7 @@ void h_members_list(req_t *r)
     members_query mq = {0};
     paging_t pg;
     org_access a;
-    if (!query_parse_or_reply(r, members_query_fields, sizeof members_query_fields / sizeof *members_query_fields,
-                              &mq, &pg) ||
+    if (!query_parse_or_reply(r, members_query_fields, MEMBERS_QUERY_FIELDS, &mq, &pg) ||
         !org_access_or_reply(r, r->path_ids[0], &a))
         return;
     if (!can_manage(&a)) {

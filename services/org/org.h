@@ -85,6 +85,13 @@ void h_member_reject(req_t *r);
 void h_member_remove(req_t *r);
 void h_member_leave(req_t *r);
 void h_members_list(req_t *r);
+
+/* The roster's filters, one table for GET /orgs/{id}/members and its .xlsx. */
+typedef struct {
+    const char *status, *q;
+} members_query;
+#define MEMBERS_QUERY_FIELDS 2
+extern const field_spec members_query_fields[MEMBERS_QUERY_FIELDS];
 void h_members_xlsx(req_t *r); /* export.c */
 void h_link_request_create(req_t *r);
 void h_link_requests_list(req_t *r);

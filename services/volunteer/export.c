@@ -8,7 +8,7 @@
  * written. */
 void h_me_service_records_xlsx(req_t *r)
 {
-    if (!volunteer_id_or_reply(r, SQL_VOLUNTEER_OF_USER, "the caller has not registered as a volunteer"))
+    if (!volunteer_id_or_reply(r, "the caller has not registered as a volunteer"))
         return;
     PGresult *res = db_query_or_reply(r, SQL_MY_SERVICE_RECORDS, 1, (const char *[]){id_str(r, r->user_id)});
     if (!res)
