@@ -70,6 +70,10 @@ TABLE(CODES_SIGNUP_FILTER, "signup_filter", {"all", "全部"}, {"upcoming", "未
 /* GET /orgs/{id}/members?status= */
 TABLE(CODES_MEMBERSHIP_STATUS, "membership_status", {"pending", "待审核"}, {"active", "已加入"});
 
+/* GET /orgs?status= (approved: the public list; the others: the caller's
+ * approval queue). */
+TABLE(CODES_ORG_STATUS, "org_status", {"approved", "已通过"}, {"pending", "待审核"}, {"rejected", "已驳回"});
+
 static const code_table *const all_tables[] = {
     &CODES_SERVICE_CATEGORY, &CODES_SERVICE_FIELD, &CODES_POLITICAL_STATUS, &CODES_ETHNICITY,
     &CODES_EDUCATION,        &CODES_TITLE,         &CODES_OCCUPATION,       &CODES_GRASSROOTS_ROLE,

@@ -13,7 +13,8 @@ extern const code_table CODES_SERVICE_CATEGORY, CODES_SERVICE_FIELD, CODES_POLIT
 /* The enumerations of query parameters (API.md): not published by
  * GET /meta/codes, but checked, and their 422 messages written, from these
  * tables like any other. */
-extern const code_table CODES_ACTIVITY_STATUS, CODES_ACTIVITY_SORT, CODES_SIGNUP_FILTER, CODES_MEMBERSHIP_STATUS;
+extern const code_table CODES_ACTIVITY_STATUS, CODES_ACTIVITY_SORT, CODES_SIGNUP_FILTER, CODES_MEMBERSHIP_STATUS,
+    CODES_ORG_STATUS;
 
 /* {"service_category": [{"code": "training", "label": "科技培训"}, ...], ...} */
 json_t *codes_json(void);

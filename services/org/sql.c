@@ -17,6 +17,17 @@
     "   AND ($3::text IS NULL OR o.name LIKE ref.contains_pattern($3))"                                        \
     "   AND ($4::text IS NULL OR o.level = $4) AND ($5::bigint IS NULL OR o.parent_id = $5)"
 
+/* An approval queue: the public list's filters, orgs in status $6 that
+ * caller $7 may decide, by the rule of can_approve (orgs.c) on
+ * org.rights(): not its own admin, and an ancestor's admin or a platform
+ * admin in scope. */
+#define ORGS_QUEUE_WHERE                                                                                       \
+    " WHERE o.status = $6 AND ($1::text IS NULL OR o.region_code BETWEEN $1 AND $2)"                          \
+    "   AND ($3::text IS NULL OR o.name LIKE ref.contains_pattern($3))"                                        \
+    "   AND ($4::text IS NULL OR o.level = $4) AND ($5::bigint IS NULL OR o.parent_id = $5)"                   \
+    "   AND EXISTS (SELECT 1 FROM org.rights($7, o.id) r"                                                      \
+    "               WHERE NOT r.own_admin AND (r.ancestor_admin OR r.platform_admin))"
+
 /* A parent's children: approved ones for everyone, all of them for
  * callers with rights on the parent ($2). */
 #define CHILDREN_WHERE " WHERE o.parent_id = $1 AND (o.status = 'approved' OR $2::bool)"

@@ -175,6 +175,8 @@ export const getMyServiceRecords = () => get('/volunteers/me/service-records');
 
 // ---- orgs
 export const listOrgs = (query) => get('/orgs', query, false);
+// an approver's queue: the pending (or rejected) orgs the caller may decide
+export const listOrgQueue = (query) => get('/orgs', { status: 'pending', ...query });
 export const getOrg = (id) => get(`/orgs/${id}`); // with a token: a pending org to its admins and approvers
 export const getOrgChildren = (id, query) => get(`/orgs/${id}/children`, query);
 export const createOrg = (body) => post('/orgs', body);

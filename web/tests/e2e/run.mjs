@@ -330,7 +330,7 @@ async function main() {
       await p.getByText('待审核').first().waitFor();
     });
 
-    await test('platform admin: 科协管理 approves the org by its 组织编号', async () => {
+    await test('platform admin: 科协管理 · 组织审核 approves the org from the 待审核 list', async () => {
       check(state.orgId, 'no org registered');
       grantPlatformAdmin(state.platform.phone, '410000');
       const p = await front(platformPage);
@@ -338,13 +338,21 @@ async function main() {
       // a platform admin need not be a volunteer: straight to 科协管理
       await p.goto(url('/'));
       await p.getByRole('menuitem', { name: '科协管理' }).click();
-      await p.getByLabel('组织编号').fill(state.orgId);
-      await p.getByRole('button', { name: '查询' }).click();
-      await p.getByText(state.orgName).first().waitFor();
+      // the queue holds every pending org in scope (the API tests' too): narrow it by name
+      await p.getByLabel('组织名称').fill(state.orgName);
+      await p.getByRole('button', { name: '搜索' }).click();
+      const row = p.locator('.el-table__row', { hasText: state.orgName });
+      await row.waitFor();
+      check((await row.innerText()).includes(state.orgId), 'the row shows the 组织编号');
       await shot(p, '05-approvals');
-      await p.getByRole('button', { name: '通过', exact: true }).click();
+      await row.getByRole('button', { name: '通过', exact: true }).click();
       await p.getByRole('dialog').getByRole('button', { name: '通过' }).click();
       await p.getByText('已通过').first().waitFor();
+      await p.getByText('没有待审核的组织').waitFor(); // it left the queue
+      // the lookup by 组织编号 still finds it, approved
+      await p.getByLabel('组织编号').fill(state.orgId);
+      await p.getByRole('button', { name: '查询' }).click();
+      await p.locator('.decision', { hasText: state.orgName }).getByText('已通过').waitFor();
     });
 
     await test('org admin: 批量导入 downloads the template, uploads a CSV roster, sees the report and commits', async () => {
