@@ -14,6 +14,7 @@ packages=(
     chromium fonts-noto-cjk                # browser tests of the PC client (Chinese glyphs in screenshots)
     python3-yaml python3-jsonschema        # API tests: every response checked against docs/openapi.yaml
     prometheus                             # promtool: the API tests check every service's GET /metrics
+    iproute2                               # ss: the SIGTERM test sees requests queued in a socket's backlog
 )
 
 missing=()
