@@ -53,7 +53,7 @@ def test_sigterm_answers_every_request_queued_in_the_backlog():
     holder.stdin.close()
     time.sleep(0.5)
 
-    n = 2 * THREADS + 2
+    n = len(sockets("auth")) * (THREADS + 2) + 2  # more than every auth process's threads (N processes too)
     results = [None] * n
 
     def log_in(i):
