@@ -236,7 +236,10 @@ static double ms_since(const struct timespec *t0)
 /* The next request for this worker: a connection taken from the listener
  * (listener.c does the accepting, so that a stop can drain the backlog)
  * handed to libfcgi, which reads the request from it. False once the
- * listener is draining and its queue is empty. */
+ * listener is draining and its queue is empty. libfcgi has no call to
+ * adopt a connection: it is set in FCGX_Request's ipcFd, with
+ * keepConnection so that FCGX_Accept_r's opening Finish keeps it (fields
+ * fcgiapp.h marks internal; the same in every 2.4 release). */
 static bool next_request(worker_t *w)
 {
     for (;;) {
@@ -307,6 +310,15 @@ static int load_public_key(void)
     return rc;
 }
 
+/* The signals that stop a service: blocked in every thread, sigwaited by main. */
+static void stop_signals(sigset_t *stop)
+{
+    sigemptyset(stop);
+    sigaddset(stop, SIGTERM);
+    sigaddset(stop, SIGINT);
+    sigaddset(stop, SIGUSR1);
+}
+
 /* SIGTERM or SIGINT: stop taking connections (the socket's path goes, so
  * nginx tries its next upstream), serve what is already queued and in
  * flight, then return. */
@@ -314,10 +326,7 @@ static void wait_and_drain(listener_t *l, worker_t *workers, int started)
 {
     sigset_t stop;
     int sig = 0;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGUSR1);
+    stop_signals(&stop);
     if (started == app_config.threads) {
         log_info("listening on %s with %d threads", app_config.listen, started);
         sigwait(&stop, &sig);
@@ -348,10 +357,7 @@ int app_run(const service_t *svc)
     }
     /* FCGX_Init installs SIGTERM/SIGUSR1 handlers: block them everywhere
      * and wait for them in wait_and_drain. */
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGUSR1);
+    stop_signals(&stop);
     signal(SIGPIPE, SIG_IGN);
     if (pthread_sigmask(SIG_BLOCK, &stop, NULL) != 0)
         goto out;
