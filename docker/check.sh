@@ -315,9 +315,9 @@ for sname, svc in services.items():
     for k in ("STVS_DB", "STVS_LISTEN", "STVS_JWT_PUBLIC_KEY_FILE"):
         if not env.get(k):
             bad(f"{sname}: {k} is required and not set")
-    # ":port" binds loopback: out of nginx's reach in another container
     if env.get("STVS_LISTEN") != "0.0.0.0:9000":
-        bad(f"{sname}: STVS_LISTEN must be 0.0.0.0:9000, where nginx.conf looks for it")
+        bad(f"{sname}: STVS_LISTEN must be 0.0.0.0:9000 (port 9000, where nginx.conf looks for it, on every "
+            "interface of the container: :9000 is loopback only)")
     reps = (svc.get("deploy") or {}).get("replicas")
     if not isinstance(reps, int) or isinstance(reps, bool) or reps < 1:
         bad(f"{sname}: deploy.replicas must be an integer >= 1 (got {reps!r})")

@@ -4,8 +4,9 @@
 # nginx/nginx.conf.in: its locations (with the service each passes to), error
 # pages, problem+json bodies, headers, log format, the request-id and
 # web-cache maps, and the body limits. Left out: how a service is reached
-# (upstreams, resolvers, pool maps, include paths) and every server block
-# after the first (internal ones such as metrics).
+# (upstreams, resolvers, pool maps, include paths), every server block after
+# the first (internal ones such as metrics), and the public server's 404 for
+# /metrics paths, whichever form it takes (tests/deploy_check.sh asks nginx).
 #   docker/nginx-shape.sh FILE
 set -euo pipefail
 if [ $# != 1 ] || [ ! -r "$1" ]; then echo "usage: $0 NGINX_CONF" >&2; exit 2; fi
@@ -27,4 +28,5 @@ awk '
     /^[[:space:]]*(location|error_page|return|add_header|default_type|log_format|map|default|"|charset|server_tokens|client_max_body_size|client_body_buffer_size|\x27)/
 ' "$1" |
     sed -E -e 's/^[[:space:]]+//' -e 's/[[:space:]]+/ /g' \
-        -e 's/fastcgi_pass \$?stvs_([a-z]+)[a-z_]*;/fastcgi_pass stvs_\1;/' -e 's/include [^;]+;/include fastcgi.conf;/'
+        -e 's/fastcgi_pass \$?stvs_([a-z]+)[a-z_]*;/fastcgi_pass stvs_\1;/' -e 's/include [^;]+;/include fastcgi.conf;/' \
+        -e '/^location [^{]*metrics[^{]*\{ return 404; \}$/d'

@@ -178,6 +178,15 @@ else
     route volunteer 2 GET /api/v1/volunteers/me -H 'Authorization: Bearer x.y.z'
     route auth 2 POST /api/v1/auth/sms-codes --data '{}'
     route stats 2 GET /api/v1/stats/public
+    # the public server never passes a metrics path to a process
+    for p in /metrics /metrics/activity/0; do
+        before=$(wc -l <"$N/logs/error.log")
+        status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT$p")
+        sleep 0.1
+        if [ "$status" != 404 ] || tail -n +"$((before + 1))" "$N/logs/error.log" | grep -q 'connect()'; then
+            bad "public GET $p: $status, or passed to a process: it must be a 404 of nginx's own"
+        fi
+    done
     # metrics: exactly the process named, once
     before=$(wc -l <"$N/logs/error.log")
     curl -s -o /dev/null "http://127.0.0.1:$((PORT + 1))/metrics/activity/1"
@@ -189,7 +198,7 @@ else
     kill "$NGX_PID" 2>/dev/null || true
     wait "$NGX_PID" 2>/dev/null || true
     NGX_PID=""
-    [ "$failed" = 0 ] && say "nginx-stvs.conf: nginx -t, shape, routing of 9 requests and metrics"
+    [ "$failed" = 0 ] && say "nginx-stvs.conf: nginx -t, shape, routing of 9 requests, metrics internal only"
 fi
 
 # --------------------------------------------------------------- Kubernetes
