@@ -13,11 +13,13 @@
 #      where each request goes: anonymous GETs to the read pools, token
 #      holders and POSTs to the primary ones, at most 2 tries, metrics paths
 #      to one process's socket;
-#   3. Kubernetes: deploy/k8s/validate.mjs (schemas of kubernetes-models and
-#      the CloudNativePG Cluster, then STVS's rules), the nginx ConfigMap
+#   3. Kubernetes: deploy/k8s/validate.mjs (schemas and field names of
+#      kubernetes-models, the CloudNativePG Cluster's schema, then STVS's
+#      rules), the nginx ConfigMap
 #      through nginx -t and the shape check, and two broken copies (a string
 #      where an integer belongs, a CNPG parameter that is not a string) that
-#      must fail (and two more: a misspelt Cluster field, a probe period as a word).
+#      must fail (and three more: a misspelt Cluster field, a probe period
+#      as a word, a misspelt container field).
 # Prints "deploy check: ok" at the end, or names each problem and exits 1.
 set -euo pipefail
 
@@ -244,6 +246,7 @@ else
     broken "a CNPG parameter as a number" 's/^      max_connections: "300"$/      max_connections: 300/' postgres.yaml
     broken "a misspelt CNPG field" 's/^  instances: 3$/  instance: 3/' postgres.yaml
     broken "a probe period as a word" '0,/periodSeconds: 5$/s//periodSeconds: five/' auth.yaml
+    broken "a misspelt container field" 's/^        readinessProbe:$/        readinesProbe:/' auth.yaml
 fi
 
 if command -v shellcheck >/dev/null; then

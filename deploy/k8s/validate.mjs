@@ -1,6 +1,7 @@
 // Offline schema check of deploy/k8s (no cluster, no network): every object
 // against the Kubernetes 1.27 OpenAPI schemas that the npm package
-// kubernetes-models ships (types, enums, required fields), the CloudNativePG
+// kubernetes-models ships (types, enums, required fields), every field name
+// against the package's type declarations (unknown fields), the CloudNativePG
 // Cluster against schemas/cnpg-cluster.schema.json (ajv), then the rules of
 // STVS that no schema knows. Run by tests/deploy_check.sh:
 //   node deploy/k8s/validate.mjs DIR [OUT_DIR]
@@ -32,6 +33,48 @@ const models = {
 const ajv = new Ajv({ allErrors: true, strict: true });
 const cnpg = ajv.compile(JSON.parse(fs.readFileSync(path.join(dir, "schemas/cnpg-cluster.schema.json"), "utf8")));
 
+// ------------------------------------------------------------ field names
+// The compiled schemas accept fields they do not know (Kubernetes' OpenAPI
+// has no additionalProperties: false), while `kubectl apply` refuses them
+// (server-side field validation). The package's type declarations list every
+// field of every type: an index of them finds misspelt and misplaced fields.
+const iface = new Map(); // global interface name -> Map(field -> type text)
+function indexDeclarations(dirPath) {
+  for (const ent of fs.readdirSync(dirPath, { withFileTypes: true })) {
+    const p = path.join(dirPath, ent.name);
+    if (ent.isDirectory()) { if (ent.name !== "node_modules") indexDeclarations(p); continue; }
+    if (!ent.name.endsWith(".d.ts")) continue;
+    const src = fs.readFileSync(p, "utf8");
+    const local = new Map();
+    for (const m of src.matchAll(/^export interface (I\w+)(?: extends [\w, ]+)? \{\n([\s\S]*?)^\}/gm)) {
+      const fields = new Map();
+      for (const f of m[2].matchAll(/^ {4}"([^"]+)"\??: (.+?);?$/gm)) fields.set(f[1], f[2]);
+      local.set(m[1], fields);
+    }
+    for (const m of src.matchAll(/^export \{ (I\w+) as (I\w+)/gm)) if (local.has(m[1])) iface.set(m[2], local.get(m[1]));
+  }
+}
+for (const pkg of ["kubernetes-models", "@kubernetes-models/apimachinery"]) {
+  const d = path.join(root, "node_modules", pkg);
+  if (fs.existsSync(d)) indexDeclarations(d);
+}
+const topInterface = {
+  "v1/Namespace": "IIoK8sApiCoreV1Namespace", "v1/ConfigMap": "IIoK8sApiCoreV1ConfigMap", "v1/Service": "IIoK8sApiCoreV1Service",
+  "apps/v1/Deployment": "IIoK8sApiAppsV1Deployment", "batch/v1/Job": "IIoK8sApiBatchV1Job",
+  "policy/v1/PodDisruptionBudget": "IIoK8sApiPolicyV1PodDisruptionBudget", "networking.k8s.io/v1/NetworkPolicy": "IIoK8sApiNetworkingV1NetworkPolicy",
+};
+function unknownFields(value, name, at, where) {
+  const fields = iface.get(name);
+  if (!fields || value === null || typeof value !== "object" || Array.isArray(value)) return;
+  for (const [k, v] of Object.entries(value)) {
+    const type = fields.get(k);
+    if (type === undefined) { bad(where, `${at}/${k}: no such field in ${name.replace(/^IIoK8s(Api|ApimachineryPkgApis)/, "")}`); continue; }
+    const one = type.match(/^(I\w+)$/), many = type.match(/^Array<(I\w+)>$/);
+    if (one) unknownFields(v, one[1], `${at}/${k}`, where);
+    else if (many && Array.isArray(v)) v.forEach((x, i) => unknownFields(x, many[1], `${at}/${k}/${i}`, where));
+  }
+}
+
 // ------------------------------------------------------------ parse + schema
 const objects = [];
 const files = fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort();
@@ -49,6 +92,8 @@ for (const f of files) {
       if (!cnpg(o)) for (const e of cnpg.errors) bad(where, `${e.instancePath || "/"} ${e.message}`);
     } else if (models[key]) {
       try { new models[key](o).validate(); } catch (e) { bad(where, e.message.split("\n")[0]); }
+      if (!iface.get(topInterface[key])) bad(where, `no type declaration ${topInterface[key]} in kubernetes-models: unknown fields go unchecked`);
+      else unknownFields(o, topInterface[key], "", where);
     } else {
       bad(where, `no schema for ${key}: add its model to validate.mjs`);
     }
