@@ -387,7 +387,7 @@ else
         -e "s#access_log /dev/stdout#access_log $N/access.log#" \
         -e 's/(^|[^[:alnum:]_.-])(auth|volunteer|org|activity|import|stats):9000/\1127.0.0.1:9000/g' \
         -e "s#listen 9100;#listen 127.0.0.1:9100;#" \
-        ${drop_resolve:+-e 's/ resolve( |;)/\1/'} \
+        ${drop_resolve:+-e 's/ resolve( |;)/\1/g'} \
         "$D/nginx.conf" >"$N/nginx.conf"
     if ! "$NGINX" -t -q -p "$N/" -c "$N/nginx.conf" -e "$N/error.log" 2>"$N/t.log"; then
         cat "$N/t.log" "$N/error.log" >&2 2>/dev/null || true

@@ -222,7 +222,7 @@ else
             -e 's/stvs-[a-z-]+\.stvs\.svc\.cluster\.local:9000/127.0.0.1:9000/g' \
             -e 's/resolver kube-dns\.kube-system\.svc\.cluster\.local/resolver 127.0.0.1/' \
             -e "s#listen 8080;#listen 127.0.0.1:$PORT;#; s#listen 9100;#listen 127.0.0.1:$((PORT + 1));#" \
-            -e 's/ resolve( |;)/\1/' "$KN/nginx.conf" >"$KN/test.conf"
+            -e 's/ resolve( |;)/\1/g' "$KN/nginx.conf" >"$KN/test.conf"
         if ! "$NGINX" -t -q -p "$KN/" -c "$KN/test.conf" -e "$KN/error.log" 2>"$KN/t.log"; then
             cat "$KN/t.log" >&2
             bad "deploy/k8s/nginx.yaml: its nginx.conf fails nginx -t"
