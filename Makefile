@@ -24,7 +24,7 @@ COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIBSTVS := $(BUILD)/libstvs.a
 
-.PHONY: all build run stop test test-valgrind admin bench bench-tools deps clean unit fuzz web
+.PHONY: all build run stop test test-valgrind admin bench bench-tools deps clean unit fuzz web deploy-check
 all: build
 
 build: $(SERVICES:%=$(BUILD)/bin/stvs-%)
@@ -137,6 +137,11 @@ test-valgrind:
 	@scripts/deps.sh
 	@command -v valgrind >/dev/null || apt-get install -y -qq valgrind
 	@STVS_VALGRIND=1 tests/run.sh
+
+# deploy/: systemd units (systemd-analyze verify), nginx routing, Kubernetes
+# manifests (schemas, offline); also run by make test.
+deploy-check:
+	@bash tests/deploy_check.sh
 
 admin:
 	@scripts/stack.sh admin "$(PHONE)" "$(REGION)"

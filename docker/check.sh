@@ -5,16 +5,22 @@
 #      in every COPY source;
 #   2. every Debian package they install exists in Debian 12 (apt-cache);
 #   3. the build stage's COPY set really builds each service (make, in a temp
-#      dir), and the runtime stage installs the package of every shared
-#      library the binary needs;
+#      dir), the build stage's SERVICE check accepts each, and the runtime
+#      stage installs the package of every shared library the binary needs;
 #   4. compose.yaml parses (python3-yaml; skipped without it), and every
 #      environment variable it gives an STVS service is in README.md's
 #      configuration table; mounts, secrets, volumes, networks, build files
 #      and file paths agree with each other; it runs every service the
-#      Makefile builds;
+#      Makefile builds, each with deploy.replicas and no fixed container name
+#      or published port (replicas could not share them), listening on
+#      0.0.0.0:<port>; depends_on entries carry a condition;
 #   5. docker/nginx.conf passes `nginx -t` (service names -> 127.0.0.1, paths
-#      -> a temp dir) and keeps nginx/nginx.conf.in's locations, error pages,
-#      log format and limits;
+#      -> a temp dir; `resolve` dropped where the local nginx predates 1.27.3)
+#      and keeps nginx/nginx.conf.in's locations, error pages, log format and
+#      limits (docker/nginx-shape.sh); each service's upstream names its
+#      compose service and port with resolve, max_fails and fail_timeout, and
+#      retries stay bounded (fastcgi_next_upstream error timeout, tries 2, no
+#      non_idempotent);
 #   6. shellcheck on docker/*.sh, when shellcheck is installed.
 # Prints "docker check: ok" at the end, or names each problem and exits 1.
 set -euo pipefail
@@ -173,6 +179,15 @@ fi
 # run each of them too (checked below).
 read -ra make_services <<<"$(sed -nE 's/^SERVICES[[:space:]]*:?=[[:space:]]*//p' "$ROOT/Makefile")"
 [ ${#make_services[@]} -gt 0 ] || bad "no SERVICES := line in the Makefile"
+# The build stage refuses a SERVICE outside its case list: it must take each.
+for df in "${dockerfiles[@]}"; do
+    # shellcheck disable=SC2016 # the Dockerfile's $SERVICE, matched literally
+    cases=$(logical "$df" | grep -oE 'case "\$SERVICE" in [a-z|]+\)' | sed -E 's/.* in ([a-z|]+)\)/\1/' || true)
+    [ -n "$cases" ] || continue
+    for s in "${make_services[@]}"; do
+        [[ "|$cases|" == *"|$s|"* ]] || bad "${df#"$ROOT"/}: its SERVICE check refuses $s, which the Makefile builds"
+    done
+done
 # The same make command as the build stage, on a copy of only what it COPYs.
 mkdir -p "$TMP/src"
 (cd "$ROOT" && cp -r Makefile common services "$TMP/src/")
@@ -202,7 +217,7 @@ done
 if ! python3 -c 'import yaml' 2>/dev/null; then
     say "skipped: compose.yaml parsing (python3 has no yaml module: apt-get install python3-yaml)"
 else
-    python3 - "$D/compose.yaml" "$TMP/readme-vars" "$user_uid" "$ROOT" "${make_services[*]}" <<'PY' || failed=1
+    STVS_CHECK_TMP=$TMP python3 - "$D/compose.yaml" "$TMP/readme-vars" "$user_uid" "$ROOT" "${make_services[*]}" <<'PY' || failed=1
 import os, re, sys, yaml
 
 path, readme_file, uid, root, make_services = sys.argv[1:6]
@@ -222,6 +237,7 @@ if not isinstance(doc, dict) or not isinstance(doc.get("services"), dict):
     sys.exit(1)
 
 services = doc["services"]
+upstreams = []  # (compose name, service, port) that nginx.conf must list
 top = {k: set((doc.get(k) or {}).keys()) for k in ("volumes", "secrets", "networks")}
 
 def env_of(svc):
@@ -264,6 +280,10 @@ for sname, svc in services.items():
     for dep in names(svc.get("depends_on")):
         if dep not in services:
             bad(f"{sname}: depends on {dep}, which is no service")
+    if isinstance(svc.get("depends_on"), dict):
+        for dep, cond in svc["depends_on"].items():
+            if not isinstance(cond, dict) or "condition" not in cond:
+                bad(f"{sname}: depends_on {dep} needs a condition (service_started, service_healthy, ...)")
     if "STVS_UID" in env and env["STVS_UID"] != uid:
         bad(f"{sname}: STVS_UID={env['STVS_UID']} but the Dockerfile's USER is {uid}")
 
@@ -298,6 +318,13 @@ for sname, svc in services.items():
     if env.get("STVS_LISTEN") != "0.0.0.0:9000":
         bad(f"{sname}: STVS_LISTEN must be 0.0.0.0:9000 (port 9000, where nginx.conf looks for it, on every "
             "interface of the container: :9000 is loopback only)")
+    reps = (svc.get("deploy") or {}).get("replicas")
+    if not isinstance(reps, int) or isinstance(reps, bool) or reps < 1:
+        bad(f"{sname}: deploy.replicas must be an integer >= 1 (got {reps!r})")
+    for k in ("container_name", "ports"):
+        if k in svc:
+            bad(f"{sname}: {k} cannot be shared by replicas; nginx reaches them through the backend network")
+    upstreams.append((sname, service, "9000"))
     db = env.get("STVS_DB", "")
     if f"user=stvs_{service}" not in db.split():
         bad(f"{sname}: STVS_DB must log in as stvs_{service}")
@@ -330,6 +357,10 @@ for s in make_services.split():
     if s not in built:
         bad(f"the Makefile builds {s} but no service builds it (SERVICE: {s}): enable its block")
 
+with open(os.path.join(os.environ["STVS_CHECK_TMP"], "upstreams"), "w") as f:
+    for u in upstreams:
+        print(*u, file=f)
+
 for e in errors:
     print(f"docker check: FAIL: compose.yaml: {e}", file=sys.stderr)
 sys.exit(1 if errors else 0)
@@ -344,10 +375,19 @@ else
     N=$TMP/nginx
     mkdir -p "$N/tmp"
     cp "$ROOT/nginx/fastcgi.conf" "$N/stvs-fastcgi.conf"
+    # `resolve` in an upstream server needs nginx >= 1.27.3 (the image's);
+    # an older local nginx checks the rest without it.
+    drop_resolve=""
+    if ! printf '%s\n' 1.27.3 "$("$NGINX" -v 2>&1 | sed -nE 's#.*nginx/([0-9.]+).*#\1#p')" | sort -C -V; then
+        drop_resolve=1
+        say "nginx $("$NGINX" -v 2>&1 | sed -nE 's#.*nginx/([0-9.]+).*#\1#p') predates upstream \`resolve\`: nginx -t runs without it"
+    fi
     sed -E -e "s#([[:space:]])/tmp/#\1$N/tmp/#g" \
         -e "s#/etc/nginx/stvs-fastcgi\.conf#$N/stvs-fastcgi.conf#g" \
         -e "s#access_log /dev/stdout#access_log $N/access.log#" \
-        -e 's/(^|[^[:alnum:]_.-])(auth|volunteer|org|activity|stats):9000/\1127.0.0.1:9000/g' \
+        -e 's/(^|[^[:alnum:]_.-])(auth|volunteer|org|activity|import|stats):9000/\1127.0.0.1:9000/g' \
+        -e "s#listen 9100;#listen 127.0.0.1:9100;#" \
+        ${drop_resolve:+-e 's/ resolve( |;)/\1/g'} \
         "$D/nginx.conf" >"$N/nginx.conf"
     if ! "$NGINX" -t -q -p "$N/" -c "$N/nginx.conf" -e "$N/error.log" 2>"$N/t.log"; then
         cat "$N/t.log" "$N/error.log" >&2 2>/dev/null || true
@@ -356,21 +396,36 @@ else
     # The same front door as nginx/nginx.conf.in: locations, services, error
     # pages, problem+json bodies, log format, limits. Only how a service is
     # reached (variable, include path) may differ.
-    shape() {
-        grep -E '^[[:space:]]*(location|error_page|return|add_header|default_type|log_format|map|default|"|charset|server_tokens|client_max_body_size|client_body_buffer_size|'"'"')' "$1" |
-            sed -E -e 's/^[[:space:]]+//' -e 's/[[:space:]]+/ /g' \
-                -e 's/fastcgi_pass \$?([a-z_]+);/fastcgi_pass \1;/' -e 's/include [^;]+;/include fastcgi.conf;/'
-    }
-    if ! diff <(shape "$ROOT/nginx/nginx.conf.in") <(shape "$D/nginx.conf") >"$N/drift"; then
+    if ! diff <("$D/nginx-shape.sh" "$ROOT/nginx/nginx.conf.in") <("$D/nginx-shape.sh" "$D/nginx.conf") >"$N/drift"; then
         cat "$N/drift" >&2
         bad "docker/nginx.conf has drifted from nginx/nginx.conf.in (< there, > here)"
     fi
+    # Every replicated service is an upstream of its compose name and port,
+    # re-resolved (resolve, in a shared zone) and with failure accounting.
+    if [ -f "$TMP/upstreams" ]; then
+        while read -r name svc port; do
+            block=$(sed -nE "/^[[:space:]]*upstream[[:space:]]+stvs_${svc}[[:space:]]*\{/,/\}/p" "$D/nginx.conf" | tr '\n' ' ')
+            if [ -z "$block" ]; then
+                bad "docker/nginx.conf has no upstream stvs_$svc for compose service $name"
+                continue
+            fi
+            [[ $block =~ zone[[:space:]]+[a-z_]+[[:space:]]+[0-9]+k ]] || bad "docker/nginx.conf: upstream stvs_$svc has no zone (resolve needs one)"
+            [[ $block =~ server[[:space:]]+${name}:${port}[[:space:]]+resolve[[:space:]]+max_fails=[0-9]+[[:space:]]+fail_timeout=[0-9]+s\; ]] ||
+                bad "docker/nginx.conf: upstream stvs_$svc must be 'server $name:$port resolve max_fails=N fail_timeout=Ns;'"
+            grep -qE "fastcgi_pass[[:space:]]+stvs_$svc;" "$D/nginx.conf" || bad "docker/nginx.conf never passes to stvs_$svc"
+        done <"$TMP/upstreams"
+    fi
+    grep -qE '^[[:space:]]*fastcgi_next_upstream[[:space:]]+error[[:space:]]+timeout;' "$D/nginx.conf" ||
+        bad "docker/nginx.conf: fastcgi_next_upstream must be 'error timeout' (no http_5xx: the services' own answers)"
+    grep -qE '^[[:space:]]*fastcgi_next_upstream_tries[[:space:]]+2;' "$D/nginx.conf" ||
+        bad "docker/nginx.conf: fastcgi_next_upstream_tries 2 bounds the retries of a request that kills processes"
+    if grep -qE '^[[:space:]]*fastcgi_next_upstream[[:space:]][^;]*non_idempotent' "$D/nginx.conf"; then bad "docker/nginx.conf replays POSTs (non_idempotent)"; fi
 fi
 
 # ------------------------------------------------------------------ scripts
 if command -v shellcheck >/dev/null; then
     shellcheck -s sh "$D"/keys.sh "$D"/db-setup.sh || bad "shellcheck: docker/keys.sh or docker/db-setup.sh"
-    shellcheck -s bash "$D"/check.sh "$D"/healthcheck.sh || bad "shellcheck: docker/check.sh or docker/healthcheck.sh"
+    shellcheck -s bash "$D"/check.sh "$D"/healthcheck.sh "$D"/nginx-shape.sh || bad "shellcheck: docker/check.sh, healthcheck.sh or nginx-shape.sh"
 else
     say "skipped: shellcheck (not installed)"
 fi

@@ -7,13 +7,16 @@
 #      of the role stvs_<service> (the migrations create the roles without
 #      one), and writes $PRIVATE_DIR/<service>/pgpass, owned by $STVS_UID,
 #      mode 0400: the service's STVS_DB names it with passfile=, so no
-#      password is ever in a service's environment.
+#      password is ever in a service's environment. WRITE_PGPASS=0 (the
+#      migration Job of deploy/k8s, whose services read the Secret) skips
+#      the pgpass files.
 # Idempotent: `docker compose up` runs it every time.
 set -eu
 SECRETS_DIR=${SECRETS_DIR:-/run/secrets}
 PRIVATE_DIR=${PRIVATE_DIR:-/private}
 DB_DIR=${DB_DIR:-/db}
 STVS_UID=${STVS_UID:-10001}
+WRITE_PGPASS=${WRITE_PGPASS:-1}
 PGHOST=${PGHOST:-postgres} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-stvs} PGDATABASE=${PGDATABASE:-stvs}
 export PGHOST PGPORT PGUSER PGDATABASE
 
@@ -47,7 +50,7 @@ for f in "$SECRETS_DIR"/*_db_password; do
     svc=$(basename "$f" _db_password)
     role=stvs_$svc
     out=$PRIVATE_DIR/$svc
-    [ -d "$out" ] || die "no volume mounted at $out for $role's pgpass"
+    [ "$WRITE_PGPASS" = 0 ] || [ -d "$out" ] || die "no volume mounted at $out for $role's pgpass"
     pw=$(read_secret "$f")
     # The password reaches psql through its environment (\getenv, psql 15),
     # never through argv, and psql quotes it.
@@ -55,6 +58,11 @@ for f in "$SECRETS_DIR"/*_db_password; do
 \getenv pw STVS_ROLE_PASSWORD
 ALTER ROLE :"role" PASSWORD :'pw';
 SQL
+    if [ "$WRITE_PGPASS" = 0 ]; then
+        say "password of $role set"
+        n=$((n + 1))
+        continue
+    fi
     # pgpass: host:port:database:user:password, with \ and : escaped
     (
         umask 077

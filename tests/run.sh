@@ -92,6 +92,12 @@ rc=$?
 [ $rc = 0 ] || tail -n 20 "$STVS_VAR/docker.out"
 result "docker/check.sh: Dockerfiles, compose and nginx config are consistent" $rc
 
+echo "== deploy files (systemd-analyze verify, nginx routing, Kubernetes schemas)"
+bash tests/deploy_check.sh >"$STVS_VAR/deploy.out" 2>&1
+rc=$?
+[ $rc = 0 ] || tail -n 20 "$STVS_VAR/deploy.out"
+result "tests/deploy_check.sh: systemd units, nginx upstreams and Kubernetes manifests" $rc
+
 echo "== web client build (npm ci + vite build when its sources changed)"
 make -s web >"$STVS_VAR/web-build.out" 2>&1
 rc=$?
