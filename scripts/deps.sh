@@ -15,6 +15,7 @@ packages=(
     python3-yaml python3-jsonschema        # API tests: every response checked against docs/openapi.yaml
     prometheus                             # promtool: the API tests check every service's GET /metrics
     iproute2                               # ss: the SIGTERM test sees requests queued in a socket's backlog
+    systemd                                # systemd-analyze verify: the deploy check of deploy/systemd units
 )
 
 missing=()
@@ -36,6 +37,13 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
+# The stack runs its own PostgreSQL and nginx; the daemons these packages
+# would start (postgresql on 5432, nginx on 80, prometheus on 9090) are not
+# wanted: a policy-rc.d that refuses every start, only for this install.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    $sudo sh -c 'printf "#!/bin/sh\nexit 101\n" >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
+    trap '$sudo rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Only promtool is wanted from the prometheus package: not the server it
 # starts (and enables) on :9090 where services may start.
