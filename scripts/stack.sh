@@ -296,7 +296,7 @@ replica_start() {
         say "making the standby in $d (pg_basebackup, slot $R_SLOT)"
         pg_owned_dir "$d"
         if ! as_pg "$PGBIN/pg_basebackup" -h "$PGSOCK" -p "$PG_PORT" -U stvs -D "$d" -R -X stream \
-                -C -S "$R_SLOT" >>"$R_LOG" 2>&1; then
+                --checkpoint=fast -C -S "$R_SLOT" >>"$R_LOG" 2>&1; then
             tail -n 20 "$R_LOG" >&2
             die "pg_basebackup failed (log: $R_LOG)"
         fi
