@@ -210,6 +210,17 @@ for p in procs:
     print(row("%s process%s per service" % (p, "" if p == "1" else "es"), load("signup-p%s" % p)))
 print("\n## Replica at the end of the standby run\n")
 print("```\n%s\n```\n" % (lag or "(no status)"))
+print("## Where the time goes\n")
+for name, label in (("detail-p1", "GET /activities/{id}"), ("signup-p1", "POST /activities/{id}/signups")):
+    r = load(name)
+    if r:
+        c = r["cpu_ms_per_request"]
+        total = sum(c[g] for g in ("nginx", "services", "primary", "standby")) or 1
+        print("- %s, 1 process per service: nginx %.0f %%, the services %.0f %%, PostgreSQL %.0f %% of the stack's "
+              "%.2f ms of CPU per request; at that cost one core serves about %.0f requests/s."
+              % (label, 100 * c["nginx"] / total, 100 * c["services"] / total,
+                 100 * (c["primary"] + c["standby"]) / total, total, 1000 / total))
+print()
 print("## Reading the figures\n")
 print("- On %s cores wrk, nginx, the services and PostgreSQL share the same CPUs: more processes cannot add "
       "throughput once the cores are busy; they add it where one process's threads wait (on the database, on a "
@@ -218,7 +229,11 @@ print("- On %s cores wrk, nginx, the services and PostgreSQL share the same CPUs
       "PostgreSQL's share fits on its own host." % ncpu)
 print("- The standby run moves the anonymous reads' PostgreSQL CPU from the primary column to the standby "
       "column: on separate hosts that is the primary's capacity given back to writes. On one machine the two "
-      "clusters share the cores, so the throughput does not grow here.")
+      "clusters share the cores: what the req/s column shows between these runs is mostly the noise of a shared "
+      "machine, not the standby.")
+print("- With 4 processes per service on 2 cores the CPU per request rises: %s threads and as many PostgreSQL "
+      "connections per service contend for 2 cores (context switches, cache), which a bigger machine does not show "
+      "until its cores are as oversubscribed." % (4 * int(threads)))
 print("- Sign-ups are bounded by the row lock on the activity they update (one at a time per activity), "
       "not by the number of processes; spreading sign-ups over more activities scales them.")
 PY
