@@ -680,7 +680,7 @@ status() {
     local d=$RUN f slot pid alive sup svc pool idx restarts
     if [ -L "$VAR/run" ]; then d=$(readlink -- "$VAR/run"); fi
     echo "stack $VAR (runtime dir $d)"
-    printf '%-20s %-10s %-5s %4s %8s %-5s %8s %8s  %s\n' SLOT SERVICE POOL IDX PID ALIVE RESTARTS SUPERVISR SOCKET
+    printf '%-20s %-10s %-5s %4s %8s %-5s %8s %10s  %s\n' SLOT SERVICE POOL IDX PID ALIVE RESTARTS SUPERVISOR SOCKET
     shopt -s nullglob
     for f in "$d"/*.pid; do
         slot=$(basename "$f" .pid)
@@ -694,7 +694,7 @@ status() {
         if [ "$svc" != "$slot" ]; then idx=${slot#*.}; fi
         pool=rw
         if [ "${svc%-ro}" != "$svc" ]; then pool=ro svc=${svc%-ro}; fi
-        printf '%-20s %-10s %-5s %4s %8s %-5s %8s %8s  %s\n' "$slot" "$svc" "$pool" "$idx" "$pid" "$alive" \
+        printf '%-20s %-10s %-5s %4s %8s %-5s %8s %10s  %s\n' "$slot" "$svc" "$pool" "$idx" "$pid" "$alive" \
             "$restarts" "$sup" "$d/$slot.sock$([ -S "$d/$slot.sock" ] || echo ' (missing)')"
     done
     shopt -u nullglob
