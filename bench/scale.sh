@@ -46,7 +46,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 scripts/deps.sh >/dev/null
-make -s MODE=release build bench-tools
+make -s MODE=release build build/release/bench/login_pair
 mkdir -p "$OUT" "$DATA"
 rm -f "$OUT"/*.json
 
@@ -231,9 +231,12 @@ print("- The standby run moves the anonymous reads' PostgreSQL CPU from the prim
       "column: on separate hosts that is the primary's capacity given back to writes. On one machine the two "
       "clusters share the cores: what the req/s column shows between these runs is mostly the noise of a shared "
       "machine, not the standby.")
-print("- With 4 processes per service on 2 cores the CPU per request rises: %s threads and as many PostgreSQL "
-      "connections per service contend for 2 cores (context switches, cache), which a bigger machine does not show "
-      "until its cores are as oversubscribed." % (4 * int(threads)))
+print("- With 4 processes per service on 2 cores, %s threads and as many PostgreSQL connections per service "
+      "contend for 2 cores: where the CPU per request rises with the process count, that is context switches "
+      "and cache, which a bigger machine does not show until its cores are as oversubscribed." % (4 * int(threads)))
+print("- Each sign-up run starts from the same data (what the previous run signed up is deleted first), but a "
+      "faster run fills more of the small dataset's recruiting activities, so more of its answers are 409 "
+      "activity_full (cheaper than a 201): compare the 201 counts as well as req/s.")
 print("- Sign-ups are bounded by the row lock on the activity they update (one at a time per activity), "
       "not by the number of processes; spreading sign-ups over more activities scales them.")
 PY
