@@ -24,7 +24,7 @@ COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIBSTVS := $(BUILD)/libstvs.a
 
-.PHONY: all build run stop test test-valgrind admin bench bench-tools deps clean unit fuzz web deploy-check
+.PHONY: all build run stop status test test-scale test-valgrind admin bench bench-scale bench-tools deps clean unit fuzz web deploy-check
 all: build
 
 build: $(SERVICES:%=$(BUILD)/bin/stvs-%)
@@ -128,9 +128,20 @@ run:
 stop:
 	@scripts/stack.sh stop
 
+# Every process (service, index, pid, alive, socket, restarts), nginx, the
+# primary, the standby and its lag.
+status:
+	@scripts/stack.sh status
+
 test:
 	@scripts/deps.sh
 	@tests/run.sh
+
+# The scale-out stack under test (tests/scale/run.sh): 3 processes per
+# service, a standby and read pools, on ports 18135 / 55535 (sockets only).
+test-scale:
+	@scripts/deps.sh
+	@tests/scale/run.sh
 
 # The API suite with every service under valgrind (slower; not part of make test).
 test-valgrind:
@@ -150,6 +161,12 @@ admin:
 # writes bench/RESULTS.md. BENCH_SCALE=0.05 for a quick one (bench/run.sh).
 bench:
 	@bench/run.sh
+
+# Throughput with 1, 2 and 4 processes per service, CPU per request, reads
+# with and without the standby (var/bench-scale, ports 18095 / 55445):
+# writes bench/SCALE.md. BENCH_SCALE as for make bench.
+bench-scale:
+	@bench/scale.sh
 
 clean:
 	rm -rf build

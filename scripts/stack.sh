@@ -7,13 +7,26 @@
 #   scripts/stack.sh paths              where this stack's files are (NAME=value lines)
 #   scripts/stack.sh pg-start | pg-stop PostgreSQL alone (the API tests restart it)
 #   scripts/stack.sh purge              stop, then delete the cluster, keys and logs
+#   scripts/stack.sh status             every process, nginx, PostgreSQL and the standby's lag
+#   scripts/stack.sh replica-start | replica-stop   the standby alone (tests/scale stops it)
+#
+# Scale-out (docs/SCALING.md): STVS_PROCS=N (or STVS_PROCS_<SVC>=N, e.g.
+# STVS_PROCS_ACTIVITY=3) processes per service, each with its own socket, pid
+# file, log and health check, restarted by a supervisor when they die;
+# STVS_REPLICA=1 adds a hot standby (pg_basebackup -R, a replication slot) and
+# read-only pools of volunteer/org/activity that connect standby-first, which
+# nginx gives the anonymous GETs of public lists and details.
 #
 # Where things are (docs/ARCHITECTURE.md draws the map). One stack instance
 # per STVS_VAR (default var/); ID = the first 12 hex digits of the SHA-256 of
 # STVS_VAR's absolute path, so checkouts and test stacks never share a path.
 #   $STVS_VAR/            keys/, log/, nginx/ (config), sms-outbox.jsonl
-#   runtime dir           <svc>.sock and <svc>.pid, pg/ (PostgreSQL's socket
-#                         directory), nginx/ (nginx's pid and temp files).
+#   runtime dir           <slot>.sock, <slot>.pid (the service), <slot>.sup (its
+#                         supervisor), <slot>.restarts; a slot is <svc> when the
+#                         service runs one process, else <svc>.1 .. <svc>.N, and
+#                         <svc>-ro[.i] for a read pool. pg/ (PostgreSQL's socket
+#                         directory), pg-replica/ (the standby's), nginx/
+#                         (nginx's pid and temp files).
 #                         root: /run/stvs/ID; others: $XDG_RUNTIME_DIR/stvs/ID,
 #                         or /tmp/stvs-UID/ID; STVS_RUN_DIR overrides. Created
 #                         by run, removed by stop; $STVS_VAR/run links to it.
@@ -61,6 +74,21 @@ PGLOG=$LOG/postgres/postgres.log
 # The cluster: where $VAR/pg points, else $VAR/pg itself.
 PGDATA=$VAR/pg
 if [ -L "$VAR/pg" ]; then PGDATA=$(readlink -- "$VAR/pg"); fi
+# The standby (STVS_REPLICA=1): its cluster next to the primary's, its socket
+# directory in the runtime dir, its port (the socket file's name) the
+# primary's + 1 unless STVS_REPLICA_PORT says otherwise.
+REPLICA=${STVS_REPLICA:-}
+case $REPLICA in "" | 0) REPLICA="" ;; 1) ;; *) die "STVS_REPLICA: 1 or nothing, not '$REPLICA'" ;; esac
+R_PORT=${STVS_REPLICA_PORT:-$((PG_PORT + 1))}
+R_SOCK=$RUN/pg-replica R_LOG=$LOG/postgres/replica.log R_SLOT=stvs_replica
+r_data() { echo "$(dirname "$PGDATA")/pg-replica"; }
+# The services whose public reads (anonymous GETs) a read pool may serve.
+READ_SERVICES=(volunteer org activity)
+# The internal server (127.0.0.1 only): /metrics/<svc>/<i> and /health/<svc>/<i>.
+METRICS_PORT=${STVS_METRICS_PORT:-$((HTTP_PORT + 100))}
+for _p in "$HTTP_PORT" "$METRICS_PORT" "$PG_PORT" "$R_PORT"; do
+    [[ $_p =~ ^[0-9]{1,5}$ ]] || die "ports must be numbers: '$_p'"
+done
 
 # PostgreSQL refuses to run as root: as root, run it as the postgres user,
 # from / (the caller's folder may be closed to it).
@@ -244,6 +272,63 @@ pg_stop() {
     if pg_running; then as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null; fi
 }
 
+# ------------------------------------------------------------- the standby
+psql_replica() { psql -X -q -v ON_ERROR_STOP=1 -h "$R_SOCK" -p "$R_PORT" -U stvs "$@"; }
+replica_running() {
+    local d
+    d=$(r_data)
+    [ -n "$PGBIN" ] && [ -s "$d/postmaster.pid" ] && as_pg "$PGBIN/pg_ctl" -D "$d" status >/dev/null 2>&1
+}
+slot_exists() {
+    [ -n "$(psql_admin -d postgres -At -c "SELECT 1 FROM pg_replication_slots WHERE slot_name = '$R_SLOT'")" ]
+}
+# A hot standby streaming from the primary through its own slot: made by
+# pg_basebackup -R the first time (or when its slot is gone: the WAL it needs
+# may be too), then started with the primary's socket given afresh (the
+# runtime dir may have moved since pg_basebackup wrote it down).
+replica_start() {
+    local d
+    d=$(r_data)
+    if [ ! -s "$d/PG_VERSION" ] || ! slot_exists; then
+        replica_stop
+        rm -rf -- "$d"
+        if slot_exists; then psql_admin -d postgres -c "SELECT pg_drop_replication_slot('$R_SLOT')" >/dev/null; fi
+        say "making the standby in $d (pg_basebackup, slot $R_SLOT)"
+        pg_owned_dir "$d"
+        if ! as_pg "$PGBIN/pg_basebackup" -h "$PGSOCK" -p "$PG_PORT" -U stvs -D "$d" -R -X stream \
+                --checkpoint=fast -C -S "$R_SLOT" >>"$R_LOG" 2>&1; then
+            tail -n 20 "$R_LOG" >&2
+            die "pg_basebackup failed (log: $R_LOG)"
+        fi
+    fi
+    pg_owned_dir "$R_SOCK"
+    if replica_running; then return 0; fi
+    say "starting the standby"
+    if ! as_pg "$PGBIN/pg_ctl" -D "$d" -w -t 60 start -o "-k '$R_SOCK' -p $R_PORT -c hot_standby=on \
+            -c hot_standby_feedback=on -c primary_slot_name=$R_SLOT \
+            -c primary_conninfo='host=$PGSOCK port=$PG_PORT user=stvs application_name=$R_SLOT'" >>"$R_LOG" 2>&1; then
+        tail -n 20 "$R_LOG" >&2
+        die "the standby did not start (log: $R_LOG)"
+    fi
+    for _ in $(seq 1 100); do
+        if [ "$(psql_replica -d stvs -At -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" = t ]; then return 0; fi
+        sleep 0.1
+    done
+    die "the standby does not answer as a standby (log: $R_LOG)"
+}
+replica_stop() {
+    if replica_running; then as_pg "$PGBIN/pg_ctl" -D "$(r_data)" -m fast -w stop >/dev/null; fi
+}
+# Without STVS_REPLICA: no standby, and no slot holding the primary's WAL for one.
+replica_drop() {
+    replica_stop
+    if slot_exists; then
+        say "no STVS_REPLICA: dropping the standby's slot and its copy in $(r_data) (STVS_REPLICA=1 makes a new one)"
+        psql_admin -d postgres -c "SELECT pg_drop_replication_slot('$R_SLOT')" >/dev/null
+        rm -rf -- "$(r_data)"
+    fi
+}
+
 migrate() { "$ROOT/db/migrate.sh" -h "$PGSOCK" -p "$PG_PORT" -U stvs -d stvs; }
 
 stop_pid() { # name pidfile
@@ -273,25 +358,151 @@ stop_postmaster_of() { # socket dir
     done
 }
 
-start_services() {
+# How many processes a service runs: STVS_PROCS_<SVC>, else STVS_PROCS, else 1.
+procs_of() { # svc
+    local v="STVS_PROCS_${1^^}" n
+    n=${!v:-${STVS_PROCS:-1}}
+    [[ $n =~ ^[1-9][0-9]?$ ]] || die "$v (or STVS_PROCS) must be a number from 1 to 99, not '$n'"
+    echo "$n"
+}
+# The processes this environment asks for, one "pool svc index slot" line
+# each: pool is the upstream's name (<svc>, or <svc>-ro for a read pool), slot
+# the files' stem (<pool> alone when the pool has one process: the layout of a
+# single-process stack is the one it always was).
+plan() {
+    local s n i v
     for s in "${SERVICES[@]}"; do
-        stop_pid "$s" "$RUN/$s.pid"
-        local extra=()
+        n=$(procs_of "$s")
+        for ((i = 1; i <= n; i++)); do
+            if [ "$n" = 1 ]; then echo "$s $s $i $s"; else echo "$s $s $i $s.$i"; fi
+        done
+    done
+    [ -n "$REPLICA" ] || return 0
+    for s in "${READ_SERVICES[@]}"; do
+        v="STVS_READ_PROCS_${s^^}"
+        n=${!v:-${STVS_READ_PROCS:-$(procs_of "$s")}}
+        [[ $n =~ ^[1-9][0-9]?$ ]] || die "$v (or STVS_READ_PROCS) must be a number from 1 to 99, not '$n'"
+        for ((i = 1; i <= n; i++)); do
+            if [ "$n" = 1 ]; then echo "$s-ro $s $i $s-ro"; else echo "$s-ro $s $i $s-ro.$i"; fi
+        done
+    done
+}
+
+# conninfo of a pool: the primary, or (a read pool) the standby first, the
+# primary when the standby is down (libpq's prefer-standby; it does not fail
+# back by itself: a reconnect does, docs/SCALING.md).
+conninfo_of() { # pool svc
+    local db="host=$PGSOCK port=$PG_PORT dbname=stvs user=stvs_$2"
+    # stats only reads: STVS_STATS_DB may point it at a standby (docs/stats.md)
+    if [ "$2" = stats ] && [ -n "${STVS_STATS_DB:-}" ]; then db=$STVS_STATS_DB; fi
+    if [ "$1" != "$2" ]; then
+        db="host=$R_SOCK,$PGSOCK port=$R_PORT,$PG_PORT dbname=stvs user=stvs_$2 target_session_attrs=prefer-standby"
+    fi
+    echo "$db"
+}
+
+# The supervisor of one process (a background bash loop): starts it, and when
+# it dies restarts it after 0.5 s, doubling to 30 s, back to 0.5 s once it has
+# run 60 s. A process that exits 0 (a SIGTERM: stopped on purpose, by `make
+# stop` or by hand) is not restarted, nor one whose pid file now names another
+# process (someone started their own in its place). SIGTERM to the supervisor
+# passes it on to the process, waits for it and ends the loop.
+supervise() { # slot log command...
+    set +e
+    local slot=$1 log=$2 child="" stopping="" rc started backoff=500 restarts=0 gone
+    shift 2
+    note() { echo "{\"ts\":\"$(date -u +%FT%TZ)\",\"svc\":\"supervisor\",\"slot\":\"$slot\",\"msg\":\"$*\"}"; }
+    trap 'stopping=1; if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null; fi' TERM INT
+    echo 0 >"$RUN/$slot.restarts"
+    while :; do
+        "$@" >>"$log" 2>&1 </dev/null &
+        child=$!
+        echo "$child" >"$RUN/$slot.pid"
+        started=$SECONDS
+        wait "$child"
+        rc=$?
+        while kill -0 "$child" 2>/dev/null; do wait "$child"; rc=$?; done   # a trapped TERM ended the wait early
+        gone=$child child=""
+        if [ -n "$stopping" ]; then break; fi
+        if [ "$rc" = 0 ]; then note "pid $gone exited 0 (stopped on purpose): not restarting"; break; fi
+        if ((SECONDS - started >= 60)); then backoff=500; fi
+        note "pid $gone died (status $rc): restarting in $((backoff / 1000)).$(printf %03d $((backoff % 1000))) s"
+        sleep "$((backoff / 1000)).$(printf %03d $((backoff % 1000)))" &
+        wait $!
+        if [ -n "$stopping" ]; then break; fi
+        if [ "$(cat "$RUN/$slot.pid" 2>/dev/null)" != "$gone" ]; then
+            note "the pid file names another process now: leaving the slot to it"
+            break
+        fi
+        restarts=$((restarts + 1))
+        echo "$restarts" >"$RUN/$slot.restarts"
+        backoff=$((backoff * 2 > 30000 ? 30000 : backoff * 2))
+    done
+    rm -f "$RUN/$slot.sup"
+}
+
+start_services() {
+    stop_services "$RUN"
+    local pool s i slot extra
+    while read -r pool s i slot; do
+        extra=()
         if [ "$s" = auth ]; then
             extra=(STVS_JWT_PRIVATE_KEY_FILE="$KEYS/jwt-es256.key" SMS_OUTBOX="${SMS_OUTBOX:-$VAR/sms-outbox.jsonl}")
         fi
-        local db="host=$PGSOCK port=$PG_PORT dbname=stvs user=stvs_$s"
-        # stats only reads: STVS_STATS_DB may point it at a standby (docs/stats.md)
-        if [ "$s" = stats ] && [ -n "${STVS_STATS_DB:-}" ]; then db=$STVS_STATS_DB; fi
-        env STVS_DB="$db" \
-            STVS_LISTEN="$RUN/$s.sock" \
+        # shellcheck disable=SC2086 # STVS_WRAPPER is words (valgrind and its options)
+        supervise "$slot" "$LOG/$slot.log" env STVS_DB="$(conninfo_of "$pool" "$s")" \
+            STVS_LISTEN="$RUN/$slot.sock" \
             STVS_THREADS="${STVS_THREADS:-4}" \
             STVS_JWT_PUBLIC_KEY_FILE="$KEYS/jwt-es256.pub" \
             STVS_DATA_KEY_FILE="$KEYS/data.key" \
             "${extra[@]}" \
-            ${STVS_WRAPPER:-} "$ROOT/build/$MODE/bin/stvs-$s" >>"$LOG/$s.log" 2>&1 &
-        echo $! >"$RUN/$s.pid"
+            ${STVS_WRAPPER:-} "$ROOT/build/$MODE/bin/stvs-$s" </dev/null >>"$LOG/supervisor.log" 2>&1 &
+        echo $! >"$RUN/$slot.sup"
+    done < <(plan)
+    # each supervisor writes its process's pid file: wait for them all
+    local n
+    for n in $(seq 1 100); do
+        local missing=""
+        while read -r pool s i slot; do [ -s "$RUN/$slot.pid" ] || missing=1; done < <(plan)
+        [ -z "$missing" ] && break
+        sleep 0.05
     done
+}
+
+# Sends SIGTERM to every pid named by the files, waits up to 10 s for them all,
+# then SIGKILLs what is left; removes the files.
+stop_pids() { # pidfile...
+    local f pid pids=() left
+    for f in "$@"; do
+        [ -s "$f" ] || { rm -f "$f"; continue; }
+        pid=$(cat "$f")
+        if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null || true
+            pids+=("$pid")
+        fi
+    done
+    for _ in $(seq 1 100); do
+        left=()
+        for pid in "${pids[@]}"; do if kill -0 "$pid" 2>/dev/null; then left+=("$pid"); fi; done
+        [ ${#left[@]} = 0 ] && break
+        sleep 0.1
+    done
+    for pid in "${left[@]}"; do
+        say "pid $pid did not stop in 10 s; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    rm -f "$@"
+}
+# Every service process of a runtime dir, whatever layout started it: the
+# supervisors first (each passes the SIGTERM on and waits for its process),
+# then any process left without one.
+stop_services() { # run dir
+    shopt -s nullglob
+    local sups=("$1"/*.sup) pids=("$1"/*.pid)
+    shopt -u nullglob
+    if [ ${#sups[@]} -gt 0 ]; then stop_pids "${sups[@]}"; fi
+    if [ ${#pids[@]} -gt 0 ]; then stop_pids "${pids[@]}"; fi
+    rm -f "$1"/*.restarts
 }
 
 # The PC client: nginx serves a copy of web/dist (built by `make web`) from
@@ -312,6 +523,75 @@ sync_web() {
     WEB_DIR=$dest
 }
 
+# The upstreams nginx/nginx.conf.in includes: one per pool, from plan(), and
+# the maps that pick a service's pool per request ($stvs_<svc>). Only GET and
+# HEAD without an Authorization header, of the public lists and details, go to
+# a read pool (an async standby misses reads made right after a commit:
+# whoever holds a token reads the primary); the primary's processes are the
+# read pool's backups. nginx passes a request to the next process on a
+# connect error or a timeout, and on a 503 (the database unreachable from that
+# process) only when the method is idempotent: it never replays a POST or a
+# PATCH that reached a process. A GET that crashes processes stops after 3.
+# shellcheck disable=SC2016 # the $ are nginx's variables
+write_upstreams() { # file
+    local pool s i slot
+    declare -A members=() ro=()
+    while read -r pool s i slot; do
+        members[$pool]+="        server unix:$RUN/$slot.sock max_fails=3 fail_timeout=5s;"$'\n'
+        if [ "$pool" != "$s" ]; then ro[$s]=1; fi
+    done < <(plan)
+    {
+        echo "# Made by scripts/stack.sh from its process plan: do not edit."
+        echo "fastcgi_next_upstream error timeout http_503;"
+        echo "fastcgi_next_upstream_tries 3;"
+        echo "fastcgi_next_upstream_timeout 10s;"
+        for s in "${SERVICES[@]}"; do
+            printf 'upstream stvs_%s {\n%s}\n' "$s" "${members[$s]}"
+            if [ -n "${ro[$s]:-}" ]; then
+                printf 'upstream stvs_%s_ro {\n%s%s}\n' "$s" "${members[$s-ro]}" \
+                    "${members[$s]// max_fails=3 fail_timeout=5s;/ backup;}"
+            fi
+        done
+        echo 'map $http_authorization $stvs_anonymous { "" 1; default 0; }'
+        echo 'map "$stvs_anonymous $request_method $uri" $stvs_public_read {'
+        echo '    "~^1 (GET|HEAD) /api/v1/meta/(codes|regions)$"              volunteer;'
+        echo '    "~^1 (GET|HEAD) /api/v1/orgs(/[0-9]+(/children)?)?$"        org;'
+        echo '    "~^1 (GET|HEAD) /api/v1/activities(/[0-9]+(/report)?)?$"    activity;'
+        echo '    default "";'
+        echo '}'
+        for s in "${SERVICES[@]}"; do
+            if [ -n "${ro[$s]:-}" ]; then
+                printf 'map $stvs_public_read $stvs_%s { %s stvs_%s_ro; default stvs_%s; }\n' "$s" "$s" "$s" "$s"
+            else
+                printf 'map $stvs_public_read $stvs_%s { default stvs_%s; }\n' "$s" "$s"
+            fi
+        done
+    } >"$1"
+}
+
+# The internal server: 127.0.0.1:$METRICS_PORT, never the public one.
+# /metrics/<svc>/<i> is that process's own /metrics (Prometheus text format),
+# /health/<svc>/<i> its health check (<svc>-ro for a read pool); / lists them.
+write_internal() { # file
+    local pool s i slot list=""
+    {
+        echo "# Made by scripts/stack.sh from its process plan: do not edit."
+        echo "server {"
+        echo "    listen 127.0.0.1:$METRICS_PORT;"
+        echo "    server_name _;"
+        echo "    access_log off;"
+        echo "    default_type text/plain;"
+        while read -r pool s i slot; do
+            echo "    location = /metrics/$pool/$i { rewrite ^ /metrics break; fastcgi_pass unix:$RUN/$slot.sock; include $NGX/fastcgi.conf; fastcgi_next_upstream off; }"
+            echo "    location = /health/$pool/$i { rewrite ^ /api/v1/$(health_path "$s")/health break; fastcgi_pass unix:$RUN/$slot.sock; include $NGX/fastcgi.conf; fastcgi_next_upstream off; }"
+            list+="/metrics/$pool/$i"$'\n'
+        done < <(plan)
+        echo "    location = / { return 200 \"$list\"; }"
+        echo "    location / { return 404; }"
+        echo "}"
+    } >"$1"
+}
+
 # nginx's configuration is in $VAR/nginx (read by the master, root); its pid
 # and temp files, which the workers write, are in the runtime dir.
 start_nginx() {
@@ -321,6 +601,8 @@ start_nginx() {
     if [ -n "$IS_ROOT" ]; then user_line="user nobody $(id -gn);"; fi
     cp "$ROOT/nginx/fastcgi.conf" "$NGX/fastcgi.conf"
     sync_web
+    write_upstreams "$NGX/upstreams.conf"
+    write_internal "$NGX/internal.conf"
     sed -e "s|@USER_LINE@|$user_line|" -e "s|@NGINX_DIR@|$NGX_RUN|g" -e "s|@LOG_DIR@|$LOG|g" \
         -e "s|@RUN_DIR@|$RUN|g" -e "s|@CONF_DIR@|$NGX|g" -e "s|@HTTP_PORT@|$HTTP_PORT|g" \
         -e "s|@WEB_DIR@|$WEB_DIR|g" \
@@ -334,18 +616,25 @@ start_nginx() {
     fi
 }
 
+# Each process answers its own health check (through the internal server);
+# then each service answers through the public server.
 wait_healthy() {
-    for s in "${SERVICES[@]}"; do
-        local url="http://127.0.0.1:$HTTP_PORT/api/v1/$(health_path "$s")/health" ok=""
+    local pool s i slot url ok
+    while read -r pool s i slot; do
+        url="http://127.0.0.1:$METRICS_PORT/health/$pool/$i" ok=""
         for _ in $(seq 1 300); do
             if [ "$(curl -s -o /dev/null -w '%{http_code}' "$url")" = 200 ]; then ok=1; break; fi
-            kill -0 "$(cat "$RUN/$s.pid")" 2>/dev/null || break
+            kill -0 "$(cat "$RUN/$slot.pid" 2>/dev/null)" 2>/dev/null || [ -s "$RUN/$slot.sup" ] || break
             sleep 0.2
         done
         if [ -z "$ok" ]; then
-            tail -n 20 "$LOG/$s.log" "$LOG/nginx-error.log" >&2 2>/dev/null || true
-            die "$s is not healthy at $url"
+            tail -n 20 "$LOG/$slot.log" "$LOG/nginx-error.log" >&2 2>/dev/null || true
+            die "$slot is not healthy at $url"
         fi
+    done < <(plan)
+    for s in "${SERVICES[@]}"; do
+        url="http://127.0.0.1:$HTTP_PORT/api/v1/$(health_path "$s")/health"
+        [ "$(curl -s -o /dev/null -w '%{http_code}' "$url")" = 200 ] || die "$s is not healthy at $url"
     done
 }
 
@@ -356,13 +645,15 @@ run() {
         if [ "$d" != "$RUN" ]; then stop; break; fi
     done < <(run_dirs)
     make_keys
+    plan >/dev/null   # a bad STVS_PROCS dies here, before anything starts
     start_pg
     migrate
+    if [ -n "$REPLICA" ]; then replica_start; else replica_drop; fi
     make -s -C "$ROOT" MODE="$MODE" build
     start_services
     start_nginx
     wait_healthy
-    say "up: http://127.0.0.1:$HTTP_PORT/api/v1 (logs in $LOG, sockets in $RUN, cluster in $PGDATA)"
+    say "up: http://127.0.0.1:$HTTP_PORT/api/v1 (logs in $LOG, sockets in $RUN, cluster in $PGDATA$([ -n "$REPLICA" ] && echo ", standby in $(r_data)"); metrics on 127.0.0.1:$METRICS_PORT)"
 }
 
 stop() {
@@ -370,17 +661,69 @@ stop() {
     mapfile -t dirs < <(run_dirs)
     for d in "${dirs[@]}"; do stop_pid nginx "$d/nginx/nginx.pid"; done
     stop_pid nginx "$NGX/nginx.pid"   # the old layout kept it with the config
-    for d in "${dirs[@]}"; do
-        for s in "${SERVICES[@]}"; do stop_pid "$s" "$d/$s.pid"; done
-    done
+    for d in "${dirs[@]}"; do stop_services "$d"; done
+    replica_stop
     pg_stop
     # a postgres whose cluster is no longer where var/pg says (var/ deleted
     # while it ran): its socket lock file names it
-    for d in "${dirs[@]}"; do stop_postmaster_of "$d/pg"; done
+    for d in "${dirs[@]}"; do stop_postmaster_of "$d/pg"; stop_postmaster_of "$d/pg-replica"; done
     for d in "${dirs[@]}"; do remove_run_dir "$d"; done
     if [ -L "$VAR/run" ]; then rm -f -- "$VAR/run"; fi
     if [ -d "$VAR/run" ]; then rm -rf -- "${VAR:?}/run"; fi   # the old layout's folder, in the checkout
     say "stopped"
+}
+
+# Every process of the stack, whatever environment started it (read from the
+# runtime dir's files, not from this environment's STVS_PROCS), nginx, the
+# primary, the standby and how far behind it is.
+status() {
+    local d=$RUN f slot pid alive sup svc pool idx restarts
+    if [ -L "$VAR/run" ]; then d=$(readlink -- "$VAR/run"); fi
+    echo "stack $VAR (runtime dir $d)"
+    printf '%-20s %-10s %-5s %4s %8s %-5s %8s %10s  %s\n' SLOT SERVICE POOL IDX PID ALIVE RESTARTS SUPERVISOR SOCKET
+    shopt -s nullglob
+    for f in "$d"/*.pid; do
+        slot=$(basename "$f" .pid)
+        pid=$(cat "$f" 2>/dev/null)
+        alive=no
+        if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]; then alive=yes; fi
+        sup=-
+        if [ -s "$d/$slot.sup" ] && kill -0 "$(cat "$d/$slot.sup")" 2>/dev/null; then sup=$(cat "$d/$slot.sup"); fi
+        restarts=$(cat "$d/$slot.restarts" 2>/dev/null || echo -)
+        svc=${slot%%.*} idx=1
+        if [ "$svc" != "$slot" ]; then idx=${slot#*.}; fi
+        pool=rw
+        if [ "${svc%-ro}" != "$svc" ]; then pool=ro svc=${svc%-ro}; fi
+        printf '%-20s %-10s %-5s %4s %8s %-5s %8s %10s  %s\n' "$slot" "$svc" "$pool" "$idx" "$pid" "$alive" \
+            "$restarts" "$sup" "$d/$slot.sock$([ -S "$d/$slot.sock" ] || echo ' (missing)')"
+    done
+    shopt -u nullglob
+    pid=$(cat "$d/nginx/nginx.pid" 2>/dev/null || true)
+    alive=no
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then alive=yes; fi
+    echo "nginx      pid ${pid:--} alive $alive: http://127.0.0.1:$HTTP_PORT (internal: http://127.0.0.1:$METRICS_PORT)"
+    pid=$(head -n 1 "$PGDATA/postmaster.pid" 2>/dev/null || true)
+    alive=no
+    if pg_running; then alive=yes; fi
+    echo "primary    pid ${pid:--} alive $alive: $PGDATA, socket $d/pg/.s.PGSQL.$PG_PORT"
+    pid=$(head -n 1 "$(r_data)/postmaster.pid" 2>/dev/null || true)
+    alive=no
+    if replica_running; then alive=yes; fi
+    if [ ! -e "$(r_data)" ]; then echo "replica    none (STVS_REPLICA=1 makes one)"; return 0; fi
+    echo "replica    pid ${pid:--} alive $alive: $(r_data), socket $d/pg-replica/.s.PGSQL.$R_PORT"
+    if [ "$alive" = yes ]; then
+        psql -X -q -At -F ' ' -h "$d/pg-replica" -p "$R_PORT" -U stvs -d postgres -c "SELECT
+            'replica    replayed up to ' || coalesce(pg_last_wal_replay_lsn()::text, '-') ||
+            ', last replayed commit ' || coalesce(round(extract(epoch FROM now() - pg_last_xact_replay_timestamp())::numeric, 3)::text || ' s ago', 'none yet') ||
+            ' (grows while the primary commits nothing)'" 2>/dev/null || echo "replica    does not answer"
+    fi
+    if pg_running; then
+        psql -X -q -At -F ' ' -h "$d/pg" -p "$PG_PORT" -U stvs -d postgres -c "SELECT
+            'replication ' || application_name || ' ' || state || ' (' || sync_state || '): ' ||
+            pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) || ' bytes behind, replay lag ' ||
+            coalesce(round(extract(epoch FROM replay_lag)::numeric * 1000, 1)::text || ' ms', '0 ms (idle)')
+            FROM pg_stat_replication" 2>/dev/null | grep . || echo "replication none streaming (pg_stat_replication is empty)"
+    fi
 }
 
 # Stops the stack and deletes its data: the cluster (wherever it is), keys,
@@ -398,7 +741,7 @@ purge() {
             say "leaving $ext: its instance file does not name $VAR"
         fi
     fi
-    rm -rf -- "$VAR/pg" "$KEYS" "$LOG" "$NGX" "$VAR/sms-outbox.jsonl"
+    rm -rf -- "$VAR/pg" "$VAR/pg-replica" "$KEYS" "$LOG" "$NGX" "$VAR/sms-outbox.jsonl"
     say "purged $VAR${ext:+ and $ext}"
 }
 
@@ -406,13 +749,15 @@ purge() {
 paths() {
     local n v
     for n in STVS_VAR:VAR STVS_RUN_DIR:RUN STVS_PGHOST:PGSOCK STVS_PG_PORT:PG_PORT STVS_PGDATA:PGDATA \
-             STVS_PG_LOG:PGLOG STVS_LOG_DIR:LOG STVS_NGINX_PID:NGX_PID; do
+             STVS_PG_LOG:PGLOG STVS_LOG_DIR:LOG STVS_NGINX_PID:NGX_PID STVS_REPLICA_PGHOST:R_SOCK \
+             STVS_REPLICA_PORT:R_PORT STVS_METRICS_PORT:METRICS_PORT; do
         v=${n#*:}
         printf '%s=%q\n' "${n%%:*}" "${!v}"
     done
     local hp=() s
     for s in "${SERVICES[@]}"; do hp+=("$(health_path "$s")"); done
     printf 'STVS_HEALTH_PATHS=%q\n' "${hp[*]}"
+    printf 'STVS_REPLICA_PGDATA=%q\n' "$(r_data)"
 }
 
 # Platform admins (科协 staff) are granted here, never over HTTP. The
@@ -447,5 +792,8 @@ case "${1:-}" in
     pg-start) mkdir -p "$LOG/postgres"; make_run_dir; pg_start ;;
     pg-stop) pg_stop ;;
     purge) purge ;;
-    *) die "usage: $0 run|stop|migrate|admin PHONE REGION|paths|pg-start|pg-stop|purge" ;;
+    status) status ;;
+    replica-start) pg_start; replica_start ;;
+    replica-stop) replica_stop ;;
+    *) die "usage: $0 run|stop|status|migrate|admin PHONE REGION|paths|pg-start|pg-stop|replica-start|replica-stop|purge" ;;
 esac

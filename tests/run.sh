@@ -7,6 +7,9 @@
 # newcomer's first `make run` in a fresh copy under a 700 folder
 # (tests/firstrun.sh, ports TEST_FIRSTRUN_HTTP_PORT / TEST_FIRSTRUN_PG_PORT,
 # default the test stack's + 5: 18085 / 55438; skipped when API test names
+# are given), then the scale-out tests (tests/scale/run.sh, ports
+# TEST_SCALE_HTTP_PORT / TEST_SCALE_PG_PORT, default the test stack's + 55 /
+# + 102: 18135 / 55535; skipped with STVS_SKIP_SCALE=1 or when API test names
 # are given), and ends with one line: N passed, N failed.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -172,4 +175,16 @@ else
     FIRSTRUN_LOG_DIR="$STVS_VAR/firstrun" \
         bash tests/firstrun.sh 9>&- | tee "$STVS_VAR/firstrun.out"
     add_counts "$STVS_VAR/firstrun.out" "first run (tests/firstrun.sh)"
+fi
+
+# The scale-out stack (tests/scale/run.sh, ~3-4 min): 3 processes per service,
+# a standby, read pools. STVS_SKIP_SCALE=1 leaves it out (CI may run
+# `make test-scale` on its own instead).
+if [ $# -gt 0 ] || [ -n "${STVS_SKIP_SCALE:-}" ]; then
+    echo "== scale tests: skipped ($([ $# -gt 0 ] && echo "API tests were named" || echo STVS_SKIP_SCALE))"
+else
+    TEST_SCALE_HTTP_PORT=${TEST_SCALE_HTTP_PORT:-$((HTTP_PORT + 55))} \
+    TEST_SCALE_PG_PORT=${TEST_SCALE_PG_PORT:-$((STVS_PG_PORT + 102))} \
+        bash tests/scale/run.sh 9>&- | tee "$STVS_VAR/scale.out"
+    add_counts "$STVS_VAR/scale.out" "scale tests (tests/scale/run.sh)"
 fi
