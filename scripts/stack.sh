@@ -281,8 +281,8 @@ start_services() {
             extra=(STVS_JWT_PRIVATE_KEY_FILE="$KEYS/jwt-es256.key" SMS_OUTBOX="${SMS_OUTBOX:-$VAR/sms-outbox.jsonl}")
         fi
         local db="host=$PGSOCK port=$PG_PORT dbname=stvs user=stvs_$s"
-        # stats only reads: STVS_STATS_DB may point it at a standby (docs/stats.md)
-        if [ "$s" = stats ] && [ -n "${STVS_STATS_DB:-}" ]; then db=$STVS_STATS_DB; fi
+        # stats reads through STVS_STATS_DB when it is set in this environment (a
+        # standby; inherited), and writes through STVS_DB (docs/stats.md)
         env STVS_DB="$db" \
             STVS_LISTEN="$RUN/$s.sock" \
             STVS_THREADS="${STVS_THREADS:-4}" \
