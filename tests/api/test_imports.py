@@ -595,10 +595,18 @@ def test_permissions_404_outside_scope():
 
 # ---------------------------------------------------------------- resume after kill -9
 
-def _restart_import_service(pid):
+def _service_process(pid):
+    """(argv, env) of a running service: its command line as started, with the valgrind wrapper of
+    make test-valgrind if any (/proc/PID/exe would be valgrind's tool, not the service)."""
+    with open("/proc/%d/cmdline" % pid, "rb") as f:
+        argv = [a.decode() for a in f.read().split(b"\0") if a]
     with open("/proc/%d/environ" % pid, "rb") as f:
-        env = dict(kv.split(b"=", 1) for kv in f.read().split(b"\0") if b"=" in kv)
-    exe = os.readlink("/proc/%d/exe" % pid)
+        env = {k.decode(): v.decode() for k, v in (kv.split(b"=", 1) for kv in f.read().split(b"\0") if b"=" in kv)}
+    return argv, env
+
+
+def _restart_import_service(pid):
+    argv, env = _service_process(pid)
     os.kill(pid, signal.SIGKILL)
     for _ in range(100):
         try:
@@ -607,8 +615,7 @@ def _restart_import_service(pid):
             break
         time.sleep(0.05)
     log = open(os.path.join(LOG_DIR, "import.log"), "ab")
-    p = subprocess.Popen([exe], env={k.decode(): v.decode() for k, v in env.items()}, stdout=log, stderr=log,
-                         start_new_session=True)
+    p = subprocess.Popen(argv, env=env, stdout=log, stderr=log, start_new_session=True)
     with open(os.path.join(RUN_DIR, "import.pid"), "w") as f:
         f.write(str(p.pid))
     return p
@@ -921,11 +928,10 @@ def test_a_second_import_process_shares_the_queue_and_nothing_runs_twice():
     ok(RUN_DIR, "STVS_TEST_RUN_DIR is not set")
     with open(os.path.join(RUN_DIR, "import.pid")) as f:
         pid = int(f.read().strip())
-    with open("/proc/%d/environ" % pid, "rb") as f:
-        env = {k.decode(): v.decode() for k, v in (kv.split(b"=", 1) for kv in f.read().split(b"\0") if b"=" in kv)}
+    argv, env = _service_process(pid)
     env["STVS_LISTEN"] = os.path.join(RUN_DIR, "import-second.sock")
     log_path = os.path.join(LOG_DIR, "import-second.log")
-    second = subprocess.Popen([os.readlink("/proc/%d/exe" % pid)], env=env, stdout=open(log_path, "ab"),
+    second = subprocess.Popen(argv, env=env, stdout=open(log_path, "ab"),
                               stderr=subprocess.STDOUT, start_new_session=True)
     try:
         time.sleep(1.0)
