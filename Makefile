@@ -56,8 +56,6 @@ test_sms_aliyun_OBJ := services/auth/sms_aliyun.o services/auth/sms_aliyun_sign.
 test_sms_aliyun_CFLAGS := -Iservices/auth
 test_hours_OBJ := services/activity/hours.o
 test_hours_CFLAGS := -Iservices/activity
-test_level_OBJ := services/org/level.o
-test_level_CFLAGS := -Iservices/org
 test_cells_OBJ := services/import/cells.o services/import/sheet.o services/import/csv_read.o services/import/xlsx_read.o
 test_cells_CFLAGS := -Iservices/import
 .SECONDEXPANSION:

@@ -143,28 +143,34 @@ bool is_blank_text(const char *s)
     return *p == '\0';
 }
 
+const char *text_rule_broken(const char *v, long min, long max, bool multiline, bool free_text)
+{
+    long chars = utf8_chars(v);
+    if (chars < 0)
+        return "invalid_format";
+    if (has_control_chars(v, multiline))
+        return "control_character";
+    if (*v && free_text && is_blank_text(v)) /* API.md v1.1: "blank", every service's text fields */
+        return "blank";
+    if (min && chars < min)
+        return "too_short";
+    if (max && chars > max)
+        return "too_long";
+    return NULL;
+}
+
 /* Checks one string value; field is the name to report (e.g. "themes[2]"). */
 static bool check_string(req_t *r, const field_spec *s, const char *field, const char *v, bool length_rule)
 {
-    long chars = utf8_chars(v);
-    if (chars < 0) {
-        field_error(r, field, "invalid_format", "must be valid UTF-8");
-        return false;
-    }
-    if (has_control_chars(v, s->flags & FIELD_MULTILINE)) {
-        field_error(r, field, "control_character", "must not contain control characters");
-        return false;
-    }
-    if (*v && !s->table && is_blank_text(v)) { /* API.md v1.1: "blank", every service's text fields */
-        field_error(r, field, "blank", "must not be only blank or invisible characters");
-        return false;
-    }
-    if (length_rule && s->min && chars < s->min) {
-        field_error(r, field, "too_short", arena_printf(&r->arena, "must be at least %ld characters", s->min));
-        return false;
-    }
-    if (length_rule && s->max && chars > s->max) {
-        field_error(r, field, "too_long", arena_printf(&r->arena, "must be at most %ld characters", s->max));
+    long min = length_rule ? s->min : 0, max = length_rule ? s->max : 0;
+    const char *broken = text_rule_broken(v, min, max, s->flags & FIELD_MULTILINE, !s->table);
+    if (broken) {
+        const char *msg = !strcmp(broken, "invalid_format")      ? "must be valid UTF-8"
+                          : !strcmp(broken, "control_character") ? "must not contain control characters"
+                          : !strcmp(broken, "blank")             ? "must not be only blank or invisible characters"
+                          : !strcmp(broken, "too_short") ? arena_printf(&r->arena, "must be at least %ld characters", min)
+                                                         : arena_printf(&r->arena, "must be at most %ld characters", max);
+        field_error(r, field, broken, msg);
         return false;
     }
     if (s->table && !code_table_has(s->table, v)) {

@@ -115,5 +115,12 @@ bool has_control_chars(const char *s, bool allow_newlines);
  * field is 422 "blank". */
 bool is_blank_text(const char *s);
 bool code_table_has(const code_table *t, const char *code);
+/* The first rule a string breaks, in the order the field tables check them,
+ * by the code they report: "invalid_format" (not UTF-8),
+ * "control_character" (newlines allowed when multiline), "blank" (free text
+ * only: not a code), "too_short" / "too_long" (characters; a bound of 0 is
+ * none); NULL when it keeps them all. Shared with checks of text that is
+ * not a JSON body's (the import's cells, common/org_rules.h). */
+const char *text_rule_broken(const char *v, long min, long max, bool multiline, bool free_text);
 
 #endif

@@ -7,11 +7,9 @@
 #include "db.h"
 #include "mask.h"
 
-static const char *const HEADERS[ROSTER_SHEET_COLUMNS] = {
-    "序号",     "真实姓名",   "手机号",     "性别",       "身份证号", "政治面貌",       "民族",
-    "工作单位", "职称",       "最高学历",   "从业类别",   "所在区域省", "所在区域市",     "所在区域县",
-    "服务类别", "服务领域或行业", "是否为基层“三长”",
-};
+#define HEADER(id, header, alias, key) header,
+static const char *const HEADERS[ROSTER_SHEET_COLUMNS] = {ROSTER_SHEET_COLUMN_LIST(HEADER)};
+#undef HEADER
 
 static const code_entry gender_entries[] = {{"male", "男"}, {"female", "女"}};
 static const code_table GENDER = {"gender", gender_entries, 2};

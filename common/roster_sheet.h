@@ -14,7 +14,32 @@
 #include "xlsx_out.h"
 
 #define ROSTER_SHEET_TITLE "科技志愿者集体注册信息表"
-#define ROSTER_SHEET_COLUMNS 17
+
+/* 附件2's columns in its order, the one table of their headers:
+ * X(id, header, alias, key) with the import's name for the column (V_id,
+ * services/import/import.h), the official header, another spelling the
+ * import also takes (or NULL), and whether the import needs it in the
+ * header row. The exports write the headers, the import finds them. */
+#define ROSTER_SHEET_COLUMN_LIST(X)                  \
+    X(SEQ, "序号", NULL, false)                      \
+    X(NAME, "真实姓名", "姓名", true)                \
+    X(PHONE, "手机号", "手机号码", true)             \
+    X(GENDER, "性别", NULL, false)                   \
+    X(ID, "身份证号", "身份证号码", true)            \
+    X(POLITICAL, "政治面貌", NULL, false)            \
+    X(ETHNICITY, "民族", NULL, false)                \
+    X(EMPLOYER, "工作单位", NULL, false)             \
+    X(TITLE, "职称", NULL, false)                    \
+    X(EDUCATION, "最高学历", "学历", false)          \
+    X(OCCUPATION, "从业类别", NULL, false)           \
+    X(PROVINCE, "所在区域省", "省", false)           \
+    X(CITY, "所在区域市", "市", false)               \
+    X(COUNTY, "所在区域县", "县", false)             \
+    X(CATEGORIES, "服务类别", NULL, false)           \
+    X(FIELDS, "服务领域或行业", "服务领域", false)   \
+    X(GRASSROOTS, "是否为基层“三长”", "基层三长", false)
+#define ROSTER_SHEET_COUNT_(id, header, alias, key) +1
+#define ROSTER_SHEET_COLUMNS (0 ROSTER_SHEET_COLUMN_LIST(ROSTER_SHEET_COUNT_))
 #define ROSTER_SHEET_MAX_ROWS 50000 /* the most rows an export writes (the import's limit too) */
 
 /* A sheet named name with the title in row 1 and 附件2's headers, then the

@@ -393,8 +393,8 @@ plan() {
 # back by itself: a reconnect does, docs/SCALING.md).
 conninfo_of() { # pool svc
     local db="host=$PGSOCK port=$PG_PORT dbname=stvs user=stvs_$2"
-    # stats only reads: STVS_STATS_DB may point it at a standby (docs/stats.md)
-    if [ "$2" = stats ] && [ -n "${STVS_STATS_DB:-}" ]; then db=$STVS_STATS_DB; fi
+    # stats' STVS_DB stays the primary (its writes); it reads through
+    # STVS_STATS_DB, inherited from this environment when set (docs/stats.md)
     if [ "$1" != "$2" ]; then
         db="host=$R_SOCK,$PGSOCK port=$R_PORT,$PG_PORT dbname=stvs user=stvs_$2 target_session_attrs=prefer-standby"
     fi

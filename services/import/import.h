@@ -6,40 +6,14 @@
 #include "cells.h"
 #include "codes.h"
 #include "idcard.h"
+#include "roster_sheet.h"
 #include "sheet.h"
 
+/* SQL_... for each statement of sql.def, in its order. */
 enum import_sql {
-    SQL_ORG_RIGHTS,
-    SQL_IMPORT_INSERT,
-    SQL_IMPORT_OPEN,
-    SQL_IMPORT_GET,
-    SQL_IMPORT_COUNT,
-    SQL_IMPORT_PAGE,
-    SQL_ROWS_COUNT,
-    SQL_ROWS_PAGE,
-    SQL_COMMIT_START,
-    SQL_ERROR_ROWS,
-    /* the worker threads */
-    SQL_JOB_TAKE,
-    SQL_JOB_DONE,
-    SQL_JOB_RELEASE,
-    SQL_JOB_IMPORT,
-    SQL_JOBS_QUEUED,
-    SQL_REGIONS_ALL,
-    SQL_ROWS_CLEAR,
-    SQL_ROW_LOOKUP,
-    SQL_ROW_INSERT,
-    SQL_PROGRESS,
-    SQL_FINISH,
-    SQL_FAILED,
-    SQL_COMMIT_ROWS,
-    SQL_COMMIT_ROW,
-    SQL_ORG_LOOKUP,
-    SQL_SCOPE_COVERS,
-    SQL_COMMIT_ORG_ROW,
-    SQL_ROW_REFUSED,
-    SQL_PARENT_LEVEL,
-    SQL_IS_PLATFORM_ADMIN,
+#define STMT(id, ...) id,
+#include "sql.def"
+#undef STMT
     SQL__MAX
 };
 extern const db_stmt import_sql[SQL__MAX];
@@ -64,9 +38,12 @@ typedef struct {
     bool key;            /* the header row must have it */
 } column_def;
 
+/* 附件2's columns (common/roster_sheet.h): V_SEQ, V_NAME, ... V_GRASSROOTS. */
 enum vcol {
-    V_SEQ, V_NAME, V_PHONE, V_GENDER, V_ID, V_POLITICAL, V_ETHNICITY, V_EMPLOYER, V_TITLE, V_EDUCATION,
-    V_OCCUPATION, V_PROVINCE, V_CITY, V_COUNTY, V_CATEGORIES, V_FIELDS, V_GRASSROOTS, V__MAX
+#define VCOL(id, header, alias, key) V_##id,
+    ROSTER_SHEET_COLUMN_LIST(VCOL)
+#undef VCOL
+    V__MAX
 };
 enum ocol {
     O_SEQ, O_NAME, O_ADMIN_PHONE, O_CIVIL, O_SUPERVISOR_TYPE, O_SUPERVISOR, O_FOUNDED, O_CATEGORIES, O_PROVINCE,
@@ -129,7 +106,5 @@ void h_template_orgs(req_t *r);
 
 int jobs_start(const stvs_config *cfg, int nthreads);
 void jobs_stop(void);
-/* GET /metrics: jobs running in this process, and queued (the database's count). */
-void jobs_metrics(FILE *out, db_t *db);
 
 #endif

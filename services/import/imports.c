@@ -8,6 +8,7 @@
 #include "crypto.h"
 #include "import.h"
 #include "log.h"
+#include "org_rules.h"
 #include "xlsx_out.h"
 
 static const code_entry kind_entries[] = {{"volunteers", "科技志愿者"}, {"orgs", "科技志愿服务组织"}};
@@ -15,16 +16,6 @@ static const code_table IMPORT_KINDS = {"import_kind", kind_entries, 2};
 static const code_entry outcome_entries[] = {
     {"new", "新增"}, {"link", "关联"}, {"unchanged", "无变化"}, {"invalid", "有错误"}};
 static const code_table IMPORT_OUTCOMES = {"import_outcome", outcome_entries, 4};
-
-static int level_rank(const char *level)
-{
-    static const char *const order[] = {"corps", "detachment", "brigade", "team", "squad"};
-    static const int rank[] = {0, 1, 1, 2, 3};
-    for (int i = 0; level && i < 5; i++)
-        if (!strcmp(level, order[i]))
-            return rank[i];
-    return -1;
-}
 
 static json_t *import_json(const PGresult *res, int row)
 {
@@ -102,7 +93,7 @@ static bool target_org_or_reply(req_t *r, long long org_id, const char *level)
     bool found = PQntuples(res) == 1, may = found && (db_bool(res, 0, "own_admin") || db_bool(res, 0, "ancestor_admin") ||
                                                     db_bool(res, 0, "platform_admin"));
     bool approved = found && !strcmp(db_str(res, 0, "status"), "approved");
-    bool level_ok = !level || (found && level_rank(db_str(res, 0, "level")) < level_rank(level));
+    bool level_ok = !level || (found && org_level_under(level, db_str(res, 0, "level")));
     PQclear(res);
     if (!may) {
         reply_error(r, ERR_NOT_FOUND, "no such organization");
@@ -113,7 +104,7 @@ static bool target_org_or_reply(req_t *r, long long org_id, const char *level)
         return false;
     }
     if (!level_ok) {
-        field_error(r, "level", "wrong_level", "must rank below the parent's level");
+        field_error(r, "level", ORG_WRONG_LEVEL, "must rank below the parent's level");
         fields_failed_reply(r);
         return false;
     }
@@ -147,6 +138,127 @@ static const field_spec create_query_fields[] = {
     QUERY_FIELD(create_query, level, F_STRING, 0, NULL, &CODES_ORG_LEVEL),
 };
 
+/* POST /imports' query checked: kind, and org_id (volunteers) or level
+ * (orgs) required. False after replying 422. */
+static bool create_query_or_reply(req_t *r, create_query *q)
+{
+    query_fields(r, create_query_fields, sizeof create_query_fields / sizeof *create_query_fields, q, NULL);
+    if (!query_get(r, "kind"))
+        field_error(r, "kind", "required", "kind is volunteers or orgs");
+    bool orgs = q->kind && !strcmp(q->kind, "orgs");
+    if (q->kind && !orgs && !query_get(r, "org_id"))
+        field_error(r, "org_id", "required", "the org the volunteers join");
+    if (orgs && !query_get(r, "level"))
+        field_error(r, "level", "required", "the level of the imported organizations");
+    return !fields_failed_reply(r);
+}
+
+/* The upload's type (xlsx or csv) into *content_type; false after 415. */
+static bool upload_type_or_reply(req_t *r, const char **content_type)
+{
+    *content_type = is_type(r->content_type, XLSX_TYPE) ? XLSX_TYPE
+                    : is_type(r->content_type, "text/csv") ? "text/csv"
+                                                           : NULL;
+    if (!*content_type)
+        reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, "send the file as " XLSX_TYPE " or text/csv");
+    return *content_type != NULL;
+}
+
+/* May the caller import here: volunteers into org_id; orgs under
+ * parent_id, or without one (platform admins)? False after replying. */
+static bool import_right_or_reply(req_t *r, const create_query *q, bool orgs)
+{
+    if (!orgs)
+        return target_org_or_reply(r, q->org_id.v, NULL);
+    return q->parent_id.set ? target_org_or_reply(r, q->parent_id.v, q->level) : platform_admin_or_reply(r);
+}
+
+/* The upload read as a roster (the worker reads it again): its data rows
+ * into *data_rows. False after replying 422 invalid_file / too_many_rows (or 500). */
+static bool roster_or_reply(req_t *r, const char *content_type, bool orgs, int *data_rows)
+{
+    if (!r->body_len) {
+        reply_error(r, ERR_INVALID_FILE, "the file is empty");
+        return false;
+    }
+    sheet_t s;
+    header_map h;
+    char err[256];
+    int rc = roster_open(content_type, r->body, r->body_len, orgs ? KIND_ORGS : KIND_VOLUNTEERS, &s, &h, data_rows,
+                         err, sizeof err);
+    sheet_free(&s);
+    if (rc == -2)
+        reply_error(r, ERR_INTERNAL, NULL);
+    else if (rc)
+        reply_error(r, rc == -3 ? ERR_TOO_MANY_ROWS : ERR_INVALID_FILE, arena_printf(&r->arena, "%s", err));
+    return rc == 0;
+}
+
+/* An upload's identity: what it targets and its SHA-256. */
+typedef struct {
+    const char *kind, *target;
+    char sha[65];
+} upload_key;
+
+/* The target: the org joined; or the parent and level (a parentless import
+ * is the importer's own). */
+static void upload_key_of(req_t *r, const create_query *q, bool orgs, upload_key *k)
+{
+    unsigned char digest[32];
+    crypto_sha256(r->body, r->body_len, digest);
+    hex_encode(digest, 32, k->sha);
+    k->kind = q->kind;
+    k->target = !orgs              ? arena_printf(&r->arena, "org:%lld", q->org_id.v)
+                : q->parent_id.set ? arena_printf(&r->arena, "parent:%lld:%s", q->parent_id.v, q->level)
+                                   : arena_printf(&r->arena, "root:%lld:%s", r->user_id, q->level);
+}
+
+/* The open import of the same file for the same target: its id into *id (0:
+ * none). False after replying (the database failed). */
+static bool open_import_or_reply(req_t *r, const upload_key *k, long long *id)
+{
+    PGresult *res = db_query_or_reply(r, SQL_IMPORT_OPEN, 3, (const char *[]){k->kind, k->target, k->sha});
+    if (!res)
+        return false;
+    *id = PQntuples(res) ? db_int(res, 0, "id") : 0;
+    PQclear(res);
+    return true;
+}
+
+/* The upload sealed under the import's key, as hex in the arena; NULL after replying 500. */
+static const char *sealed_upload_or_reply(req_t *r)
+{
+    size_t n = r->body_len + GCM_OVERHEAD;
+    unsigned char *sealed = arena_alloc(&r->arena, n);
+    char *hex = arena_alloc(&r->arena, 2 * n + 1);
+    bool ok = sealed && hex && !crypto_seal(import_key, r->body, r->body_len, "import.files", sealed);
+    if (ok)
+        hex_encode(sealed, n, hex);
+    if (!ok)
+        reply_error(r, ERR_INTERNAL, NULL);
+    return ok ? hex : NULL;
+}
+
+/* The import, its sealed file and its validation job: its id into *id (0:
+ * a concurrent upload of the same file won the race). False after replying. */
+static bool import_insert_or_reply(req_t *r, const create_query *q, bool orgs, const char *content_type,
+                                   const upload_key *k, int data_rows, long long *id)
+{
+    const char *sealed = sealed_upload_or_reply(r);
+    if (!sealed)
+        return false;
+    const char *params[11] = {k->kind, orgs ? NULL : id_str(r, q->org_id.v),
+                              orgs && q->parent_id.set ? id_str(r, q->parent_id.v) : NULL, orgs ? q->level : NULL,
+                              k->target, q->file_name, content_type, k->sha, id_str(r, data_rows),
+                              id_str(r, r->user_id), sealed};
+    PGresult *res = db_query_or_reply(r, SQL_IMPORT_INSERT, 11, params);
+    if (!res)
+        return false;
+    *id = PQntuples(res) ? db_int(res, 0, "id") : 0;
+    PQclear(res);
+    return true;
+}
+
 /* POST /imports?kind=volunteers&org_id=&file_name=: 202 with Location and
  * the import (validating); 200 with the earlier import of the same file for
  * the same target while it is not committed; 401; 404 (an org the caller
@@ -155,96 +267,31 @@ static const field_spec create_query_fields[] = {
 void h_import_create(req_t *r)
 {
     create_query q = {0};
-    query_fields(r, create_query_fields, sizeof create_query_fields / sizeof *create_query_fields, &q, NULL);
-    if (!query_get(r, "kind"))
-        field_error(r, "kind", "required", "kind is volunteers or orgs");
-    const char *kind = q.kind, *file_name = q.file_name, *level = q.level;
-    long long org_id = q.org_id.set ? q.org_id.v : 0, parent_id = q.parent_id.set ? q.parent_id.v : 0;
-    bool orgs = kind && !strcmp(kind, "orgs");
-    if (kind && !orgs && !query_get(r, "org_id"))
-        field_error(r, "org_id", "required", "the org the volunteers join");
-    if (orgs && !query_get(r, "level"))
-        field_error(r, "level", "required", "the level of the imported organizations");
-    if (fields_failed_reply(r))
-        return;
-    bool xlsx = is_type(r->content_type, XLSX_TYPE), csv = is_type(r->content_type, "text/csv");
-    if (!xlsx && !csv) {
-        reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, "send the file as " XLSX_TYPE " or text/csv");
-        return;
-    }
-    if (orgs ? (parent_id ? !target_org_or_reply(r, parent_id, level) : !platform_admin_or_reply(r))
-             : !target_org_or_reply(r, org_id, NULL))
-        return;
-    if (!r->body_len) {
-        reply_error(r, ERR_INVALID_FILE, "the file is empty");
-        return;
-    }
-
-    sheet_t s;
-    header_map h;
+    const char *content_type;
     int data_rows;
-    char err[256];
-    int rc = roster_open(xlsx ? XLSX_TYPE : "text/csv", r->body, r->body_len, orgs ? KIND_ORGS : KIND_VOLUNTEERS, &s,
-                         &h, &data_rows, err, sizeof err);
-    sheet_free(&s);
-    if (rc) {
-        if (rc == -2)
-            reply_error(r, ERR_INTERNAL, NULL);
-        else
-            reply_error(r, rc == -3 ? ERR_TOO_MANY_ROWS : ERR_INVALID_FILE, arena_printf(&r->arena, "%s", err));
+    upload_key k;
+    long long id;
+    if (!create_query_or_reply(r, &q) || !upload_type_or_reply(r, &content_type))
         return;
-    }
-
-    unsigned char digest[32];
-    char sha[65];
-    crypto_sha256(r->body, r->body_len, digest);
-    hex_encode(digest, 32, sha);
-    /* the same target: the org joined; or the parent and level (a parentless
-     * import is the importer's own) */
-    const char *target = !orgs      ? arena_printf(&r->arena, "org:%lld", org_id)
-                         : parent_id ? arena_printf(&r->arena, "parent:%lld:%s", parent_id, level)
-                                     : arena_printf(&r->arena, "root:%lld:%s", r->user_id, level);
-    PGresult *res = db_query_or_reply(r, SQL_IMPORT_OPEN, 3, (const char *[]){kind, target, sha});
-    if (!res)
+    bool orgs = !strcmp(q.kind, "orgs");
+    if (!import_right_or_reply(r, &q, orgs) || !roster_or_reply(r, content_type, orgs, &data_rows))
         return;
-    long long earlier = PQntuples(res) ? db_int(res, 0, "id") : 0;
-    PQclear(res);
-    if (earlier) {
-        reply_import(r, 200, earlier);
+    upload_key_of(r, &q, orgs, &k);
+    if (!open_import_or_reply(r, &k, &id))
         return;
-    }
-
-    unsigned char *sealed = malloc(r->body_len + GCM_OVERHEAD);
-    char *sealed_hex = malloc(2 * (r->body_len + GCM_OVERHEAD) + 1);
-    if (!sealed || !sealed_hex || crypto_seal(import_key, r->body, r->body_len, "import.files", sealed)) {
-        free(sealed);
-        free(sealed_hex);
-        reply_error(r, ERR_INTERNAL, NULL);
-        return;
-    }
-    hex_encode(sealed, r->body_len + GCM_OVERHEAD, sealed_hex);
-    free(sealed);
-    const char *params[11] = {kind, orgs ? NULL : id_str(r, org_id), orgs && parent_id ? id_str(r, parent_id) : NULL,
-                              orgs ? level : NULL, target, file_name,
-                              xlsx ? XLSX_TYPE : "text/csv", sha, id_str(r, data_rows), id_str(r, r->user_id),
-                              sealed_hex};
-    res = db_query_or_reply(r, SQL_IMPORT_INSERT, 11, params);
-    free(sealed_hex);
-    if (!res)
-        return;
-    long long id = PQntuples(res) ? db_int(res, 0, "id") : 0;
-    PQclear(res);
-    if (!id) { /* a concurrent upload of the same file won the race */
-        res = db_query_or_reply(r, SQL_IMPORT_OPEN, 3, (const char *[]){kind, target, sha});
-        if (!res)
-            return;
-        id = PQntuples(res) ? db_int(res, 0, "id") : 0;
-        PQclear(res);
-        if (!id) {
-            reply_error(r, ERR_CONFLICT, "the same file was just imported; try again");
-            return;
-        }
+    if (id) {
         reply_import(r, 200, id);
+        return;
+    }
+    if (!import_insert_or_reply(r, &q, orgs, content_type, &k, data_rows, &id))
+        return;
+    if (!id) { /* a concurrent upload of the same file won the race */
+        if (!open_import_or_reply(r, &k, &id))
+            return;
+        if (id)
+            reply_import(r, 200, id);
+        else
+            reply_error(r, ERR_CONFLICT, "the same file was just imported; try again");
         return;
     }
     log_msg("info", r->request_id, "import %lld: %d data rows queued", id, data_rows);
@@ -348,6 +395,67 @@ void h_import_commit(req_t *r)
     reply_import(r, 202, id);
 }
 
+/* The error workbook's columns: the template's, 错误说明 last. */
+typedef struct {
+    const column_def *defs;
+    int ncols, text1, text2; /* the phone and ID columns: Text format */
+} error_sheet;
+
+static int error_sheet_headers(xlsx_out *x, lxw_worksheet *ws, const error_sheet *e)
+{
+    int bad = 0;
+    for (int d = 0; !bad && d < e->ncols; d++) {
+        bad |= xlsx_out_string(x, ws, 0, d, e->defs[d].label, xlsx_out_header_format(x)) != 0;
+        if (d == e->text1 || d == e->text2)
+            bad |= worksheet_set_column(ws, (lxw_col_t)d, (lxw_col_t)d, 20, xlsx_out_text_format(x)) != LXW_NO_ERROR;
+    }
+    return bad || xlsx_out_string(x, ws, 0, e->ncols, "错误说明", xlsx_out_header_format(x)) ? -1 : 0;
+}
+
+/* A row's cells as uploaded (sealed in import.rows), or NULL; the caller decrefs. */
+static json_t *unsealed_cells(req_t *r, const char *hex)
+{
+    size_t hl = hex ? strlen(hex) : 0;
+    unsigned char *sealed = hl >= 2 * GCM_OVERHEAD ? arena_alloc(&r->arena, hl / 2) : NULL;
+    unsigned char *plain = sealed ? arena_alloc(&r->arena, hl / 2 + 1) : NULL;
+    long pn = plain && !hex_decode(hex, sealed, hl / 2)
+                  ? crypto_open(import_key, sealed, hl / 2, "import.rows.cells", plain)
+                  : -1;
+    json_t *cells = pn >= 0 ? json_loadb((const char *)plain, (size_t)pn, 0, NULL) : NULL;
+    if (pn > 0)
+        explicit_bzero(plain, (size_t)pn);
+    return cells;
+}
+
+/* 错误说明: "身份证号：…；手机号：…" from the row's errors; NULL out of memory. */
+static const char *error_text(req_t *r, const char *errors_json)
+{
+    json_t *errors = req_own(r, json_loads(errors_json ? errors_json : "[]", 0, NULL));
+    const char *text = arena_printf(&r->arena, "%s", "");
+    size_t k;
+    json_t *e;
+    json_array_foreach(errors, k, e) {
+        if (!text)
+            break;
+        text = arena_printf(&r->arena, "%s%s%s：%s", text, k ? "；" : "", json_string_value(json_object_get(e, "header")),
+                            json_string_value(json_object_get(e, "message")));
+    }
+    return text;
+}
+
+/* Invalid row i of res (SQL_ERROR_ROWS) as sheet row i + 1. 0, or -1. */
+static int error_row(req_t *r, xlsx_out *x, lxw_worksheet *ws, const error_sheet *e, const PGresult *res, int i)
+{
+    json_t *cells = unsealed_cells(r, db_str(res, i, "cells"));
+    int bad = 0;
+    for (size_t d = 0; d < json_array_size(cells) && !bad; d++)
+        bad |= xlsx_out_string(x, ws, i + 1, (int)d, json_string_value(json_array_get(cells, d)),
+                               (int)d == e->text1 || (int)d == e->text2 ? xlsx_out_text_format(x) : NULL) != 0;
+    json_decref(cells);
+    const char *text = error_text(r, db_str(res, i, "errors"));
+    return bad || !text || xlsx_out_string(x, ws, i + 1, e->ncols, text, NULL) ? -1 : 0;
+}
+
 /* GET /imports/{id}/errors.xlsx: 200 the invalid rows as uploaded under the
  * template's headers, with 错误说明 last; 401; 404; 409 not_validated. */
 void h_import_errors_xlsx(req_t *r)
@@ -359,66 +467,24 @@ void h_import_errors_xlsx(req_t *r)
     bool validating = !strcmp(db_str(res, 0, "status"), "validating");
     bool orgs = !strcmp(db_str(res, 0, "kind"), "orgs");
     PQclear(res);
-    const column_def *defs = orgs ? ORG_COLUMNS_DEF : VOLUNTEER_COLUMNS_DEF;
-    int ncols = orgs ? O__MAX : V__MAX, text1 = orgs ? O_ADMIN_PHONE : V_PHONE, text2 = orgs ? O_LEADER_PHONE : V_ID;
     if (validating) {
         reply_error(r, ERR_NOT_VALIDATED, "validation has not finished yet");
         return;
     }
-    res = db_query_or_reply(r, SQL_ERROR_ROWS, 1, (const char *[]){id_str(r, id)});
-    if (!res)
+    error_sheet e = orgs ? (error_sheet){ORG_COLUMNS_DEF, O__MAX, O_ADMIN_PHONE, O_LEADER_PHONE}
+                         : (error_sheet){VOLUNTEER_COLUMNS_DEF, V__MAX, V_PHONE, V_ID};
+    if (!(res = db_query_or_reply(r, SQL_ERROR_ROWS, 1, (const char *[]){id_str(r, id)})))
         return;
     xlsx_out *x = xlsx_out_new();
     lxw_worksheet *ws = x ? workbook_add_worksheet(xlsx_out_workbook(x), "错误行") : NULL;
-    bool bad = !ws;
-    for (int d = 0; !bad && d < ncols; d++) {
-        bad |= xlsx_out_string(x, ws, 0, d, defs[d].label, xlsx_out_header_format(x)) != 0;
-        if (d == text1 || d == text2)
-            bad |= worksheet_set_column(ws, (lxw_col_t)d, (lxw_col_t)d, 20, xlsx_out_text_format(x)) != LXW_NO_ERROR;
-    }
-    bad = bad || xlsx_out_string(x, ws, 0, ncols, "错误说明", xlsx_out_header_format(x));
-    for (int i = 0; !bad && i < PQntuples(res); i++) {
-        size_t n = 0;
-        const char *hex = db_str(res, i, "cells");
-        size_t hl = hex ? strlen(hex) : 0;
-        unsigned char *sealed = hl >= 2 * GCM_OVERHEAD ? malloc(hl / 2) : NULL, *plain = sealed ? malloc(hl / 2 + 1) : NULL;
-        long pn = sealed && plain && !hex_decode(hex, sealed, hl / 2)
-                      ? crypto_open(import_key, sealed, hl / 2, "import.rows.cells", plain)
-                      : -1;
-        json_t *cells = pn >= 0 ? json_loadb((const char *)plain, (size_t)pn, 0, NULL) : NULL;
-        if (plain && pn > 0)
-            explicit_bzero(plain, (size_t)pn);
-        free(sealed);
-        free(plain);
-        n = json_array_size(cells);
-        for (size_t d = 0; d < n && !bad; d++)
-            bad |= xlsx_out_string(x, ws, i + 1, (int)d, json_string_value(json_array_get(cells, d)),
-                                   (int)d == text1 || (int)d == text2 ? xlsx_out_text_format(x) : NULL) != 0;
-        json_decref(cells);
-        /* 错误说明: "身份证号：…；手机号：…" */
-        json_t *errors = json_loads(db_str(res, i, "errors"), 0, NULL);
-        char *text = arena_printf(&r->arena, "%s", "");
-        size_t k;
-        json_t *e;
-        json_array_foreach(errors, k, e) text = arena_printf(&r->arena, "%s%s%s：%s", text, k ? "；" : "",
-                                                             json_string_value(json_object_get(e, "header")),
-                                                             json_string_value(json_object_get(e, "message")));
-        json_decref(errors);
-        bad |= !text || xlsx_out_string(x, ws, i + 1, ncols, text, NULL) != 0;
-    }
+    bool bad = !ws || error_sheet_headers(x, ws, &e);
+    for (int i = 0; !bad && i < PQntuples(res); i++)
+        bad = error_row(r, x, ws, &e, res, i) != 0;
     PQclear(res);
-    size_t len = 0;
-    unsigned char *data = NULL;
-    if (!bad)
-        data = xlsx_out_finish(x, &len);
-    else
+    if (bad) {
         xlsx_out_discard(x);
-    if (!data) {
         reply_error(r, ERR_INTERNAL, NULL);
         return;
     }
-    reply_bytes(r, 200, XLSX_TYPE, data, len);
-    free(data);
-    reply_header(r, "Content-Disposition",
-                 arena_printf(&r->arena, "attachment; filename=\"import-%lld-errors.xlsx\"", id));
+    xlsx_out_reply(r, x, arena_printf(&r->arena, "import-%lld-errors.xlsx", id), NULL);
 }

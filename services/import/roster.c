@@ -1,34 +1,21 @@
 /* The official rosters: 附件2 (volunteers, 17 columns) and 附件1 (orgs, 15
  * columns), found in an upload by their header labels, and the rules of a
- * volunteer row, which are those of POST /volunteers (common/volunteer_rules.c)
- * applied to cells as people type them (cells.c). */
+ * volunteer row, which are those of POST /volunteers (common/volunteer_rules.c),
+ * and of an org row, those of POST /orgs (common/org_rules.h), applied to
+ * cells as people type them (cells.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "import.h"
 #include "mask.h"
+#include "org_rules.h"
 #include "volunteer_rules.h"
 
-const column_def VOLUNTEER_COLUMNS_DEF[V__MAX] = {
-    [V_SEQ] = {"序号", NULL, false},
-    [V_NAME] = {"真实姓名", "姓名", true},
-    [V_PHONE] = {"手机号", "手机号码", true},
-    [V_GENDER] = {"性别", NULL, false},
-    [V_ID] = {"身份证号", "身份证号码", true},
-    [V_POLITICAL] = {"政治面貌", NULL, false},
-    [V_ETHNICITY] = {"民族", NULL, false},
-    [V_EMPLOYER] = {"工作单位", NULL, false},
-    [V_TITLE] = {"职称", NULL, false},
-    [V_EDUCATION] = {"最高学历", "学历", false},
-    [V_OCCUPATION] = {"从业类别", NULL, false},
-    [V_PROVINCE] = {"所在区域省", "省", false},
-    [V_CITY] = {"所在区域市", "市", false},
-    [V_COUNTY] = {"所在区域县", "县", false},
-    [V_CATEGORIES] = {"服务类别", NULL, false},
-    [V_FIELDS] = {"服务领域或行业", "服务领域", false},
-    [V_GRASSROOTS] = {"是否为基层“三长”", "基层三长", false},
-};
+/* 附件2's headers: the exports' table (common/roster_sheet.h). */
+#define VOLUNTEER_COLUMN(id, header, alias, key) [V_##id] = {header, alias, key},
+const column_def VOLUNTEER_COLUMNS_DEF[V__MAX] = {ROSTER_SHEET_COLUMN_LIST(VOLUNTEER_COLUMN)};
+#undef VOLUNTEER_COLUMN
 
 const column_def ORG_COLUMNS_DEF[O__MAX] = {
     [O_SEQ] = {"序号", NULL, false},
@@ -380,31 +367,44 @@ void roster_check_volunteer(const sheet_t *s, const header_map *h, const sheet_r
 
 /* ---------------------------------------------------------------- one org row */
 
-/* A text cell of an org row: trimmed; required or not; at most max characters. */
-static const char *org_text(row_check *rc, const sheet_t *s, const header_map *h, const sheet_row *r, int d,
-                            const char *field, bool required, long max, char *buf, size_t buflen)
+/* A text of an org row (trimmed) against the rules of the same field of
+ * POST /orgs (common/org_rules.h): the same limits and the same codes
+ * (text_rule_broken), with a message in Chinese. False when it breaks one
+ * (an empty text: "required" when it is). */
+static bool org_text_ok(row_check *rc, const sheet_t *s, const header_map *h, int d, const char *text, bool required,
+                        long min, long max)
 {
     char m[160];
-    cell_trim(cell_at(h, r, d), buf, buflen);
-    long chars = utf8_chars(buf);
-    if (!*buf) {
+    if (!*text) {
         if (required) {
             snprintf(m, sizeof m, "必填：请填写%s", h->defs[d].label);
             row_error(rc, s, h, d, "required", m);
         }
-        return NULL;
+        return false;
     }
-    if (chars < 0 || has_control_chars(buf, false)) {
-        row_error(rc, s, h, d, "required", "含有不可见的控制字符，请删除后重填");
-        return NULL;
-    }
-    if (chars > max) {
+    const char *broken = text_rule_broken(text, min, max, false, true);
+    if (!broken)
+        return true;
+    if (!strcmp(broken, "too_short"))
+        snprintf(m, sizeof m, "至少应有%ld个字", min);
+    else if (!strcmp(broken, "too_long"))
         snprintf(m, sizeof m, "不能超过%ld个字", max);
-        row_error(rc, s, h, d, "too_long", m);
-        return NULL;
-    }
-    json_object_set_new(rc->data, field, json_string(buf));
-    return buf;
+    else if (!strcmp(broken, "blank"))
+        snprintf(m, sizeof m, "不能只有空格或不可见字符");
+    else
+        snprintf(m, sizeof m, "含有不可见的控制字符，请删除后重填");
+    row_error(rc, s, h, d, broken, m);
+    return false;
+}
+
+/* A text cell of an org row: trimmed, checked (org_text_ok), kept as field. */
+static void org_text(row_check *rc, const sheet_t *s, const header_map *h, const sheet_row *r, int d,
+                     const char *field, bool required, long min, long max)
+{
+    char buf[512];
+    cell_trim(cell_at(h, r, d), buf, sizeof buf);
+    if (org_text_ok(rc, s, h, d, buf, required, min, max))
+        json_object_set_new(rc->data, field, json_string(buf));
 }
 
 /* Collapses runs of blanks into one space (names are unique as people read them). */
@@ -422,25 +422,15 @@ static void collapse_blanks(char *s)
     *o = '\0';
 }
 
-void roster_check_org(const sheet_t *s, const header_map *h, const sheet_row *r, const region_tab *regions,
-                      ymd today, row_check *rc)
+/* 组织名称: the rules of POST /orgs' name; shown whole in the report (an
+ * org's name is no personal data), cut at a character boundary. */
+static void org_name_cell(row_check *rc, const sheet_t *s, const header_map *h, const sheet_row *r)
 {
-    char name[512], t[256], allowed[1024];
-    memset(rc, 0, sizeof *rc);
-    rc->errors = json_array();
-    rc->warnings = json_array();
-    rc->data = json_object();
-
-    /* the rules of POST /orgs: name 2-100, supervisor 1-100, leader fields optional */
+    char name[512];
     cell_trim(cell_at(h, r, O_NAME), name, sizeof name);
     collapse_blanks(name);
-    if (!*name)
-        row_error(rc, s, h, O_NAME, "required", "必填：请填写组织名称");
-    else if (utf8_chars(name) < 2 || utf8_chars(name) > 100)
-        row_error(rc, s, h, O_NAME, "too_long", "组织名称应为2至100个字");
-    else
+    if (org_text_ok(rc, s, h, O_NAME, name, true, ORG_NAME_MIN, ORG_NAME_MAX))
         snprintf(rc->org_name, sizeof rc->org_name, "%s", name);
-    /* an org's name is no personal data: shown whole, cut at a character boundary */
     const char *shown = *name ? name : "*";
     size_t nl = strlen(shown);
     if (nl >= sizeof rc->name_masked) {
@@ -449,14 +439,30 @@ void roster_check_org(const sheet_t *s, const header_map *h, const sheet_row *r,
             nl--;
     }
     snprintf(rc->name_masked, sizeof rc->name_masked, "%.*s", (int)nl, shown);
+}
 
-    int pc = h->col[O_ADMIN_PHONE];
-    cell_trim(cell_at(h, r, O_ADMIN_PHONE), t, sizeof t);
-    if (!*t)
-        row_error(rc, s, h, O_ADMIN_PHONE, "required", "必填：请填写管理员手机号");
-    else if (!cell_phone(t, pc >= 0 && pc < r->ncells && r->cells[pc].numeric, rc->phone))
-        row_error(rc, s, h, O_ADMIN_PHONE, "invalid_phone", "手机号应为11位大陆手机号码（1开头，第二位3-9）");
+/* A phone cell (管理员手机号, required; 组织负责人电话, optional) into out. */
+static bool org_phone_cell(row_check *rc, const sheet_t *s, const header_map *h, const sheet_row *r, int d,
+                           bool required, char out[12])
+{
+    char t[256];
+    int c = h->col[d];
+    cell_trim(cell_at(h, r, d), t, sizeof t);
+    if (!*t) {
+        if (required)
+            row_error(rc, s, h, d, "required", "必填：请填写管理员手机号");
+        return false;
+    }
+    if (cell_phone(t, c >= 0 && c < r->ncells && r->cells[c].numeric, out))
+        return true;
+    row_error(rc, s, h, d, "invalid_phone", "手机号应为11位大陆手机号码（1开头，第二位3-9）");
+    return false;
+}
 
+/* 是否在民政部门注册: 是 or 否. */
+static void org_civil_cell(row_check *rc, const sheet_t *s, const header_map *h, const sheet_row *r)
+{
+    char t[256];
     cell_normalize(cell_at(h, r, O_CIVIL), t, sizeof t);
     if (!*t)
         row_error(rc, s, h, O_CIVIL, "required", "必填：请选择是否在民政部门注册");
@@ -464,25 +470,33 @@ void roster_check_org(const sheet_t *s, const header_map *h, const sheet_row *r,
         json_object_set_new(rc->data, "registered_with_civil_affairs", json_boolean(!strcmp(t, "是")));
     else
         row_error(rc, s, h, O_CIVIL, "not_in_list", "可选：是、否");
+}
 
+/* 主管单位类型: a label (or code) of CODES_SUPERVISOR_TYPE. */
+static void org_supervisor_type_cell(row_check *rc, const sheet_t *s, const header_map *h, const sheet_row *r)
+{
+    char t[256], allowed[1024];
     cell_trim(cell_at(h, r, O_SUPERVISOR_TYPE), t, sizeof t);
     const char *code = *t ? cell_code(&CODES_SUPERVISOR_TYPE, t) : NULL;
     if (!*t)
         row_error(rc, s, h, O_SUPERVISOR_TYPE, "required", "必填：请选择主管单位类型");
     else if (!code)
-        row_error(rc, s, h, O_SUPERVISOR_TYPE, "not_in_list", cell_allowed(&CODES_SUPERVISOR_TYPE, allowed, sizeof allowed));
+        row_error(rc, s, h, O_SUPERVISOR_TYPE, "not_in_list",
+                  cell_allowed(&CODES_SUPERVISOR_TYPE, allowed, sizeof allowed));
     else
         json_object_set_new(rc->data, "supervisor_type", json_string(code));
+}
 
-    char buf[512];
-    org_text(rc, s, h, r, O_SUPERVISOR, "supervisor_name", true, 100, buf, sizeof buf);
-
-    int fc = h->col[O_FOUNDED];
-    cell_trim(cell_at(h, r, O_FOUNDED), t, sizeof t);
+/* 成立日期: a past date, as POST /orgs' founded_on. */
+static void org_founded_cell(row_check *rc, const sheet_t *s, const header_map *h, const sheet_row *r, ymd today)
+{
+    char t[256];
+    int c = h->col[O_FOUNDED];
     ymd d;
+    cell_trim(cell_at(h, r, O_FOUNDED), t, sizeof t);
     if (!*t) {
         row_error(rc, s, h, O_FOUNDED, "required", "必填：请填写成立日期");
-    } else if (!cell_date(t, fc >= 0 && fc < r->ncells && r->cells[fc].numeric, s->date1904, &d) ||
+    } else if (!cell_date(t, c >= 0 && c < r->ncells && r->cells[c].numeric, s->date1904, &d) ||
                ymd_cmp(d, today) > 0) {
         row_error(rc, s, h, O_FOUNDED, "date_format", "成立日期应为过去的日期，如 2019/8/8、2019-08-08 或 2019年8月8日");
     } else {
@@ -490,33 +504,56 @@ void roster_check_org(const sheet_t *s, const header_map *h, const sheet_row *r,
         snprintf(ds, sizeof ds, "%04d-%02d-%02d", d.year, d.month, d.day);
         json_object_set_new(rc->data, "founded_on", json_string(ds));
     }
+}
 
+/* 服务类别: ORG_CATEGORIES_MIN to ORG_CATEGORIES_MAX labels (☑ lists or 、-separated). */
+static void org_categories_cell(row_check *rc, const sheet_t *s, const header_map *h, const sheet_row *r)
+{
     const char *codes[16];
-    char bad[256], m[1400];
+    char bad[256], allowed[1024], m[1400];
     int n = cell_multi(&CODES_SERVICE_CATEGORY, cell_at(h, r, O_CATEGORIES), codes, 16, bad, sizeof bad);
     if (n < 0) {
         snprintf(m, sizeof m, "“%s”不是可选项。%s", bad, cell_allowed(&CODES_SERVICE_CATEGORY, allowed, sizeof allowed));
         row_error(rc, s, h, O_CATEGORIES, "not_in_list", m);
-    } else if (n == 0) {
+    } else if (n < ORG_CATEGORIES_MIN) {
         row_error(rc, s, h, O_CATEGORIES, "none_selected", "请至少选择一项服务类别（在选中项前的□改为☑，或直接填写，用顿号分隔）");
+    } else if (n > ORG_CATEGORIES_MAX) {
+        snprintf(m, sizeof m, "最多选择%d项服务类别", ORG_CATEGORIES_MAX);
+        row_error(rc, s, h, O_CATEGORIES, "too_long", m);
     } else {
         json_t *a = json_array();
         for (int i = 0; i < n; i++)
             json_array_append_new(a, json_string(codes[i]));
         json_object_set_new(rc->data, "service_categories", a);
     }
+}
 
+/* 组织负责人 (all optional): POST /orgs' leader object. */
+static void org_leader_cells(row_check *rc, const sheet_t *s, const header_map *h, const sheet_row *r)
+{
+    char phone[12];
+    org_text(rc, s, h, r, O_LEADER_NAME, "leader_name", false, ORG_LEADER_NAME_MIN, ORG_LEADER_NAME_MAX);
+    org_text(rc, s, h, r, O_LEADER_TITLE, "leader_title", false, 0, ORG_LEADER_TITLE_MAX);
+    org_text(rc, s, h, r, O_LEADER_EMPLOYER, "leader_employer", false, 0, ORG_LEADER_EMPLOYER_MAX);
+    if (org_phone_cell(rc, s, h, r, O_LEADER_PHONE, false, phone))
+        json_object_set_new(rc->data, "leader_phone", json_string(phone));
+}
+
+void roster_check_org(const sheet_t *s, const header_map *h, const sheet_row *r, const region_tab *regions,
+                      ymd today, row_check *rc)
+{
     static const int region_cols[3] = {O_PROVINCE, O_CITY, O_COUNTY};
+    memset(rc, 0, sizeof *rc);
+    rc->errors = json_array();
+    rc->warnings = json_array();
+    rc->data = json_object();
+    org_name_cell(rc, s, h, r);
+    org_phone_cell(rc, s, h, r, O_ADMIN_PHONE, true, rc->phone);
+    org_civil_cell(rc, s, h, r);
+    org_supervisor_type_cell(rc, s, h, r);
+    org_text(rc, s, h, r, O_SUPERVISOR, "supervisor_name", true, ORG_SUPERVISOR_NAME_MIN, ORG_SUPERVISOR_NAME_MAX);
+    org_founded_cell(rc, s, h, r, today);
+    org_categories_cell(rc, s, h, r);
     region_fields(rc, s, h, r, regions, region_cols);
-
-    org_text(rc, s, h, r, O_LEADER_NAME, "leader_name", false, 50, buf, sizeof buf);
-    org_text(rc, s, h, r, O_LEADER_TITLE, "leader_title", false, 50, buf, sizeof buf);
-    org_text(rc, s, h, r, O_LEADER_EMPLOYER, "leader_employer", false, 100, buf, sizeof buf);
-    cell_trim(cell_at(h, r, O_LEADER_PHONE), t, sizeof t);
-    int lc = h->col[O_LEADER_PHONE];
-    char lphone[12];
-    if (*t && !cell_phone(t, lc >= 0 && lc < r->ncells && r->cells[lc].numeric, lphone))
-        row_error(rc, s, h, O_LEADER_PHONE, "invalid_phone", "手机号应为11位大陆手机号码（1开头，第二位3-9）");
-    else if (*t)
-        json_object_set_new(rc->data, "leader_phone", json_string(lphone));
+    org_leader_cells(rc, s, h, r);
 }

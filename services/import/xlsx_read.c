@@ -532,87 +532,81 @@ static void ws_end(parse_state *p, const char *local)
 
 /* ---------------------------------------------------------------- the whole */
 
+/* The zip container, within XLSX_MAX_ENTRIES parts. */
+static sheet_status open_zip(xlsx_ctx *x, const void *data, size_t n)
+{
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *src = zip_source_buffer_create(data, n, 0, &ze);
+    if (!src)
+        return fail(x, SHEET_NOMEM, "out of memory");
+    x->zip = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+    if (!x->zip) {
+        zip_source_free(src);
+        return fail(x, SHEET_INVALID, "the file is not a readable xlsx (zip) workbook");
+    }
+    if (zip_get_num_entries(x->zip, 0) > XLSX_MAX_ENTRIES)
+        return fail(x, SHEET_INVALID, "the workbook has too many parts");
+    return SHEET_OK;
+}
+
+/* Part `part` read and parsed with ps; unreadable says why when it cannot be read. */
+static sheet_status parse_part(xlsx_ctx *x, const char *part, const char *unreadable, parse_state *ps)
+{
+    size_t len;
+    bool missing;
+    char *xml = read_part(x, part, &len, &missing);
+    if (!xml)
+        return fail(x, SHEET_INVALID, unreadable);
+    sheet_status st = parse_xml(x, xml, len, ps);
+    free(xml);
+    return st;
+}
+
+/* From the package's relationships and the workbook part: the first
+ * worksheet's part, the shared strings' part ("" when none) and date1904. */
+static sheet_status find_parts(xlsx_ctx *x, sheet_t *out, char *sheet_part, size_t sheet_len, char *sst_part,
+                               size_t sst_len)
+{
+    char workbook[512], rels[600];
+    workbook_state wb = {0};
+    parse_state pw = {.on_start = workbook_start, .user = &wb};
+    sheet_status st;
+    if ((st = find_rel(x, "_rels/.rels", "/officeDocument", NULL, "", workbook, sizeof workbook, true)) ||
+        (st = parse_part(x, workbook, "the xlsx has no workbook part", &pw)))
+        return st;
+    if (!wb.have_sheet)
+        return fail(x, SHEET_INVALID, "the workbook has no worksheet");
+    out->date1904 = wb.date1904;
+    rels_name(workbook, rels, sizeof rels);
+    if ((st = find_rel(x, rels, NULL, wb.first_sheet_rid, workbook, sheet_part, sheet_len, true)))
+        return st;
+    return find_rel(x, rels, "/sharedStrings", NULL, workbook, sst_part, sst_len, false);
+}
+
 sheet_status sheet_read_xlsx(const void *data, size_t n, sheet_t *out, char *err, size_t errlen)
 {
     xlsx_ctx x = {.err = err, .errlen = errlen};
-    sheet_status st = SHEET_OK;
-    zip_error_t ze;
-    zip_source_t *src = NULL;
-    char workbook[512], rels[600], sheet_part[512], sst_part[512];
-    char *xml = NULL;
-    size_t len;
-    bool missing;
+    char sheet_part[512], sst_part[512] = "";
     sst_state sst = {0};
+    ws_state ws = {.sheet = out, .sst = &sst};
+    parse_state ps = {.on_start = sst_start, .on_end = sst_end, .user = &sst};
+    parse_state pws = {.on_start = ws_start, .on_end = ws_end, .user = &ws};
     memset(out, 0, sizeof *out);
     if (err && errlen)
         err[0] = '\0';
-
-    zip_error_init(&ze);
-    src = zip_source_buffer_create(data, n, 0, &ze);
-    if (!src) {
-        st = fail(&x, SHEET_NOMEM, "out of memory");
-        goto out;
-    }
-    x.zip = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
-    if (!x.zip) {
-        zip_source_free(src);
-        st = fail(&x, SHEET_INVALID, "the file is not a readable xlsx (zip) workbook");
-        goto out;
-    }
-    if (zip_get_num_entries(x.zip, 0) > XLSX_MAX_ENTRIES) {
-        st = fail(&x, SHEET_INVALID, "the workbook has too many parts");
-        goto out;
-    }
-    if ((st = find_rel(&x, "_rels/.rels", "/officeDocument", NULL, "", workbook, sizeof workbook, true)))
-        goto out;
-
-    workbook_state wb = {0};
-    if (!(xml = read_part(&x, workbook, &len, &missing))) {
-        st = fail(&x, SHEET_INVALID, "the xlsx has no workbook part");
-        goto out;
-    }
-    parse_state pw = {.on_start = workbook_start, .user = &wb};
-    st = parse_xml(&x, xml, len, &pw);
-    free(xml);
-    xml = NULL;
-    if (st)
-        goto out;
-    if (!wb.have_sheet) {
-        st = fail(&x, SHEET_INVALID, "the workbook has no worksheet");
-        goto out;
-    }
-    out->date1904 = wb.date1904;
-    rels_name(workbook, rels, sizeof rels);
-    if ((st = find_rel(&x, rels, NULL, wb.first_sheet_rid, workbook, sheet_part, sizeof sheet_part, true)) ||
-        (st = find_rel(&x, rels, "/sharedStrings", NULL, workbook, sst_part, sizeof sst_part, false)))
-        goto out;
-
-    if (sst_part[0]) {
-        if (!(xml = read_part(&x, sst_part, &len, &missing))) {
-            st = fail(&x, SHEET_INVALID, "the workbook's shared strings cannot be read");
-            goto out;
-        }
-        parse_state ps = {.on_start = sst_start, .on_end = sst_end, .user = &sst};
-        st = parse_xml(&x, xml, len, &ps);
-        free(xml);
-        xml = NULL;
-        if (st)
-            goto out;
-    }
-    if (!(xml = read_part(&x, sheet_part, &len, &missing))) {
-        st = fail(&x, SHEET_INVALID, "the workbook's first worksheet cannot be read");
-        goto out;
-    }
-    ws_state ws = {.sheet = out, .sst = &sst};
-    parse_state pws = {.on_start = ws_start, .on_end = ws_end, .user = &ws};
-    st = parse_xml(&x, xml, len, &pws);
+    sheet_status st = open_zip(&x, data, n);
+    if (!st)
+        st = find_parts(&x, out, sheet_part, sizeof sheet_part, sst_part, sizeof sst_part);
+    if (!st && sst_part[0])
+        st = parse_part(&x, sst_part, "the workbook's shared strings cannot be read", &ps);
+    if (!st)
+        st = parse_part(&x, sheet_part, "the workbook's first worksheet cannot be read", &pws);
     if (st && out->truncated) { /* stopped on purpose at the row cap */
         st = SHEET_OK;
         if (err)
             err[0] = '\0';
     }
-out:
-    free(xml);
     sst_free(&sst);
     if (x.zip)
         zip_discard(x.zip);

@@ -2,6 +2,7 @@
 #ifndef STVS_ORG_H
 #define STVS_ORG_H
 #include "app.h"
+#include "org_rules.h"
 #include "body.h"
 #include "codes.h"
 #include "region.h"
@@ -64,9 +65,6 @@ void org_etag(req_t *r, long long version, const json_t *org, char etag[ETAG_MAX
  * its entity tags is etag. */
 bool if_match_ok(const char *if_match, const char *etag);
 
-/* Levels go down the tree: 总队 corps 0 → 支队 detachment / 大队 brigade 1
- * → 队 team 2 → 分队 squad 3; -1 for anything else (level.c). */
-int level_rank(const char *level);
 
 void orgs_init(void);
 void h_org_create(req_t *r);

@@ -129,25 +129,25 @@ typedef struct {
 
 #define F(name, type, flags, min, max, check, table) {#name, type, flags, min, max, offsetof(org_body, name), check, table}
 static const field_spec org_fields[] = {
-    F(name, F_STRING, FIELD_REQUIRED, 2, 100, NULL, NULL),
+    F(name, F_STRING, FIELD_REQUIRED, ORG_NAME_MIN, ORG_NAME_MAX, NULL, NULL),
     F(level, F_STRING, FIELD_REQUIRED, 0, 0, NULL, &CODES_ORG_LEVEL),
     F(parent_id, F_INT, FIELD_NULLABLE, 1, 999999999999999999, NULL, NULL),
     F(registered_with_civil_affairs, F_BOOL, FIELD_REQUIRED, 0, 0, NULL, NULL),
     F(supervisor_type, F_STRING, FIELD_REQUIRED, 0, 0, NULL, &CODES_SUPERVISOR_TYPE),
-    F(supervisor_name, F_STRING, FIELD_REQUIRED, 1, 100, NULL, NULL),
+    F(supervisor_name, F_STRING, FIELD_REQUIRED, ORG_SUPERVISOR_NAME_MIN, ORG_SUPERVISOR_NAME_MAX, NULL, NULL),
     F(founded_on, F_STRING, FIELD_REQUIRED, 0, 0, check_past_date, NULL),
-    F(service_categories, F_ARRAY, FIELD_REQUIRED, 1, 8, NULL, &CODES_SERVICE_CATEGORY),
+    F(service_categories, F_ARRAY, FIELD_REQUIRED, ORG_CATEGORIES_MIN, ORG_CATEGORIES_MAX, NULL, &CODES_SERVICE_CATEGORY),
     F(region_code, F_STRING, FIELD_REQUIRED, 0, 0, check_region_code, NULL),
     F(leader, F_OBJECT, FIELD_NULLABLE, 0, 0, NULL, NULL),
-    F(description, F_STRING, FIELD_NULLABLE | FIELD_MULTILINE, 0, 2000, NULL, NULL),
+    F(description, F_STRING, FIELD_NULLABLE | FIELD_MULTILINE, 0, ORG_DESCRIPTION_MAX, NULL, NULL),
 };
 #undef F
 #define NFIELDS (sizeof org_fields / sizeof *org_fields)
 #define L(name, flags, min, max, check) {#name, F_STRING, flags, min, max, offsetof(leader_body, name), check, NULL}
 static const field_spec leader_fields[] = {
-    L(name, FIELD_REQUIRED, 1, 50, NULL),
-    L(title, FIELD_NULLABLE, 0, 50, NULL),
-    L(employer, FIELD_NULLABLE, 0, 100, NULL),
+    L(name, FIELD_REQUIRED, ORG_LEADER_NAME_MIN, ORG_LEADER_NAME_MAX, NULL),
+    L(title, FIELD_NULLABLE, 0, ORG_LEADER_TITLE_MAX, NULL),
+    L(employer, FIELD_NULLABLE, 0, ORG_LEADER_EMPLOYER_MAX, NULL),
     L(phone, FIELD_NULLABLE, 0, 0, check_phone),
 };
 #undef L
@@ -191,8 +191,7 @@ static bool level_fits_or_reply(req_t *r, long long org_id, const char *level)
     PGresult *res = db_query_or_reply(r, SQL_LEVEL_NEIGHBOURS, 1, (const char *[]){id_str(r, org_id)});
     if (!res)
         return false;
-    int rank = level_rank(level);
-    bool fits = db_isnull(res, 0, "parent_level") || level_rank(db_str(res, 0, "parent_level")) < rank;
+    bool fits = db_isnull(res, 0, "parent_level") || org_level_under(level, db_str(res, 0, "parent_level"));
     json_t *children = req_own(r, db_json(res, 0, "child_levels", json_array()));
     PQclear(res);
     if (!children) {
@@ -202,9 +201,9 @@ static bool level_fits_or_reply(req_t *r, long long org_id, const char *level)
     size_t i;
     json_t *child;
     json_array_foreach(children, i, child)
-        fits = fits && level_rank(json_string_value(child)) > rank;
+        fits = fits && org_level_under(json_string_value(child), level);
     if (!fits)
-        field_error(r, "level", "wrong_level", "must stay below the parent's level and above its children's");
+        field_error(r, "level", ORG_WRONG_LEVEL, "must stay below the parent's level and above its children's");
     return true;
 }
 
@@ -235,8 +234,8 @@ void h_org_create(req_t *r)
             reply_error(r, ERR_ORG_NOT_APPROVED, "the parent organization is not approved");
             return;
         }
-        if (level_rank(b.level) <= level_rank(parent.level)) {
-            field_error(r, "level", "wrong_level", "must be below the parent's level (总队 → 支队/大队 → 队 → 分队)");
+        if (!org_level_under(b.level, parent.level)) {
+            field_error(r, "level", ORG_WRONG_LEVEL, "must be below the parent's level (总队 → 支队/大队 → 队 → 分队)");
             fields_failed_reply(r);
             return;
         }

@@ -5,8 +5,10 @@
  * thread runs stats.fold(), which merges the stripes into stripe 0 in key
  * order, FOLD_GROUPS (region, month) pairs per transaction so that a writer
  * waits at most for one short fold. stats.fold() is the stats role's only
- * other write, through a SECURITY DEFINER function (migration 012); on a
- * standby it fails, the answers stay exact, and this thread says so once. */
+ * other write, through a SECURITY DEFINER function (migration 012), run on
+ * the primary (STVS_DB) even when the service reads a standby
+ * (STVS_STATS_DB). Should it fail (the primary down), the answers stay exact
+ * and this thread says so once. */
 #include <errno.h>
 #include <stdio.h>
 #include <pthread.h>
@@ -20,11 +22,6 @@
 #define FOLD_EVERY_S 30
 #define FOLD_GROUPS 200
 #define FOLD_MAX_ROUNDS 50 /* at most 10,000 pairs per period */
-
-static const db_stmt fold_sql[] = {
-    {.name = "fold_participants", .sql = "SELECT stats.fold_participants() AS n"},
-    {.name = "fold", .sql = "SELECT stats.fold($1::int) AS n"},
-};
 
 static struct {
     pthread_mutex_t mu;
@@ -57,7 +54,7 @@ static bool wait_period(void)
     return stop;
 }
 
-/* One statement of fold_sql; false when it failed. *n gets its "n". */
+/* SQL_FOLD or SQL_FOLD_PARTICIPANTS; false when it failed. *n gets its "n". */
 static bool fold_step(db_t *db, int stmt, int nparams, const char *const *params, long long *n)
 {
     PGresult *res = db_exec(db, stmt, nparams, params);
@@ -75,26 +72,26 @@ static void *fold_main(void *arg)
     bool warned = false;
     char groups[16];
     snprintf(groups, sizeof groups, "%d", FOLD_GROUPS);
-    db_init(&db, fold.conninfo, "stats-fold", fold_sql, 2, 0);
+    db_init(&db, fold.conninfo, "stats-fold", stats_sql, SQL__MAX, 0);
     while (!wait_period()) {
         /* the sign-ups' deltas first, in a transaction of their own */
         long long n = 0;
-        bool ok = fold_step(&db, 0, 0, NULL, &n);
+        bool ok = fold_step(&db, SQL_FOLD_PARTICIPANTS, 0, NULL, &n);
         n = FOLD_GROUPS;
         for (int round = 0; ok && n == FOLD_GROUPS && round < FOLD_MAX_ROUNDS && !stop_requested(); round++)
-            ok = fold_step(&db, 1, 1, (const char *[]){groups}, &n);
+            ok = fold_step(&db, SQL_FOLD, 1, (const char *[]){groups}, &n);
         if (!ok && !warned)
-            log_warn("stats.fold() failed (a standby, or the database is down): stripes stay unmerged");
+            log_warn("stats.fold() failed (the primary is down?): stripes stay unmerged");
         warned = !ok;
     }
     db_close(&db);
     return NULL;
 }
 
-int stats_fold_start(const stvs_config *cfg)
+int stats_fold_start(const char *conninfo)
 {
     sigset_t all, old;
-    fold.conninfo = cfg->db_conninfo;
+    fold.conninfo = conninfo;
     /* the thread inherits every signal blocked: SIGTERM is the main thread's (app.c) */
     sigfillset(&all);
     if (pthread_sigmask(SIG_BLOCK, &all, &old) != 0)

@@ -1,6 +1,7 @@
 /* stvs-stats: statistics for 科协 staff (API.md "Statistics for 科协 staff").
  * Reads the summaries of migration 012 (docs/stats.md); its role may only
- * SELECT, and set targets through stats.set_target(). */
+ * SELECT, and set targets through stats.set_target(). It may read a standby
+ * (STVS_STATS_DB) and writes on the primary (primary.c). */
 #include "stats.h"
 
 static const route_t routes[] = {
@@ -24,8 +25,8 @@ int main(void)
         .stmts = stats_sql,
         .nstmts = SQL__MAX,
         .common_sql = COMMON_SQL_REGION, /* region.c's lookup (?region=, /stats/targets/{code}) */
-        .init = stats_fold_start,
-        .cleanup = stats_fold_stop,
+        .init = stats_init,       /* reads through STVS_STATS_DB when set, writes through STVS_DB */
+        .cleanup = stats_cleanup,
     };
     return app_run(&svc);
 }

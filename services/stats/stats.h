@@ -5,17 +5,11 @@
 #include "body.h"
 #include "region.h"
 
+/* SQL_... for each statement of sql.def, in its order. */
 enum stats_sql {
-    SQL_SCOPE,
-    SQL_OVERVIEW,
-    SQL_REGIONS,
-    SQL_TARGET_GET,
-    SQL_TARGET_SET,
-    SQL_QUARTERLY_COUNT,
-    SQL_QUARTERLY_PAGE,
-    SQL_MONTHLY_REPORT,
-    SQL_TREND,
-    SQL_PUBLIC,
+#define STMT(id, ...) id,
+#include "sql.def"
+#undef STMT
     SQL__MAX
 };
 extern const db_stmt stats_sql[SQL__MAX];
@@ -47,9 +41,17 @@ bool wants_xlsx(const req_t *r);
  * false (nothing replied) when it cannot be written. */
 bool monthly_report_xlsx(req_t *r, const PGresult *res, const char *region_code, int year, int month);
 
-/* The background fold of the summaries' stripes (fold.c): started by the
- * service's init hook, stopped by its cleanup. */
-int stats_fold_start(const stvs_config *cfg);
+/* The service's init and cleanup hooks (primary.c): the reads' and the
+ * writes' connections (STVS_STATS_DB, STVS_DB), and the fold thread. */
+int stats_init(const stvs_config *cfg);
+void stats_cleanup(void);
+/* db_query_or_reply for a statement that writes: on the primary (STVS_DB)
+ * even when the service reads elsewhere (STVS_STATS_DB). */
+PGresult *stats_write_or_reply(req_t *r, int stmt, int nparams, const char *const *params);
+
+/* The background fold of the summaries' stripes (fold.c), on the primary
+ * whose conninfo it is given. */
+int stats_fold_start(const char *conninfo);
 void stats_fold_stop(void);
 
 void h_overview(req_t *r);

@@ -53,8 +53,8 @@ void h_target_put(req_t *r)
     }
     if (!body_parse_or_reply(r, target_fields, sizeof target_fields / sizeof *target_fields, &b))
         return;
-    PGresult *res = db_query_or_reply(r, SQL_TARGET_SET, 3,
-                                      (const char *[]){id_str(r, r->user_id), reg.code, id_str(r, b.volunteers.v)});
+    PGresult *res = stats_write_or_reply(r, SQL_TARGET_SET, 3,
+                                         (const char *[]){id_str(r, r->user_id), reg.code, id_str(r, b.volunteers.v)});
     if (!res)
         return;
     if (PQntuples(res) != 1) { /* the grant went away since the scope check */

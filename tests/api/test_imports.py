@@ -18,9 +18,9 @@ import urllib.parse
 import zipfile
 from xml.sax.saxutils import escape
 
-from harness import (Client, approved_org, country_admin, eq, json_ok, login, make_id_number, new_phone, ok,
-                     platform_admin, problem, psql, register_volunteer, sql_str, status, unique_name_part,
-                     volunteer_body, china_today)
+from harness import (Client, approved_org, country_admin, eq, field_errors, json_ok, login, make_id_number,
+                     new_phone, ok, org_body, platform_admin, problem, psql, register_volunteer, sql_str, status,
+                     unique_name_part, volunteer_body, china_today)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RUN_DIR = os.environ.get("STVS_TEST_RUN_DIR", "")
@@ -595,10 +595,18 @@ def test_permissions_404_outside_scope():
 
 # ---------------------------------------------------------------- resume after kill -9
 
-def _restart_import_service(pid):
+def _service_process(pid):
+    """(argv, env) of a running service: its command line as started, with the valgrind wrapper of
+    make test-valgrind if any (/proc/PID/exe would be valgrind's tool, not the service)."""
+    with open("/proc/%d/cmdline" % pid, "rb") as f:
+        argv = [a.decode() for a in f.read().split(b"\0") if a]
     with open("/proc/%d/environ" % pid, "rb") as f:
-        env = dict(kv.split(b"=", 1) for kv in f.read().split(b"\0") if b"=" in kv)
-    exe = os.readlink("/proc/%d/exe" % pid)
+        env = {k.decode(): v.decode() for k, v in (kv.split(b"=", 1) for kv in f.read().split(b"\0") if b"=" in kv)}
+    return argv, env
+
+
+def _restart_import_service(pid):
+    argv, env = _service_process(pid)
     os.kill(pid, signal.SIGKILL)
     for _ in range(100):
         try:
@@ -607,8 +615,7 @@ def _restart_import_service(pid):
             break
         time.sleep(0.05)
     log = open(os.path.join(LOG_DIR, "import.log"), "ab")
-    p = subprocess.Popen([exe], env={k.decode(): v.decode() for k, v in env.items()}, stdout=log, stderr=log,
-                         start_new_session=True)
+    p = subprocess.Popen(argv, env=env, stdout=log, stderr=log, start_new_session=True)
     with open(os.path.join(RUN_DIR, "import.pid"), "w") as f:
         f.write(str(p.pid))
     return p
@@ -826,6 +833,64 @@ def test_org_import_permissions_levels_and_pending_status_under_a_parent():
     eq(cells.get("B1"), "组织名称", "the org template's headers")
 
 
+def _org_import_rows(cases):
+    """The rows of a validated 附件1 upload of cases (by a platform admin of 河南), in sheet order."""
+    pa = platform_admin("410000")
+    padmin = {"client": pa["client"], "token": pa["access_token"]}
+    body = json_ok(upload_orgs(padmin, org_sheet(cases)), 202, "org upload")
+    body = wait_status(padmin, body["id"], "validated")
+    return all_rows(padmin, body["id"])
+
+
+def test_org_rows_break_the_rules_of_post_orgs_with_its_codes():
+    """附件1's rows and POST /orgs share one implementation of the org rules (common/org_rules.h):
+    the same limits, and the same code for each broken rule."""
+    leader = "组织负责人姓名\n（选填）"
+    cases = [  # (the row's cells, the header and code expected, POST /orgs' field and value)
+        ({"组织名称": "队"}, ("组织名称", "too_short"), ("name", "队")),
+        ({"组织名称": "队" * 101}, ("组织名称", "too_long"), ("name", "队" * 101)),
+        ({"主管\n单位": "新乡\t科协"}, ("主管\n单位", "control_character"), ("supervisor_name", "新乡\t科协")),
+        ({leader: "张" * 51}, (leader, "too_long"), ("leader", {"name": "张" * 51})),
+    ]
+    rows = _org_import_rows([org_cells(**cells) for cells, _, _ in cases])
+    v = register_volunteer()
+    for (cells, (header, code), (field, value)), row in zip(cases, rows):
+        eq((row["outcome"], [(e["header"], e["code"]) for e in row["errors"]]), ("invalid", [(header, code)]),
+           "row %d: %s" % (row["row"], row))
+        r = v["client"].post("/orgs", org_body(**{field: value}), token=v["token"])
+        field_errors(r, ("leader.name" if field == "leader" else field, code))
+
+
+def test_duplicate_org_names_in_a_file_are_found_as_the_platform_keys_names():
+    """duplicate_in_file compares names by org.name_key() (NFKC, invisible characters dropped, blanks
+    collapsed), the key of org.orgs' unique index, so a name the platform would refuse as taken is a
+    duplicate in the file too."""
+    base = __import__("harness").org_name("科技志愿服务队")
+    pairs = [(base + "⑴", base + "(1)"),              # NFKC: a compatibility character
+             (base + "Ａ队", base + "A队"),             # full-width letters
+             (base + " 二 队", base + "  二\u3000队"),  # blanks collapse to one space
+             (base + "\u200b四队", base + "四队")]      # an invisible character
+    names = [n for pair in pairs for n in pair] + [base + "五队"]
+    rows = _org_import_rows([org_cells(组织名称=n) for n in names])
+    got = [(row["outcome"], [e["code"] for e in row["errors"]]) for row in rows]
+    eq(got, [("invalid", ["duplicate_in_file"])] * 8 + [("new", [])], "rows: %s" % rows)
+    eq(psql("SELECT count(DISTINCT org.name_key(n)) FROM unnest(ARRAY[%s]) n" % ",".join(sql_str(n) for n in names)),
+       "5", "the database keys the pairs alike")
+
+
+def test_the_volunteer_template_and_the_roster_export_have_one_header_row():
+    """附件2's headers come from one table (common/roster_sheet.h): the template the import hands out
+    and the roster export write the same 17 headers in the same order."""
+    org, admin = _setup()
+    template, _, _ = read_xlsx(Client().get("/imports/templates/volunteers.xlsx").body)
+    r = admin["client"].get("/orgs/%d/members.xlsx" % org["id"], token=admin["token"])
+    status(r, 200, "members.xlsx")
+    export, _, _ = read_xlsx(r.body)
+    heads = [template.get("%s2" % col_name(i)) for i in range(17)]
+    eq([export.get("%s2" % col_name(i)) for i in range(17)], heads)
+    eq([h.replace("\n", "") for h in heads], [h.replace("\n", "") for h in HEADERS], "附件2's headers")
+
+
 def test_link_requests_claim_a_team_without_an_active_admin():
     pa = platform_admin("410000")
     padmin = {"client": pa["client"], "token": pa["access_token"]}
@@ -863,11 +928,10 @@ def test_a_second_import_process_shares_the_queue_and_nothing_runs_twice():
     ok(RUN_DIR, "STVS_TEST_RUN_DIR is not set")
     with open(os.path.join(RUN_DIR, "import.pid")) as f:
         pid = int(f.read().strip())
-    with open("/proc/%d/environ" % pid, "rb") as f:
-        env = {k.decode(): v.decode() for k, v in (kv.split(b"=", 1) for kv in f.read().split(b"\0") if b"=" in kv)}
+    argv, env = _service_process(pid)
     env["STVS_LISTEN"] = os.path.join(RUN_DIR, "import-second.sock")
     log_path = os.path.join(LOG_DIR, "import-second.log")
-    second = subprocess.Popen([os.readlink("/proc/%d/exe" % pid)], env=env, stdout=open(log_path, "ab"),
+    second = subprocess.Popen(argv, env=env, stdout=open(log_path, "ab"),
                               stderr=subprocess.STDOUT, start_new_session=True)
     try:
         time.sleep(1.0)

@@ -479,3 +479,86 @@ def test_summaries_equal_a_rebuild_from_the_base_tables():
     line = [x for x in out.splitlines() if x.startswith("diff=")]
     eq(line, ["diff=0"], "summary rows that differ from a rebuild")
     ok(int(psql("SELECT count(*) FROM stats.counts WHERE region_code = '640100'")) > 0, "the rollback kept them")
+
+
+# ---------------------------------------------------------------- reading a standby, writing the primary
+
+def _service_cmd(name):
+    """(pid, argv, env) of a running service, from /proc (argv with its valgrind wrapper, if any)."""
+    import os
+    with open(os.path.join(os.environ["STVS_TEST_RUN_DIR"], name + ".pid")) as f:
+        pid = int(f.read().strip())
+    with open("/proc/%d/cmdline" % pid, "rb") as f:
+        argv = [a.decode() for a in f.read().split(b"\0") if a]
+    with open("/proc/%d/environ" % pid, "rb") as f:
+        env = dict(kv.decode().split("=", 1) for kv in f.read().split(b"\0") if b"=" in kv)
+    return pid, argv, env
+
+
+def _restart_service(name, pid, argv, env):
+    """Stops service `name` (SIGTERM: it finishes and exits, its leak report written) and starts argv
+    with env in its place; waits until it answers its health check."""
+    import os
+    import signal
+    import subprocess
+    import time
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    log = open(os.path.join(os.environ["STVS_TEST_LOG_DIR"], name + ".log"), "ab")
+    p = subprocess.Popen(argv, env=env, stdout=log, stderr=log, start_new_session=True)
+    with open(os.path.join(os.environ["STVS_TEST_RUN_DIR"], name + ".pid"), "w") as f:
+        f.write(str(p.pid))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if Client().get(S + "/health").status == 200:
+                return
+        except AssertionError:
+            pass
+        time.sleep(0.2)
+    ok(False, "%s did not come back" % name)
+
+
+def test_stats_db_is_read_only_and_targets_are_written_on_the_primary():
+    """STVS_STATS_DB (a standby-first multi-host conninfo here, logging in as a role whose every
+    transaction is read-only, as on a standby) takes the reads; PUT /stats/targets still succeeds,
+    through STVS_DB, and GET reads it back."""
+    import os
+    ok(os.environ.get("STVS_TEST_RUN_DIR") and os.environ.get("STVS_TEST_LOG_DIR"), "run and log dirs are not set")
+    psql("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'stvs_stats_standby') THEN"
+         " CREATE ROLE stvs_stats_standby LOGIN IN ROLE stvs_stats; END IF; END $$;"
+         " ALTER ROLE stvs_stats_standby SET default_transaction_read_only = on")
+    county = "640521"  # 中宁县: no other test sets its target
+    psql("DELETE FROM stats.targets WHERE region_code = '%s'" % county)
+    pid, argv, env = _service_cmd("stats")
+    primary = env["STVS_DB"]
+    host, port = re.search(r"host=(\S+)", primary).group(1), re.search(r"port=(\S+)", primary).group(1)
+    standby = ("host=%s,%s port=%s,%s dbname=stvs user=stvs_stats_standby target_session_attrs=prefer-standby"
+               % (host, host, port, port))
+    _restart_service("stats", pid, argv, dict(env, STVS_STATS_DB=standby))
+    try:
+        admin = country_admin()
+        before = json_ok(_get(admin, S + "/targets/" + county), 200, "GET through the standby conninfo")
+        eq((before["volunteers"], before["default"]), (1000, True), "the default")
+        got = json_ok(_put(admin, S + "/targets/" + county, {"volunteers": 4321}), 200, "PUT writes on the primary")
+        eq((got["volunteers"], got["default"]), (4321, False))
+        eq(json_ok(_get(admin, S + "/targets/" + county), 200)["volunteers"], 4321, "read back")
+        json_ok(_get(admin, S + "/overview?region=640500"), 200, "another read")
+        sessions = set(psql("SELECT string_agg(DISTINCT usename || ':' || application_name, ' ') FROM pg_stat_activity"
+                            " WHERE application_name IN ('stats', 'stats-write')").split())
+        ok("stvs_stats_standby:stats" in sessions, "the reads went through STVS_STATS_DB: %s" % sessions)
+        ok("stvs_stats:stats-write" in sessions, "the write went through STVS_DB: %s" % sessions)
+        ok("stvs_stats_standby:stats-write" not in sessions, "no write through STVS_STATS_DB: %s" % sessions)
+        ok("default_transaction_read_only=on" in psql("SELECT array_to_string(rolconfig, ' ') FROM pg_roles"
+                                                      " WHERE rolname = 'stvs_stats_standby'"),
+           "every transaction of the reads' role is read-only, as on a standby")
+    finally:
+        psql("DELETE FROM stats.targets WHERE region_code = '%s'" % county)
+        pid2, _, _ = _service_cmd("stats")
+        _restart_service("stats", pid2, argv, env)

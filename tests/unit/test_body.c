@@ -556,6 +556,41 @@ static void test_text_rules(void)
     CHECK("code_table_has does not match a prefix", !code_table_has(&themes, "sci"));
 }
 
+/* text_rule_broken: the one text check of the field tables, which the
+ * import's 附件1 cells run too (common/org_rules.h): the first rule broken,
+ * in the field tables' order, by their codes. */
+static void test_text_rule_broken(void)
+{
+    static const struct {
+        const char *name, *s;
+        long min, max;
+        bool multiline, free_text;
+        const char *want;
+    } t[] = {
+        {"within the bounds: none broken", "科技志愿服务队", 2, 100, false, true, NULL},
+        {"one character under a minimum of 2: too_short", "队", 2, 100, false, true, "too_short"},
+        {"101 characters over 100: too_long", NULL, 2, 100, false, true, "too_long"},
+        {"exactly 100 characters: none broken", "", 2, 100, false, true, NULL},
+        {"a bound of 0 is none", "队", 0, 0, false, true, NULL},
+        {"a tab inside: control_character", "新乡\t科协", 1, 100, false, true, "control_character"},
+        {"a newline with multiline: allowed", "第一行\n第二行", 0, 2000, true, true, NULL},
+        {"only a zero-width space: blank", "\xe2\x80\x8b", 1, 100, false, true, "blank"},
+        {"blank is only for free text (codes)", "\xe2\x80\x8b", 0, 0, false, false, NULL},
+        {"not UTF-8: invalid_format first", "\xff\x01", 2, 100, false, true, "invalid_format"},
+        {"a control character before the length", "\x01", 2, 100, false, true, "control_character"},
+    };
+    char long_text[3 * 101 + 1] = "", hundred[3 * 100 + 1] = "";
+    for (int i = 0; i < 101; i++)
+        strcat(long_text, "队");
+    for (int i = 0; i < 100; i++)
+        strcat(hundred, "队");
+    for (size_t i = 0; i < NELEM(t); i++) {
+        const char *s = t[i].s ? (*t[i].s ? t[i].s : hundred) : long_text;
+        const char *got = text_rule_broken(s, t[i].min, t[i].max, t[i].multiline, t[i].free_text);
+        CHECK(t[i].name, (got == NULL && t[i].want == NULL) || (got && t[i].want && !strcmp(got, t[i].want)));
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* Paging (query_fields' own table), query_get, and query tables. */
 
@@ -871,6 +906,7 @@ int main(void)
     test_table();
     test_body_fields_direct();
     test_text_rules();
+    test_text_rule_broken();
     test_paging();
     test_query_fields();
     test_replies();

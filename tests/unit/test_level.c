@@ -1,10 +1,10 @@
-/* Org levels (services/org/level.c): the rank that says which level may sit
- * below which: 总队 corps → 支队 detachment / 大队 brigade (one rank) → 队
- * team → 分队 squad. */
+/* Org levels (common/org_rules.c, shared by POST /orgs and 附件1's import):
+ * the rank that says which level may sit below which: 总队 corps → 支队
+ * detachment / 大队 brigade (one rank) → 队 team → 分队 squad. */
 #include "check.h"
 #include <stdbool.h>
 
-#include "org.h"
+#include "org_rules.h"
 
 static void test_level_rank(void)
 {
@@ -28,7 +28,8 @@ static void test_level_rank(void)
         CHECK(rows[i].name, level_rank(rows[i].level) == rows[i].rank);
 }
 
-/* The rule orgs.c applies: a child ranks strictly below its parent. */
+/* The rule POST /orgs, PATCH /orgs/{id} and the import of 附件1 apply
+ * (org_level_under): a child ranks strictly below its parent. */
 static void test_child_below_parent(void)
 {
     static const struct {
@@ -43,9 +44,12 @@ static void test_child_below_parent(void)
         {"a corps under a corps is the same rank", "corps", "corps", false},
         {"a corps under a team is above it", "team", "corps", false},
         {"nothing goes under a squad", "squad", "squad", false},
+        {"an unknown level goes under nothing", "corps", "platoon", false},
+        {"nothing goes under an unknown level", "platoon", "squad", false},
+        {"nothing goes under no parent level", NULL, "squad", false},
     };
     for (size_t i = 0; i < NELEM(rows); i++)
-        CHECK(rows[i].name, (level_rank(rows[i].parent) < level_rank(rows[i].child)) == rows[i].allowed);
+        CHECK(rows[i].name, org_level_under(rows[i].child, rows[i].parent) == rows[i].allowed);
 }
 
 int main(void)

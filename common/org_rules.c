@@ -1,7 +1,7 @@
-/* Org levels and their ranks. Pure, unit-tested. */
-#include <string.h>
+/* An organization's rules (org_rules.h). */
+#include "org_rules.h"
 
-#include "org.h"
+#include <string.h>
 
 int level_rank(const char *level)
 {
@@ -13,4 +13,10 @@ int level_rank(const char *level)
         if (!strcmp(level, ranks[i].level))
             return ranks[i].rank;
     return -1;
+}
+
+bool org_level_under(const char *level, const char *parent_level)
+{
+    int rank = level_rank(level), parent = level_rank(parent_level);
+    return rank >= 0 && parent >= 0 && parent < rank;
 }
