@@ -106,5 +106,7 @@ void h_template_orgs(req_t *r);
 
 int jobs_start(const stvs_config *cfg, int nthreads);
 void jobs_stop(void);
+/* GET /metrics: jobs running in this process, and queued (the database's count). */
+void jobs_metrics(FILE *out, db_t *db);
 
 #endif
