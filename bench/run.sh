@@ -212,9 +212,11 @@ psql_su -c "VACUUM (ANALYZE) activity.activities, activity.signups, auth.users, 
 
 # --- the draws: the same populations for wrk and for pgbench
 NACT=$(sql_val "SELECT max(id) FROM activity.activities")
-NVOL=$(sql_val "SELECT max(id) FROM volunteer.volunteers")
+# the loaded volunteers (imports of earlier runs add volunteers of their own after them)
+NVOL=$(sql_val "SELECT max(id) FROM volunteer.volunteers WHERE created_at <= (SELECT loaded_at FROM bench.dataset)")
 [ "$(sql_val "SELECT count(*) FROM activity.activities")" = "$NACT" ] || die "activity ids are not 1..N"
-[ "$(sql_val "SELECT count(*) FROM volunteer.volunteers WHERE id = user_id")" = "$NVOL" ] || die "volunteer i is not user i"
+[ "$(sql_val "SELECT count(*) FROM volunteer.volunteers WHERE id = user_id AND id <= $NVOL")" = "$NVOL" ] \
+    || die "volunteer i is not user i"
 [ "$NVOL" -gt $((NTOK * 2)) ] || die "BENCH_TOKENS=$NTOK needs more than $((NTOK * 2)) volunteers (scale $SCALE has $NVOL)"
 U0=$((NVOL - NTOK + 1)) U1=$NVOL                       # the token holders
 L0=2 L1=$(( U0 - 1 < 100001 ? U0 - 1 : 100001 ))        # the login pair's phones (user 1 is the national admin)

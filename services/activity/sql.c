@@ -12,7 +12,9 @@
  * (ended implies starts_at < now(); recruiting is an open sign-up window,
  * served by activities_signup_window; ongoing and signup_closed are the
  * windows [starts_at, ends_at) and [signup_ends_at, starts_at) holding now,
- * served by activities_running and activities_closed_window; cancelled by
+ * served by activities_running and activities_closed_window (ongoing also
+ * says starts_at <= now(), which a page walking starts_at down needs to
+ * start at now rather than at the farthest planned activity); cancelled by
  * activities_cancelled_starts, migration 014). A province's or a city's range
  * is also said as its code prefix (the same rows: region codes are six
  * digits), which activities_province_starts / activities_city_starts keep in
@@ -26,7 +28,8 @@
     " WHERE ($1::text IS NULL OR " ACTIVITY_STATUS " = $1)"                                                    \
     "   AND ($1::text IS NULL OR $1 <> 'cancelled' OR a.cancelled_at IS NOT NULL)"                             \
     "   AND ($1::text IS NULL OR $1 <> 'ended' OR (a.ends_at <= now() AND a.starts_at < now()))"              \
-    "   AND ($1::text IS NULL OR $1 <> 'ongoing' OR tstzrange(a.starts_at, a.ends_at) @> now())"               \
+    "   AND ($1::text IS NULL OR $1 <> 'ongoing'"                                                               \
+    "        OR (tstzrange(a.starts_at, a.ends_at) @> now() AND a.starts_at <= now()))"                          \
     "   AND ($1::text IS NULL OR $1 NOT IN ('recruiting', 'signup_closed', 'upcoming') OR a.starts_at > now())" \
     "   AND ($1::text IS NULL OR $1 <> 'recruiting' OR tstzrange(a.signup_starts_at, a.signup_ends_at) @> now())" \
     "   AND ($1::text IS NULL OR $1 <> 'signup_closed'"                                                         \
