@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "listener.h"
 #include "log.h"
+#include "metrics.h"
 #include "request.h"
 
 #define API_PREFIX "/api/v1"
@@ -23,7 +23,8 @@ jwt_keys app_keys;
 
 typedef struct {
     const service_t *svc;
-    int listen_fd;
+    listener_t *listener;
+    int route_ix; /* the route table row that took the request, or METRICS_ROUTE_* */
     pthread_t thread;
     FCGX_Request fcgi;
     db_t db;
@@ -56,6 +57,19 @@ static void set_request_id(req_t *r, const char *given)
     hex_encode(rnd, sizeof rnd, r->request_id);
 }
 
+/* Paths outside the public API, reached only on the service's own socket:
+ * GET /metrics (nginx's public server passes /api/v1/... alone). */
+static bool serve_internal(worker_t *w, req_t *r, const char *uri)
+{
+    if (strcmp(uri, "/metrics") || strcmp(r->method, "GET"))
+        return false;
+    r->method = "GET";
+    r->path = "/metrics";
+    w->route_ix = METRICS_ROUTE_SELF;
+    metrics_reply(r, w->svc->metrics);
+    return true;
+}
+
 /* libfcgi's input stream as request_body_or_reply's reader. */
 static int read_fcgi(void *stream, char *buf, int n) { return FCGX_GetStr(buf, n, stream); }
 
@@ -72,6 +86,9 @@ static void dispatch(worker_t *w, req_t *r)
         r->method = "GET";
     if (!uri)
         uri = "";
+    w->route_ix = METRICS_ROUTE_NONE;
+    if (serve_internal(w, r, uri))
+        return;
     if (!strncmp(uri, API_PREFIX "/", strlen(API_PREFIX) + 1))
         uri += strlen(API_PREFIX);
     /* copies: FCGX_Finish_r frees the params before the access log line */
@@ -99,6 +116,7 @@ static void dispatch(worker_t *w, req_t *r)
         reply_error(r, ERR_METHOD_NOT_ALLOWED, arena_printf(&r->arena, "allowed: %s", allow));
         return;
     case ROUTE_FOUND:
+        w->route_ix = (int)(route - w->svc->routes);
         break;
     }
     if ((route->flags & ROUTE_RAW_BODY) == 0 && r->body_len > MAX_BODY) {
@@ -215,6 +233,30 @@ static double ms_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* The next request for this worker: a connection taken from the listener
+ * (listener.c does the accepting, so that a stop can drain the backlog)
+ * handed to libfcgi, which reads the request from it. False once the
+ * listener is draining and its queue is empty. libfcgi has no call to
+ * adopt a connection: it is set in FCGX_Request's ipcFd, with
+ * keepConnection so that FCGX_Accept_r's opening Finish keeps it (fields
+ * fcgiapp.h marks internal; the same in every 2.4 release). */
+static bool next_request(worker_t *w)
+{
+    for (;;) {
+        if (w->fcgi.ipcFd < 0) { /* no connection kept from the last request */
+            int fd = listener_accept(w->listener);
+            if (fd < 0)
+                return false;
+            w->fcgi.ipcFd = fd;
+            w->fcgi.keepConnection = 1; /* FCGX_Accept_r's opening Finish must not close it; BEGIN sets it */
+        }
+        if (FCGX_Accept_r(&w->fcgi) == 0)
+            return true;
+        /* the peer closed before a whole request came (libfcgi closed it,
+         * and its own accept on listen_sock -1 failed): take the next */
+    }
+}
+
 static void *worker_main(void *arg)
 {
     worker_t *w = arg;
@@ -223,19 +265,23 @@ static void *worker_main(void *arg)
     if (db_connect(&w->db) == -2)
         exit(1); /* a statement does not prepare: a bug, not an outage */
     r->db = &w->db;
-    if (FCGX_InitRequest(&w->fcgi, w->listen_fd, 0) != 0) {
+    if (FCGX_InitRequest(&w->fcgi, -1, 0) != 0) {
         log_error("FCGX_InitRequest failed");
         return NULL;
     }
-    while (FCGX_Accept_r(&w->fcgi) >= 0) {
+    while (next_request(w)) {
         struct timespec t0;
         clock_gettime(CLOCK_MONOTONIC, &t0);
+        metrics_busy(1);
         set_request_id(r, param(w, "HTTP_X_REQUEST_ID"));
         dispatch(w, r);
         db_rollback(&w->db); /* a handler that returned early mid-transaction */
         send_response(w, r);
         FCGX_Finish_r(&w->fcgi);
-        log_access(r->request_id, r->method, r->path, r->status, ms_since(&t0));
+        double ms = ms_since(&t0);
+        metrics_request(w->route_ix, r->status, ms / 1e3);
+        metrics_busy(-1);
+        log_access(r->request_id, r->method, r->path, r->status, ms);
         request_reset(r);
     }
     FCGX_Free(&w->fcgi, 1);
@@ -264,28 +310,41 @@ static int load_public_key(void)
     return rc;
 }
 
-static int open_listen_socket(const char *where)
+/* The signals that stop a service: blocked in every thread, sigwaited by main. */
+static void stop_signals(sigset_t *stop)
 {
-    if (where[0] != ':')
-        unlink(where); /* a stale socket from a crashed run */
-    int fd = FCGX_OpenSocket(where, 128);
-    if (fd < 0) {
-        log_error("cannot listen on STVS_LISTEN=%s", where);
-        return -1;
+    sigemptyset(stop);
+    sigaddset(stop, SIGTERM);
+    sigaddset(stop, SIGINT);
+    sigaddset(stop, SIGUSR1);
+}
+
+/* SIGTERM or SIGINT: stop taking connections (the socket's path goes, so
+ * nginx tries its next upstream), serve what is already queued and in
+ * flight, then return. */
+static void wait_and_drain(listener_t *l, worker_t *workers, int started)
+{
+    sigset_t stop;
+    int sig = 0;
+    stop_signals(&stop);
+    if (started == app_config.threads) {
+        log_info("listening on %s with %d threads", app_config.listen, started);
+        sigwait(&stop, &sig);
+        log_info("signal %d: no new connections; serving the queued and in-flight requests", sig);
     }
-    /* nginx's workers reach the socket through the group, not the world */
-    if (where[0] != ':' && chmod(where, 0660) != 0) {
-        log_error("cannot chmod the socket: %s", strerror(errno));
-        close(fd);
-        return -1;
+    listener_stop(l);
+    for (int i = 0; i < started; i++) {
+        pthread_join(workers[i].thread, NULL);
+        db_close(&workers[i].db);
+        arena_free(&workers[i].req.arena);
     }
-    return fd;
 }
 
 int app_run(const service_t *svc)
 {
-    int rc = 1, listen_fd = -1, started = 0;
+    int rc = 1, started = 0;
     worker_t *workers = NULL;
+    listener_t listener = {.fd = -1, .wake = {-1, -1}};
     sigset_t stop;
     log_init(svc->name);
     if (config_load_common(&app_config, svc->needs_data_key) || load_public_key())
@@ -296,24 +355,22 @@ int app_run(const service_t *svc)
         log_error("FCGX_Init failed");
         goto out;
     }
-    /* FCGX_Init installs SIGTERM/SIGUSR1 handlers that never wake a thread
-     * blocked in accept: block them everywhere and wait for them here. */
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGUSR1);
+    /* FCGX_Init installs SIGTERM/SIGUSR1 handlers: block them everywhere
+     * and wait for them in wait_and_drain. */
+    stop_signals(&stop);
     signal(SIGPIPE, SIG_IGN);
     if (pthread_sigmask(SIG_BLOCK, &stop, NULL) != 0)
         goto out;
-    if ((listen_fd = open_listen_socket(app_config.listen)) < 0)
+    if (listener_open(&listener, app_config.listen) != 0)
         goto out;
     workers = calloc((size_t)app_config.threads, sizeof *workers);
     if (!workers)
         goto out;
+    metrics_init(svc->name, svc->routes, svc->nroutes, app_config.threads);
     for (int i = 0; i < app_config.threads; i++) {
         worker_t *w = &workers[i];
         w->svc = svc;
-        w->listen_fd = listen_fd;
+        w->listener = &listener;
         db_init(&w->db, app_config.db_conninfo, svc->name, svc->stmts, svc->nstmts, svc->common_sql);
         if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
             log_error("pthread_create failed");
@@ -321,26 +378,11 @@ int app_run(const service_t *svc)
         }
         started++;
     }
-    if (started == app_config.threads) {
-        int sig = 0;
-        log_info("listening on %s with %d threads", app_config.listen, started);
-        sigwait(&stop, &sig);
-        log_info("signal %d: finishing in-flight requests", sig);
-        rc = 0;
-    }
-    /* Wake the threads blocked in accept(); those mid-request finish it. */
-    FCGX_ShutdownPending();
-    shutdown(listen_fd, SHUT_RDWR);
-    for (int i = 0; i < started; i++) {
-        pthread_join(workers[i].thread, NULL);
-        db_close(&workers[i].db);
-        arena_free(&workers[i].req.arena);
-    }
-    close(listen_fd);
-    if (app_config.listen[0] != ':')
-        unlink(app_config.listen);
+    wait_and_drain(&listener, workers, started);
+    rc = started == app_config.threads ? 0 : 1;
     log_info("stopped");
 out:
+    listener_close(&listener);
     free(workers);
     if (svc->cleanup)
         svc->cleanup();

@@ -1,11 +1,14 @@
 /* The FastCGI service shell: configuration, worker threads (each with its own
  * FCGX_Request, PostgreSQL connection and arena), the request's walk (parsing
  * in request.c, routing, the bearer check, the handler), buffered responses,
- * access logs and graceful SIGTERM. */
+ * access logs, GET /metrics (metrics.c) and graceful SIGTERM (listener.c:
+ * the backlog is drained, not reset). */
 #ifndef STVS_APP_H
 #define STVS_APP_H
 #include <stdbool.h>
 #include <stddef.h>
+
+#include <stdio.h>
 
 #include "config.h"
 #include "route.h"
@@ -22,6 +25,9 @@ typedef struct {
     size_t max_body;             /* 0: MAX_BODY; what a ROUTE_RAW_BODY route may take */
     int (*init)(const stvs_config *cfg); /* service setup after the common config; 0 or -1 */
     void (*cleanup)(void);
+    /* GET /metrics: the service's own lines after common's (import: its
+     * job gauges), on the scrape's connection; NULL for none */
+    void (*metrics)(FILE *out, db_t *db);
 } service_t;
 
 extern stvs_config app_config;

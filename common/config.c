@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "listener.h"
 #include "log.h"
 
 int config_str(const char *name, const char *def, const char **out)
@@ -113,6 +114,12 @@ int config_load_common(stvs_config *cfg, bool need_data_key)
         config_str("STVS_JWT_PUBLIC_KEY_FILE", NULL, &cfg->public_key_file))
         return -1;
     cfg->threads = (int)threads;
+    listen_spec spec;
+    char why[96];
+    if (listen_parse(cfg->listen, &spec, why, sizeof why)) {
+        log_error("configuration: STVS_LISTEN=%s: %s", cfg->listen, why);
+        return -1;
+    }
     if (need_data_key && load_data_key(cfg))
         return -1;
     return 0;

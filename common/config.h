@@ -7,7 +7,8 @@
 
 typedef struct {
     const char *db_conninfo;   /* STVS_DB: libpq conninfo */
-    const char *listen;        /* STVS_LISTEN: unix socket path, or ":port" for TCP */
+    const char *listen;        /* STVS_LISTEN: a unix socket path, host:port, [v6]:port, or :port
+                                  (loopback only); common/listener.h */
     int threads;               /* STVS_THREADS */
     const char *issuer;        /* STVS_JWT_ISSUER */
     const char *audience;      /* STVS_JWT_AUDIENCE */

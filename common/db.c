@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "metrics.h"
 
 void db_init(db_t *db, const char *conninfo, const char *app_name, const db_stmt *stmts, int nstmts,
              unsigned common)
@@ -52,23 +53,29 @@ static void set_status(db_t *db, const PGresult *res)
         db->last = DB_CHECK;
     else if (!strcmp(state, "40001") || !strcmp(state, "40P01"))
         db->last = DB_SERIALIZATION;
+    else if (!strcmp(state, "25006"))
+        db->last = DB_READ_ONLY;
     else
         db->last = DB_ERROR;
+    metrics_db_error(db->last);
 }
 
 int db_connect(db_t *db)
 {
-    static const char *const keys[] = {"dbname", "connect_timeout", "application_name", "options", NULL};
-    const char *vals[] = {db->conninfo, "3", db->app_name, "-c statement_timeout=5000 -c TimeZone=Asia/Shanghai",
-                          NULL};
+    /* statement_timeout (5 s) and TimeZone are the login roles' own settings
+     * (ALTER ROLE ... SET, migration 013), not startup options: a pooler may
+     * drop or refuse those. */
+    static const char *const keys[] = {"dbname", "connect_timeout", "application_name", NULL};
+    const char *vals[] = {db->conninfo, "3", db->app_name, NULL};
     db_close(db);
-    /* expand_dbname=1: STVS_DB is a full conninfo; the keys after it are
-     * ours and win over anything it says about timeouts or time zone. */
+    /* expand_dbname=1: STVS_DB is a full conninfo (several hosts and
+     * target_session_attrs included); the keys after it are ours. */
     db->conn = PQconnectdbParams(keys, vals, 1);
     if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
         db_close(db);
         db->last = DB_UNAVAILABLE;
         db->sqlstate[0] = db->constraint[0] = '\0'; /* no statement ran */
+        metrics_db_connect(false, db->connected_once);
         return -1;
     }
     for (int i = 0; i < db->nstmts + (SQL_COMMON__END - DB_COMMON_STMT); i++) {
@@ -90,6 +97,8 @@ int db_connect(db_t *db)
         PQclear(res);
     }
     db->last = DB_OK;
+    metrics_db_connect(true, db->connected_once);
+    db->connected_once = true;
     return 0;
 }
 
@@ -120,6 +129,7 @@ static const char *status_name(db_status st)
     case DB_FOREIGN_KEY: return "foreign_key_violation";
     case DB_CHECK: return "check_violation";
     case DB_SERIALIZATION: return "serialization_failure";
+    case DB_READ_ONLY: return "read_only_sql_transaction";
     case DB_ERROR: return "error";
     }
     return "?";

@@ -53,7 +53,8 @@ typedef enum {
     DB_FOREIGN_KEY,  /* 23503 */
     DB_CHECK,        /* 23514 / 23502 */
     DB_SERIALIZATION,/* 40001 / 40P01 */
-    DB_ERROR,        /* anything else: a bug */
+    DB_READ_ONLY,    /* 25006: a write reached a standby (a read pool, or a primary demoted): 503 */
+    DB_ERROR,        /* anything else: a bug; the last value (metrics.c counts by class up to it) */
 } db_status;
 
 typedef struct {
@@ -70,6 +71,7 @@ typedef struct {
      * then refuse (DB_ERROR, so a 500) rather than run with SQL NULL. */
     const arena_t *param_arena;
     db_status last;
+    bool connected_once; /* a later connect is a reconnect (metrics) */
     int failed_stmt;    /* the statement last refused or failed (db_exec), -1 for BEGIN, COMMIT... */
     char sqlstate[6];
     char constraint[64];

@@ -87,6 +87,11 @@ void reply_db_error(req_t *r)
     } else if (r->db->last == DB_UNAVAILABLE) {
         reply_header(r, "Retry-After", "5");
         reply_error(r, ERR_UNAVAILABLE, "the database is unavailable; try again shortly");
+    } else if (r->db->last == DB_READ_ONLY) {
+        /* a standby (a read pool, or a failover under way): nothing was
+         * written, and the primary takes it again shortly */
+        reply_header(r, "Retry-After", "5");
+        reply_error(r, ERR_UNAVAILABLE, "the database takes no writes right now; try again shortly");
     } else if (r->db->last == DB_CHECK) {
         /* A rule of the data the handler should have checked first: still the
          * request's fault, and nothing was written. */

@@ -90,7 +90,7 @@ typedef struct db_refusal {
 const db_refusal *db_refusal_find(const db_refusal *list, db_status status, const char *constraint);
 
 /* After a failed database call: the failing statement's refusal when one
- * matches; else 503 when the database is down, 422 for a check the handler
+ * matches; else 503 when the database is down or read-only (a standby), 422 for a check the handler
  * let through, 500 for anything else. */
 void reply_db_error(req_t *r);
 

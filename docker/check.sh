@@ -295,8 +295,9 @@ for sname, svc in services.items():
     for k in ("STVS_DB", "STVS_LISTEN", "STVS_JWT_PUBLIC_KEY_FILE"):
         if not env.get(k):
             bad(f"{sname}: {k} is required and not set")
-    if env.get("STVS_LISTEN") != ":9000":
-        bad(f"{sname}: STVS_LISTEN must be :9000, where nginx.conf looks for it")
+    if env.get("STVS_LISTEN") != "0.0.0.0:9000":
+        bad(f"{sname}: STVS_LISTEN must be 0.0.0.0:9000 (port 9000, where nginx.conf looks for it, on every "
+            "interface of the container: :9000 is loopback only)")
     db = env.get("STVS_DB", "")
     if f"user=stvs_{service}" not in db.split():
         bad(f"{sname}: STVS_DB must log in as stvs_{service}")

@@ -13,6 +13,8 @@ packages=(
     python3                                # API tests
     chromium fonts-noto-cjk                # browser tests of the PC client (Chinese glyphs in screenshots)
     python3-yaml python3-jsonschema        # API tests: every response checked against docs/openapi.yaml
+    prometheus                             # promtool: the API tests check every service's GET /metrics
+    iproute2                               # ss: the SIGTERM test sees requests queued in a socket's backlog
 )
 
 missing=()
@@ -35,3 +37,8 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Only promtool is wanted from the prometheus package: not the server it
+# starts (and enables) on :9090 where services may start.
+if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null; then
+    $sudo systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi

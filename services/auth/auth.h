@@ -64,6 +64,12 @@ void rate_limited_reply(req_t *r, long long wait, const char *detail);
  * answers true, or answers 429 (or 503) itself. */
 bool login_admitted_or_reply(req_t *r);
 
+/* purge.c: the purge thread (STVS_PURGE_INTERVAL, SIGUSR2: now), and its
+ * lines for GET /metrics. */
+int purge_start(const stvs_config *cfg);
+void purge_stop(void);
+void purge_metrics(FILE *out, db_t *db);
+
 /* handlers */
 void h_sms_codes_create(req_t *r);
 void h_sessions_create(req_t *r);

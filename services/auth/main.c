@@ -113,13 +113,14 @@ static int auth_init(const stvs_config *cfg)
         config_int("SMS_PER_ADDRESS_PER_HOUR", 30, 1, 1000000000, &auth.per_address_per_hour) ||
         config_int("LOGIN_PER_ADDRESS_PER_MINUTE", 30, 1, 1000000000, &auth.login_per_address_per_minute) ||
         crypto_derive_key(cfg->data_key, "stvs/auth/sms-code/v1", auth.code_key) || load_private_key() ||
-        make_sms_sender() || auth_passwords_init())
+        make_sms_sender() || auth_passwords_init() || purge_start(cfg))
         return -1;
     return 0;
 }
 
 static void auth_cleanup(void)
 {
+    purge_stop();
     if (auth.sms)
         auth.sms->destroy(auth.sms);
     EVP_PKEY_free(auth.signing_key);
@@ -139,6 +140,7 @@ int main(void)
         .needs_data_key = true,
         .init = auth_init,
         .cleanup = auth_cleanup,
+        .metrics = purge_metrics,
     };
     return app_run(&svc);
 }

@@ -24,6 +24,7 @@ enum import_sql {
     SQL_JOB_DONE,
     SQL_JOB_RELEASE,
     SQL_JOB_IMPORT,
+    SQL_JOBS_QUEUED,
     SQL_REGIONS_ALL,
     SQL_ROWS_CLEAR,
     SQL_ROW_LOOKUP,
@@ -128,5 +129,7 @@ void h_template_orgs(req_t *r);
 
 int jobs_start(const stvs_config *cfg, int nthreads);
 void jobs_stop(void);
+/* GET /metrics: jobs running in this process, and queued (the database's count). */
+void jobs_metrics(FILE *out, db_t *db);
 
 #endif

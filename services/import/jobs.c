@@ -31,6 +31,7 @@ typedef struct {
 } job_worker;
 
 static atomic_bool stopping;
+static atomic_int running; /* jobs this process works on now (GET /metrics) */
 static job_worker *workers;
 static int nworkers;
 
@@ -651,7 +652,10 @@ static void *job_main(void *arg)
         snprintf(action, sizeof action, "%s", db_str(res, 0, "action"));
         PQclear(res);
         log_info("import %s: %s", import_id, action);
-        if (run_job(jw, import_id, action)) {
+        atomic_fetch_add(&running, 1);
+        int rc = run_job(jw, import_id, action);
+        atomic_fetch_sub(&running, 1);
+        if (rc) {
             release(jw, job_id); /* stays queued: this or another worker resumes it */
             nap(1000);
             continue;
@@ -688,6 +692,22 @@ int jobs_start(const stvs_config *cfg, int nthreads)
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return nworkers == nthreads ? 0 : -1;
+}
+
+void jobs_metrics(FILE *out, db_t *db)
+{
+    fprintf(out, "# HELP stvs_import_jobs_running Import jobs the workers of this process run now.\n"
+                 "# TYPE stvs_import_jobs_running gauge\nstvs_import_jobs_running %d\n"
+                 "# HELP stvs_import_jobs_workers Import worker threads of this process.\n"
+                 "# TYPE stvs_import_jobs_workers gauge\nstvs_import_jobs_workers %d\n",
+            atomic_load(&running), nworkers);
+    PGresult *res = db_exec(db, SQL_JOBS_QUEUED, 0, NULL);
+    if (!res)
+        return; /* the database is down: no queue length rather than a wrong one */
+    fprintf(out, "# HELP stvs_import_jobs_queued Import jobs waiting for a worker of any process (the database's count).\n"
+                 "# TYPE stvs_import_jobs_queued gauge\nstvs_import_jobs_queued %lld\n",
+            db_int(res, 0, "n"));
+    PQclear(res);
 }
 
 void jobs_stop(void)

@@ -53,6 +53,7 @@ int main(void)
         .max_body = IMPORT_MAX_BODY,
         .init = import_init,
         .cleanup = import_cleanup,
+        .metrics = jobs_metrics,
     };
     return app_run(&svc);
 }

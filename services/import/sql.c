@@ -76,6 +76,12 @@ const db_stmt import_sql[SQL__MAX] = {
         " WHERE pg_try_advisory_lock(" IMPORT_LOCK_CLASS ", j.id::int) LIMIT 1"},
     [SQL_JOB_DONE] = {"job_done", "DELETE FROM import.jobs WHERE id = $1"},
     [SQL_JOB_RELEASE] = {"job_release", "SELECT pg_advisory_unlock(" IMPORT_LOCK_CLASS ", $1::int)"},
+    /* GET /metrics: jobs waiting for a worker (not done, and no process holds
+     * its advisory lock); a worker deletes its job when done */
+    [SQL_JOBS_QUEUED] = {"jobs_queued",
+        "SELECT count(*) AS n FROM import.jobs j WHERE NOT EXISTS (SELECT 1 FROM pg_locks l"
+        " WHERE l.locktype = 'advisory' AND l.classid = " IMPORT_LOCK_CLASS " AND l.objid = j.id::int::oid"
+        "   AND l.objsubid = 2 AND l.granted)"},
     [SQL_JOB_IMPORT] = {"job_import",
         "SELECT i.kind, i.org_id, i.parent_id, i.level, i.created_by, i.content_type, i.status, i.headers,"
         "   i.rows_total, encode(f.sealed, 'hex') AS sealed"

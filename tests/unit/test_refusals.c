@@ -69,6 +69,8 @@ static void test_reply_db_error(void)
         {"a statement without refusals: a violation is a bug (500)", S_PLAIN, DB_UNIQUE, "t_name_unique", 500,
          "internal", NULL},
         {"the database down is 503 whatever the refusals", S_ANY, DB_UNAVAILABLE, "", 503, "unavailable", NULL},
+        {"a write on a standby (25006) is 503, not 500", S_PLAIN, DB_READ_ONLY, "", 503, "unavailable",
+         "the database takes no writes right now; try again shortly"},
         {"an unexpected check violation is still 422", S_PLAIN, DB_CHECK, "t_check", 422, "validation_failed",
          NULL},
         {"a failure of no statement (COMMIT) reads no row", -1, DB_UNIQUE, "t_name_unique", 500, "internal", NULL},
@@ -92,6 +94,10 @@ static void test_reply_db_error(void)
           r.status == 422 && streq(json_string_value(json_object_get(e, "field")), "region_code") &&
               streq(json_string_value(json_object_get(e, "code")), "not_found") &&
               streq(json_string_value(json_object_get(e, "message")), "no such region"));
+    req_done(&r);
+
+    answer(&r, &db, S_PLAIN, DB_READ_ONLY, "");
+    CHECK("a write on a standby answers Retry-After", r.nheaders == 1 && streq(r.headers[0].name, "Retry-After"));
     req_done(&r);
 
     CHECK("db_refusal_find on no list finds nothing", !db_refusal_find(NULL, DB_UNIQUE, "x"));

@@ -108,11 +108,33 @@ async function readProblem(r) {
   try { return await r.json(); } catch { return null; }
 }
 
+// The body of a download as a Blob, telling onProgress(fraction 0..1) as it
+// arrives when the answer has a Content-Length (else once, at the end).
+async function readBlob(r, onProgress) {
+  const total = Number(r.headers.get('Content-Length')) || 0;
+  if (!onProgress || !total || !r.body) {
+    const b = await r.blob();
+    onProgress?.(1);
+    return b;
+  }
+  const reader = r.body.getReader();
+  const parts = [];
+  let got = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    got += value.length;
+    onProgress(Math.min(got / total, 1));
+  }
+  return new Blob(parts, { type: r.headers.get('Content-Type') ?? '' });
+}
+
 // One call. opts: query, body (JSON), raw (a File/Blob sent as it is, with
 // contentType), accept (default JSON), blob (answer as { blob, fileName }),
-// auth (send the token; default true), retried (internal).
+// onProgress (with blob), auth (send the token; default true), retried (internal).
 async function request(method, path, opts = {}) {
-  const { query, body, raw, contentType, accept, blob = false, auth = true, retried = false } = opts;
+  const { query, body, raw, contentType, accept, blob = false, onProgress, auth = true, retried = false } = opts;
   if (auth && !accessToken && !retried) await refreshTokens(); // after a reload of the page
   const headers = { Accept: accept ?? 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -134,7 +156,7 @@ async function request(method, path, opts = {}) {
     throw new ApiError(401, problem);
   }
   if (!r.ok) throw new ApiError(r.status, await readProblem(r));
-  if (blob) return { blob: await r.blob(), fileName: dispositionName(r.headers.get('Content-Disposition')) };
+  if (blob) return { blob: await readBlob(r, onProgress), fileName: dispositionName(r.headers.get('Content-Disposition')) };
   if (r.status === 204) return null;
   const text = await r.text();
   return text ? JSON.parse(text) : null;
@@ -145,6 +167,13 @@ const post = (path, body) => request('POST', path, { body: body ?? {} });
 const patch = (path, body) => request('PATCH', path, { body });
 const put = (path, body) => request('PUT', path, { body });
 const del = (path) => request('DELETE', path);
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+// A workbook fetched with the token and saved by the browser under the name the
+// server gave (Content-Disposition), else fallbackName. onProgress: see readBlob.
+async function downloadXlsx(path, query, fallbackName, onProgress) {
+  const { blob, fileName } = await request('GET', path, { query, accept: XLSX_TYPE, blob: true, onProgress });
+  saveBlob(blob, fileName ?? fallbackName);
+}
 
 // ---- auth
 export const sendSmsCode = (phone) =>
@@ -172,6 +201,8 @@ export const claimVolunteer = (idNumber) => post('/volunteers/me/claim', { id_nu
 export const getMyOrgs = () => get('/volunteers/me/orgs');
 export const getMyActivities = (query) => get('/volunteers/me/activities', query);
 export const getMyServiceRecords = () => get('/volunteers/me/service-records');
+export const downloadMyServiceRecords = (onProgress) =>
+  downloadXlsx('/volunteers/me/service-records.xlsx', null, 'service-records.xlsx', onProgress);
 
 // ---- orgs
 export const listOrgs = (query) => get('/orgs', query, false);
@@ -192,6 +223,9 @@ export const getOrgMembers = (id, query) => get(`/orgs/${id}/members`, query);
 export const approveMember = (id, vid) => post(`/orgs/${id}/members/${vid}/approve`);
 export const rejectMember = (id, vid) => post(`/orgs/${id}/members/${vid}/reject`);
 export const removeMember = (id, vid) => del(`/orgs/${id}/members/${vid}`);
+// query: the roster's own filters (status, q)
+export const downloadOrgMembers = (id, query, onProgress) =>
+  downloadXlsx(`/orgs/${id}/members.xlsx`, query, `org-${id}-members.xlsx`, onProgress);
 
 // ---- activities
 export const listActivities = (query) => get('/activities', query, false);
@@ -202,12 +236,13 @@ export const cancelActivity = (id, reason) => post(`/activities/${id}/cancel`, {
 export const signUp = (id) => post(`/activities/${id}/signups`);
 export const withdrawSignup = (id) => del(`/activities/${id}/signups/me`);
 export const getSignups = (id, query) => get(`/activities/${id}/signups`, query);
+export const downloadSignups = (id, onProgress) =>
+  downloadXlsx(`/activities/${id}/signups.xlsx`, null, `activity-${id}-signups.xlsx`, onProgress);
 export const recordHours = (id, records) => post(`/activities/${id}/service-records`, { records });
 export const getReport = (id) => get(`/activities/${id}/report`, null, false);
 export const putReport = (id, body) => put(`/activities/${id}/report`, body);
 
 // ---- 集体注册 (imports)
-export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 // The Content-Type of an upload, by the file's name (the service reads .xlsx and .csv only).
 export function importContentType(fileName) {
   const n = String(fileName ?? '').toLowerCase();
@@ -226,10 +261,8 @@ export const listImports = (query) => get('/imports', query);
 export const getImport = (id) => get(`/imports/${id}`);
 export const getImportRows = (id, query) => get(`/imports/${id}/rows`, query);
 export const commitImport = (id) => post(`/imports/${id}/commit`);
-export async function downloadImportErrors(id) {
-  const { blob, fileName } = await request('GET', `/imports/${id}/errors.xlsx`, { accept: XLSX_TYPE, blob: true });
-  saveBlob(blob, fileName ?? `import-${id}-errors.xlsx`);
-}
+export const downloadImportErrors = (id, onProgress) =>
+  downloadXlsx(`/imports/${id}/errors.xlsx`, null, `import-${id}-errors.xlsx`, onProgress);
 
 // ---- statistics (platform admins; /stats/public for everyone)
 export const getPublicStats = () => get('/stats/public', null, false);
@@ -237,8 +270,9 @@ export const getStatsOverview = (query) => get('/stats/overview', query);
 export const getStatsRegions = (query) => get('/stats/regions', query);
 export const getStatsQuarterly = (query) => get('/stats/quarterly', query);
 export const getMonthlyReport = (query) => get('/stats/monthly-report', query);
-export async function downloadMonthlyReport(query) {
-  const { blob, fileName } = await request('GET', '/stats/monthly-report', { query, accept: XLSX_TYPE, blob: true });
-  saveBlob(blob, fileName ?? `monthly-report-${query?.region ?? ''}-${query?.month ?? ''}.xlsx`);
-}
+export const downloadMonthlyReport = (query, onProgress) =>
+  downloadXlsx('/stats/monthly-report', query, `monthly-report-${query?.region ?? ''}-${query?.month ?? ''}.xlsx`, onProgress);
 export const getStatsTrend = (query) => get('/stats/trend', query);
+// Volunteer targets: GET for admins whose scope covers the region, PUT for those whose scope strictly contains it.
+export const getStatsTarget = (code) => get(`/stats/targets/${code}`);
+export const putStatsTarget = (code, volunteers) => put(`/stats/targets/${code}`, { volunteers });

@@ -1,6 +1,7 @@
 // Who is logged in (from /auth/me), the code tables, and the 长者模式 setting.
 import { reactive } from 'vue';
 import * as api from './api.js';
+import { isPlatformAdminOf, isVolunteerOf, orgAdminIds } from './lib/roles.js';
 
 export const session = reactive({
   me: null, // GET /auth/me
@@ -30,15 +31,9 @@ export async function signOut() {
   session.currentOrgId = null;
 }
 
-export function adminOrgIds() {
-  return (session.me?.roles ?? []).filter((r) => r.role === 'org_admin').map((r) => r.org_id);
-}
-export function isPlatformAdmin() {
-  return (session.me?.roles ?? []).some((r) => r.role === 'platform_admin');
-}
-export function isVolunteer() {
-  return Boolean(session.me?.volunteer_id);
-}
+export const adminOrgIds = () => orgAdminIds(session.me);
+export const isPlatformAdmin = () => isPlatformAdminOf(session.me);
+export const isVolunteer = () => isVolunteerOf(session.me);
 
 // ---- code tables (GET /meta/codes), loaded once
 export const codes = reactive({ tables: {}, loaded: false });

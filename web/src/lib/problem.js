@@ -60,3 +60,10 @@ export function problemMessage(problem, status) {
   if (problem.errors?.length) return '请检查标红的内容';
   return CODE_MESSAGES[problem.code] ?? problem.detail ?? problem.title ?? `请求失败（${status}）`;
 }
+
+// The line a failed download shows: the roster-size limit in words, else the
+// problem's own message (its Chinese label, or its `detail`).
+export function exportMessage(e) {
+  if (e?.code === 'too_many_rows') return '导出失败：超过 50000 行，请先按状态或姓名筛选后再导出';
+  return `导出失败：${e?.message || '请稍后再试'}`;
+}

@@ -24,3 +24,19 @@ export function chinaQuarter(date = new Date()) {
 export function formatNumber(n, digits = 1) {
   return Number(n ?? 0).toLocaleString('zh-CN', { maximumFractionDigits: digits });
 }
+
+// PUT /stats/targets' field rule, checked before sending: `volunteers` a
+// required integer from 1 to 1,000,000,000. { volunteers: message } or {}.
+export const TARGET_MAX = 1000000000;
+export function targetErrors(text) {
+  const s = String(text ?? '').trim();
+  if (!s) return { volunteers: '必填' };
+  if (!/^[0-9]+$/.test(s)) return { volunteers: '请输入整数人数' };
+  const n = Number(s);
+  if (n < 1 || n > TARGET_MAX) return { volunteers: '须为 1 至 1000000000 之间的整数' };
+  return {};
+}
+// Two answers of GET /stats/targets/{code} name the same target.
+export function sameTarget(a, b) {
+  return a?.volunteers === b?.volunteers && a?.default === b?.default;
+}

@@ -12,13 +12,15 @@ export function useSubmit() {
   }
   // fn: async () => result. Returns the result, or undefined after an error.
   // byCode: { problem code: field } shows such an error next to that field.
-  async function submit(fn, byCode = {}) {
+  // handled(e): true when the caller dealt with this error itself (no message).
+  async function submit(fn, byCode = {}, handled = () => false) {
     saving.value = true;
     try {
       const result = await fn();
       setErrors({});
       return result;
     } catch (e) {
+      if (await handled(e)) return undefined;
       const fields = { ...(e.fields ?? {}) };
       if (e.code && byCode[e.code]) fields[byCode[e.code]] = e.message;
       setErrors(fields);

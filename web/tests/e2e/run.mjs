@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { idCheckChar } from '../../src/lib/idcard.js';
+import { xlsxRows } from './xlsx.mjs';
 
 const BASE = (process.env.STVS_WEB_BASE || 'http://127.0.0.1:18080/').replace(/\/?$/, '/');
 const OUTBOX = process.env.STVS_TEST_OUTBOX || 'var/test/sms-outbox.jsonl';
@@ -59,8 +60,21 @@ function rosterCsv(people) {
 // A download started by clicking `locator`: its suggested name and size.
 async function download(page, locator) {
   const [d] = await Promise.all([page.waitForEvent('download'), locator.click()]);
+  return saved(d);
+}
+async function saved(d) {
   const file = await d.path();
-  return { name: d.suggestedFilename(), size: file ? fs.statSync(file).size : 0 };
+  return { name: d.suggestedFilename(), size: file ? fs.statSync(file).size : 0, file };
+}
+// A downloaded workbook's first sheet as rows of cell texts (throws unless it is an xlsx).
+const sheet = (dl) => xlsxRows(fs.readFileSync(dl.file));
+// The row of `rows` whose cells include `text`.
+const rowWith = (rows, text) => rows.find((r) => r.includes(text));
+// 附件2's headers, which the roster exports start with (docs/openapi.yaml).
+const ANNEX2_HEADERS = ['序号', '真实姓名', '手机号', '性别', '身份证号', '政治面貌', '民族', '工作单位', '职称', '最高学历',
+  '从业类别', '所在区域省', '所在区域市', '所在区域县', '服务类别', '服务领域或行业', '是否为基层“三长”'];
+function checkHeaders(actual, expected, what) {
+  check(JSON.stringify(actual) === JSON.stringify(expected), `${what} headers: ${JSON.stringify(actual)}`);
 }
 
 // "YYYY-MM-DD HH:mm:ss" in Beijing time, as the date pickers take it.
@@ -85,13 +99,21 @@ async function waitForCode(phone, seen) {
   throw new Error(`no SMS code for ${phone} in ${OUTBOX}`);
 }
 
-function grantPlatformAdmin(phone, region) {
+// Sets a region's volunteer target behind the client's back (as another admin would).
+function setTargetInDb(region, volunteers, byPhone) {
+  psql(`INSERT INTO stats.targets (region_code, volunteers, set_by)
+      SELECT '${region}', ${Number(volunteers)}, id FROM auth.users WHERE phone = '${byPhone}'
+    ON CONFLICT (region_code) DO UPDATE SET volunteers = EXCLUDED.volunteers, set_at = now();`);
+}
+function psql(sql) {
   if (!PSQL) throw new Error('STVS_TEST_PSQL is not set');
   const [cmd, ...args] = PSQL.split(/\s+/).filter(Boolean);
-  const sql = `WITH u AS (INSERT INTO auth.users (phone) VALUES ('${phone}')
-      ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone RETURNING id)
-    INSERT INTO auth.platform_admins (user_id, region_code) SELECT id, '${region}' FROM u ON CONFLICT DO NOTHING;`;
   execFileSync(cmd, [...args, '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+function grantPlatformAdmin(phone, region) {
+  psql(`WITH u AS (INSERT INTO auth.users (phone) VALUES ('${phone}')
+      ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone RETURNING id)
+    INSERT INTO auth.platform_admins (user_id, region_code) SELECT id, '${region}' FROM u ON CONFLICT DO NOTHING;`);
 }
 
 // ---------------------------------------------------------------- runner
@@ -166,6 +188,18 @@ async function chooseRegion(page, label, names) {
   }
   trace(`${label}: ${names}`);
 }
+// The top menu's items (主菜单).
+async function topMenus(page) {
+  const items = page.getByRole('menubar', { name: '主菜单' }).getByRole('menuitem');
+  await items.first().waitFor();
+  return (await items.allInnerTexts()).map((t) => t.trim());
+}
+async function checkMenus(page, shown, hidden, who) {
+  const menus = await topMenus(page);
+  for (const m of shown) check(menus.includes(m), `${who}: no ${m} in ${menus}`);
+  for (const m of hidden) check(!menus.includes(m), `${who}: ${m} shown (${menus})`);
+}
+
 // Login with 手机号, 发送验证码, 验证码, 下一步.
 async function login(page, phone, query = '') {
   await page.goto(url(`/login${query}`));
@@ -335,7 +369,8 @@ async function main() {
       grantPlatformAdmin(state.platform.phone, '410000');
       const p = await front(platformPage);
       await login(p, state.platform.phone);
-      // a platform admin need not be a volunteer: straight to 科协管理
+      // a platform admin need not be a volunteer: straight to 科协管理, no volunteer form
+      await p.waitForURL((u) => u.pathname === '/admin/approvals');
       await p.goto(url('/'));
       await p.getByRole('menuitem', { name: '科协管理' }).click();
       // the queue holds every pending org in scope (the API tests' too): narrow it by name
@@ -353,6 +388,18 @@ async function main() {
       await p.getByLabel('组织编号').fill(state.orgId);
       await p.getByRole('button', { name: '查询' }).click();
       await p.locator('.decision', { hasText: state.orgName }).getByText('已通过').waitFor();
+    });
+
+    await test('menus follow /auth/me: 科协 staff who are not volunteers see no 志愿者中心; an org admin no 科协管理', async () => {
+      const p = await front(platformPage);
+      await checkMenus(p, ['首页', '活动报名', '组织', '科协管理'], ['志愿者中心', '组织管理', '注册组织'], 'platform admin');
+      await p.getByRole('menuitem', { name: '数据统计' }).waitFor();
+      await p.goto(url('/activities'));
+      await checkMenus(p, ['科协管理'], ['志愿者中心', '组织管理', '注册组织'], 'platform admin on 活动报名');
+      const a = await front(adminPage);
+      await a.goto(url('/org/info'));
+      await a.getByRole('menuitem', { name: '组织信息' }).waitFor();
+      await checkMenus(a, ['志愿者中心', '组织管理'], ['科协管理', '注册组织'], 'org admin');
     });
 
     await test('org admin: 批量导入 downloads the template, uploads a CSV roster, sees the report and commits', async () => {
@@ -415,6 +462,15 @@ async function main() {
       await shot(volPage, '08-volunteer-info');
     });
 
+    await test('menus: a volunteer who administers nothing sees 志愿者中心 and 注册组织, no admin menu, and no 科协管理 page', async () => {
+      const p = await front(volPage);
+      await checkMenus(p, ['志愿者中心', '注册组织'], ['组织管理', '科协管理'], 'volunteer');
+      await p.goto(url('/admin/stats'));
+      await p.waitForURL((u) => u.pathname === '/');
+      await p.getByRole('heading', { name: '报名中的活动' }).waitFor();
+      await checkMenus(p, ['志愿者中心'], ['科协管理'], 'volunteer after /admin');
+    });
+
     await test('volunteer finds the activity by region and status in 活动报名 and 立即报名', async () => {
       const p = await front(volPage);
       await p.getByRole('menuitem', { name: '活动报名' }).click();
@@ -475,6 +531,18 @@ async function main() {
       await p.getByRole('cell', { name: '2.5 小时' }).waitFor();
     });
 
+    await test('org admin: 导出报名名单 downloads the sign-up roster as a workbook with 附件2\'s headers and the hours', async () => {
+      const p = await front(adminPage);
+      const dl = await download(p, p.getByRole('button', { name: '导出报名名单' }));
+      check(dl.name.endsWith('.xlsx'), `file name ${dl.name}`);
+      const rows = sheet(dl);
+      checkHeaders(rows[1], [...ANNEX2_HEADERS, '报名时间', '服务时长'], 'signups.xlsx');
+      const vol = rowWith(rows, state.vol.name);
+      check(vol, `no row for ${state.vol.name} in ${JSON.stringify(rows)}`);
+      check(/^2\.50?$/.test(vol[vol.length - 1]), `服务时长 cell: ${JSON.stringify(vol)}`);
+      check(vol.includes(state.vol.phone), 'the organizer sees the phone in full');
+    });
+
     await test('org admin: 活动宣传 published on the activity page', async () => {
       const p = await front(adminPage);
       await p.getByRole('tab', { name: '活动宣传' }).click();
@@ -495,6 +563,18 @@ async function main() {
       await shot(p, '12-service-records');
     });
 
+    await test('volunteer: 下载服务记录 is a workbook of the records with the 合计 row', async () => {
+      const p = await front(volPage);
+      const dl = await download(p, p.getByRole('button', { name: '下载服务记录' }));
+      check(dl.name.endsWith('.xlsx'), `file name ${dl.name}`);
+      const rows = sheet(dl);
+      checkHeaders(rows[0], ['活动', '组织', '日期', '服务时长'], 'service-records.xlsx');
+      const row = rowWith(rows, state.started);
+      check(row && row[1] === state.orgName && /^2\.50?$/.test(row[3]), `record row: ${JSON.stringify(rows)}`);
+      const total = rows[rows.length - 1];
+      check(total[0] === '合计' && /^2\.50?$/.test(total[3]), `合计 row: ${JSON.stringify(total)}`);
+    });
+
     await test('volunteer: 我的组织 apply; org admin approves in 查看全部志愿者', async () => {
       const p = await front(volPage);
       await p.goto(url('/me/orgs'));
@@ -513,6 +593,42 @@ async function main() {
       await a.getByRole('tab', { name: '已加入' }).click();
       await a.getByRole('cell', { name: state.vol.name }).waitFor();
       await shot(a, '13-org-members');
+    });
+
+    await test('org admin: 导出名单 is disabled while the roster downloads, then saves the 已加入 roster', async () => {
+      const a = await front(adminPage);
+      let release;
+      const gate = new Promise((r) => { release = r; });
+      await a.route('**/api/v1/orgs/*/members.xlsx*', async (route) => { await gate; await route.continue(); }, { times: 1 });
+      const pending = a.waitForEvent('download');
+      await a.getByRole('button', { name: '导出名单' }).click();
+      const busy = a.getByRole('button', { name: /正在导出/ });
+      await busy.waitFor();
+      check(await busy.isDisabled(), 'the button is not disabled while downloading');
+      release();
+      const dl = await saved(await pending);
+      check(/\.xlsx$/.test(dl.name), `file name ${dl.name}`);
+      const rows = sheet(dl);
+      check(rows[0][0] && rows[0][0].includes('科技志愿者'), `title row: ${JSON.stringify(rows[0])}`);
+      checkHeaders(rows[1], [...ANNEX2_HEADERS, '状态', '加入时间'], 'members.xlsx');
+      const vol = rowWith(rows, state.vol.name);
+      check(vol && vol.includes('已加入'), `no 已加入 row for ${state.vol.name}: ${JSON.stringify(rows)}`);
+      check(!rows.some((r) => r.includes('待审核')), 'the 已加入 tab exported a pending application');
+      await a.getByRole('button', { name: '导出名单' }).waitFor();
+    });
+
+    await test('org admin: a refused export says why next to 导出名单', async () => {
+      const a = await front(adminPage);
+      await a.route('**/api/v1/orgs/*/members.xlsx*', (route) => route.fulfill({
+        status: 422,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({ type: 'about:blank', title: 'Too many rows', status: 422, code: 'too_many_rows',
+          detail: 'the roster has more than 50000 rows: narrow it with status or q' }),
+      }), { times: 1 });
+      await a.getByRole('button', { name: '导出名单' }).click();
+      // said in the page next to the button (and in a passing message)
+      await a.getByRole('main').getByText('导出失败：超过 50000 行，请先按状态或姓名筛选后再导出', { exact: true }).waitFor();
+      check(await a.getByRole('button', { name: '导出名单' }).isEnabled(), 'the button stays disabled after the failure');
     });
 
     await test('志愿者信息: 编辑信息 saves a change', async () => {
@@ -547,6 +663,63 @@ async function main() {
       await p.getByRole('menuitem', { name: '批量导入' }).click();
       await p.getByRole('link', { name: /下载模板（附件1/ }).waitFor();
       await shot(p, '17-admin-imports');
+    });
+
+    await test('platform admin: 设置目标 checks the number, shows the API\'s field error, catches a concurrent change and saves', async () => {
+      const p = await front(platformPage);
+      await p.goto(url('/admin/stats'));
+      const xinxiang = () => p.getByRole('row').filter({ has: p.getByRole('cell', { name: '新乡市', exact: true }) }).first();
+      await xinxiang().waitFor();
+      await p.getByRole('button', { name: '设置新乡市的目标' }).click();
+      const dlg = p.getByRole('dialog', { name: /设置志愿者目标 · 新乡市/ });
+      await dlg.getByText(/当前目标：/).waitFor();
+      const field = dlg.getByLabel('志愿者目标（人）');
+      // the client's own check, as the API's field rule (an integer from 1 to 1e9)
+      await field.fill('0');
+      await dlg.getByRole('button', { name: '保存' }).click();
+      await dlg.getByText('须为 1 至 1000000000 之间的整数').waitFor();
+      await field.fill('12.5');
+      await dlg.getByRole('button', { name: '保存' }).click();
+      await dlg.getByText('请输入整数人数').waitFor();
+      await shot(p, '18-stats-target');
+      // an error the API names is shown next to its field (the answer as the stats service words it)
+      await p.route('**/api/v1/stats/targets/*', (route) => (route.request().method() !== 'PUT' ? route.continue() : route.fulfill({
+        status: 422, contentType: 'application/problem+json',
+        body: JSON.stringify({ type: 'about:blank', title: 'Validation failed', status: 422, code: 'validation_failed',
+          detail: '1 field is invalid', errors: [{ field: 'volunteers', code: 'out_of_range', message: 'must be an integer from 1 to 1000000000' }] }),
+      })), { times: 2 });
+      await field.fill('15000');
+      await dlg.getByRole('button', { name: '保存' }).click();
+      await dlg.getByText('超出允许范围').waitFor();
+      await p.unroute('**/api/v1/stats/targets/*');
+      // someone else sets the target while the dialog is open: nothing is written, the new one is shown
+      const theirs = 20000 + Number(RUN);
+      setTargetInDb('410700', theirs, state.platform.phone);
+      await dlg.getByRole('button', { name: '保存' }).click();
+      await dlg.getByText('该地区的目标刚被他人修改，已重新载入最新目标；请核对后再保存。').waitFor();
+      await dlg.getByText(`当前目标：${theirs.toLocaleString('zh-CN')} 人`).waitFor();
+      // a 412 answer (a stale version) is handled the same way (in a dialog opened afresh)
+      await dlg.getByRole('button', { name: '取消' }).click();
+      await dlg.waitFor({ state: 'hidden' });
+      await p.getByRole('button', { name: '设置新乡市的目标' }).click();
+      await dlg.getByText(`当前目标：${theirs.toLocaleString('zh-CN')} 人`).waitFor();
+      check(await dlg.getByText('该地区的目标刚被他人修改').count() === 0, 'the warning outlived the dialog');
+      await field.fill('15000');
+      await p.route('**/api/v1/stats/targets/*', (route) => (route.request().method() !== 'PUT' ? route.continue() : route.fulfill({
+        status: 412, contentType: 'application/problem+json',
+        body: JSON.stringify({ type: 'about:blank', title: 'Precondition failed', status: 412, code: 'precondition_failed',
+          detail: 'the target has changed' }),
+      })), { times: 2 });
+      await dlg.getByRole('button', { name: '保存' }).click();
+      await dlg.getByText('该地区的目标刚被他人修改，已重新载入最新目标；请核对后再保存。').waitFor();
+      await p.unroute('**/api/v1/stats/targets/*');
+      // saved on purpose now; the table shows it, and so does a reload
+      await dlg.getByRole('button', { name: '保存' }).click();
+      await p.getByText('目标已保存').waitFor();
+      await dlg.waitFor({ state: 'hidden' });
+      await xinxiang().getByText('15,000', { exact: true }).waitFor();
+      await p.reload();
+      await xinxiang().getByText('15,000', { exact: true }).waitFor();
     });
 
     await test('长者模式 enlarges the type and is kept after a reload', async () => {
