@@ -65,20 +65,24 @@ $(BUILD)/tests/%: tests/unit/%.c $$(addprefix $(BUILD)/,$$($$*_OBJ)) $(LIBSTVS)
 unit: $(UNIT_BIN)
 
 # The benchmark's own programs (bench/README.md), built like the services:
-# fcgi_hello (the FastCGI ceiling), login_pair (the login driver), and
+# fcgi_hello (the FastCGI ceiling), login_pair (the login driver), rush (the
+# sign-up rush, with tokens signed by common/token.c), and
 # sqldump-<svc>, which prints a service's statements from its sql.c (and
 # common's, from common/common_sql.c).
-BENCH_TOOLS := $(BUILD)/bench/fcgi_hello $(BUILD)/bench/login_pair $(SERVICES:%=$(BUILD)/bench/sqldump-%)
+BENCH_TOOLS := $(BUILD)/bench/fcgi_hello $(BUILD)/bench/login_pair $(BUILD)/bench/rush $(SERVICES:%=$(BUILD)/bench/sqldump-%)
 bench-tools: $(BENCH_TOOLS)
 $(BUILD)/bench/fcgi_hello: bench/fcgi_hello.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_MODE) -o $@ $< -lfcgi -pthread
-$(BUILD)/bench/login_pair: bench/login_pair.c
+$(BUILD)/bench/login_pair: bench/login_pair.c bench/httpc.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_MODE) -o $@ $< -pthread
+$(BUILD)/bench/rush: bench/rush.c bench/httpc.h $(LIBSTVS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_MODE) -o $@ $< $(LIBSTVS) $(LDLIBS) -pthread
 $(BUILD)/bench/sqldump-%: bench/sqldump.c $(BUILD)/services/%/sql.o $(BUILD)/common/common_sql.o
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Iservices/$* -DSVC_HEADER='"$*.h"' -DSVC_SQL=$*_sql $(LDFLAGS_MODE) -o $@ $^
+	$(CC) $(CFLAGS_ALL) -Iservices/$* -DSVC_HEADER='"$*.h"' -DSVC_SQL=$*_sql $(LDFLAGS_MODE) -o $@ $(filter %.c %.o,$^)
 
 # Fuzzing the import's readers of files from strangers (libFuzzer, Debian's
 # clang; not part of make test): FUZZ_SECONDS each, seeded with the API

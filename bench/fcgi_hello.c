@@ -2,7 +2,7 @@
  * responder can do per request, answering a fixed small JSON. It is built
  * like the services (same flags, same library) and run like them: one
  * process, STVS_THREADS threads, each with its own FCGX_Request accepting
- * on one unix socket (STVS_LISTEN) with the same backlog as common/app.c.
+ * on one unix socket (STVS_LISTEN) with the same backlog as common/listener.c.
  * What it leaves out is exactly the services' own work: parameters, routing,
  * the bearer check, PostgreSQL, JSON, logging.
  *   STVS_LISTEN=/path/to.sock STVS_THREADS=4 fcgi_hello */
@@ -61,7 +61,7 @@ int main(void)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     if (where[0] != ':')
         unlink(where);
-    if ((listen_fd = FCGX_OpenSocket(where, 128)) < 0) {
+    if ((listen_fd = FCGX_OpenSocket(where, 1024)) < 0) {
         fprintf(stderr, "fcgi_hello: cannot listen on %s\n", where);
         return 1;
     }

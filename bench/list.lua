@@ -2,6 +2,7 @@
 -- code of ref.regions (the file given after --), S a random one of the six
 -- statuses; both drawn anew for every request.
 dofile("bench/wrk_common.lua")
+bench_pace() -- $BENCH_DELAY_MS, for the sign-up rush's background load
 
 local regions
 local statuses = { "cancelled", "ended", "ongoing", "recruiting", "signup_closed", "upcoming" }

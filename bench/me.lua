@@ -6,13 +6,7 @@
 dofile("bench/wrk_common.lua")
 
 local tokens
-local pause = tonumber(os.getenv("BENCH_DELAY_MS")) or 0
-
-if pause > 0 then -- defined only then: wrk schedules every request through a timer when it exists
-   function delay()
-      return pause
-   end
-end
+bench_pace()
 
 function init(args)
    bench_seed()

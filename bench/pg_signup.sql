@@ -19,7 +19,7 @@
 \set uid :u0 + :p / :npool
 SELECT activity_id AS aid FROM bench.signup_pool WHERE n = :i \gset
 -- @stmt activity volunteer_of_user :uid | \gset vol_
-SELECT id FROM volunteer.volunteers WHERE user_id = :uid \gset vol_
+SELECT id, claim_status FROM volunteer.volunteers WHERE user_id = :uid \gset vol_
 \set sg_activity_id 0
 -- @stmt activity signup :aid :vol_id | \aset sg_
 WITH a AS (  UPDATE activity.activities a SET signed_up = signed_up + 1  WHERE a.id = :aid AND a.cancelled_at IS NULL AND a.signed_up < a.capacity    AND now() >= a.signup_starts_at AND now() < a.signup_ends_at AND now() < a.ends_at    AND (NOT a.members_only OR EXISTS (SELECT 1 FROM org.members m WHERE m.org_id = a.org_id                                       AND m.volunteer_id = :vol_id AND m.status = 'active'))  RETURNING a.id) INSERT INTO activity.signups (activity_id, volunteer_id) SELECT id, :vol_id FROM a RETURNING activity_id, volunteer_id, status, ref.rfc3339(created_at) AS created_at \aset sg_

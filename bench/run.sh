@@ -14,7 +14,17 @@
 #                          process that serves an endpoint)
 #   BENCH_TOKENS=2000      volunteers logged in through the API before the token runs
 #   BENCH_MAX_AGE_DAYS=7   a loaded dataset older than this is loaded again
-#   BENCH_IMPORT_ROWS=50000 volunteer rows of the import step (throughput, sign-ups during an import)
+#   BENCH_IMPORT_ROWS=50000 volunteer rows of the import step (throughput, sign-ups during an import;
+#                          0 skips it)
+#   BENCH_RUSH_USERS=20000 volunteers of the sign-up rush (tokens signed by bench/rush with the stack's key)
+#   BENCH_RUSH_SECONDS=10  how long the rush's arrivals are spread over
+#   BENCH_RUSH_CAPACITY=500 the rush activity's capacity
+#   BENCH_RUSH_BG="4 20 8 5" the list's and the detail's background load during the rush: connections and
+#                          the pause of each between requests (ms), for each (a normal load, not saturating)
+#   BENCH_PAIRS=3          sign-up runs with and without the stats trigger (wrk and pgbench, alternating)
+#   BENCH_PAIR_DURATION=10 seconds of each of those runs
+#   BENCH_STATS_CALLS=200  calls of each stats endpoint at one client (bench/stats_latency.py)
+#   BENCH_STATS_SECONDS=5  seconds of each stats endpoint's run at 16 clients (wrk)
 #   BENCH_OUT=bench/RESULTS.md
 #   BENCH_PERF=1           also sample each HTTP run with perf (top symbols in the results)
 # The stack: STVS_VAR=var/bench, nginx on 127.0.0.1:18090, PostgreSQL on the
@@ -188,6 +198,8 @@ SQL
 }
 say "removing what earlier runs added; VACUUM ANALYZE"
 reset_signups
+# the rush's activities (their sign-ups went with reset_signups)
+psql_su -c "DELETE FROM activity.activities WHERE created_at > (SELECT loaded_at FROM bench.dataset)"
 psql_su <<'SQL'
 DELETE FROM auth.sessions WHERE created_at > (SELECT loaded_at FROM bench.dataset);
 DELETE FROM auth.sms_sends WHERE sent_at > (SELECT loaded_at FROM bench.dataset);
@@ -200,9 +212,11 @@ psql_su -c "VACUUM (ANALYZE) activity.activities, activity.signups, auth.users, 
 
 # --- the draws: the same populations for wrk and for pgbench
 NACT=$(sql_val "SELECT max(id) FROM activity.activities")
-NVOL=$(sql_val "SELECT max(id) FROM volunteer.volunteers")
+# the loaded volunteers (imports of earlier runs add volunteers of their own after them)
+NVOL=$(sql_val "SELECT max(id) FROM volunteer.volunteers WHERE created_at <= (SELECT loaded_at FROM bench.dataset)")
 [ "$(sql_val "SELECT count(*) FROM activity.activities")" = "$NACT" ] || die "activity ids are not 1..N"
-[ "$(sql_val "SELECT count(*) FROM volunteer.volunteers WHERE id = user_id")" = "$NVOL" ] || die "volunteer i is not user i"
+[ "$(sql_val "SELECT count(*) FROM volunteer.volunteers WHERE id = user_id AND id <= $NVOL")" = "$NVOL" ] \
+    || die "volunteer i is not user i"
 [ "$NVOL" -gt $((NTOK * 2)) ] || die "BENCH_TOKENS=$NTOK needs more than $((NTOK * 2)) volunteers (scale $SCALE has $NVOL)"
 U0=$((NVOL - NTOK + 1)) U1=$NVOL                       # the token holders
 L0=2 L1=$(( U0 - 1 < 100001 ? U0 - 1 : 100001 ))        # the login pair's phones (user 1 is the national admin)
@@ -382,15 +396,16 @@ wrk_run() { # name script path [script args...]
     shift 3
     local args=()
     [ $# -gt 0 ] && args=(-- "$@")
-    if [ "$WARMUP" -gt 0 ] && [ "$name" != signup ]; then
+    if [ "$WARMUP" -gt 0 ] && [[ $name != signup* ]]; then
         BENCH_WRK_JSON=/dev/null BENCH_CONNECTIONS=$CONNS BENCH_SEED=$((SEED + 1000)) \
             bounded $((WARMUP + 30)) wrk -t"$WRK_THREADS" -c"$CONNS" -d"${WARMUP}s" -s "bench/$script" \
             "$BASE$path" "${args[@]}" >/dev/null 2>&1 || true
     fi
-    say "wrk $name: $path, -t$WRK_THREADS -c$CONNS -d${DUR}s"
+    local dur=${RUN_DUR:-$DUR}
+    say "wrk $name: $path, -t$WRK_THREADS -c$CONNS -d${dur}s"
     BENCH_WRK_JSON=$OUT/wrk-$name.json BENCH_CONNECTIONS=$CONNS BENCH_SEED=$SEED \
-        measure "wrk-$name" $((DUR + 60)) \
-        wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DUR}s" --latency --timeout 10s -s "bench/$script" "$BASE$path" \
+        measure "wrk-$name" $((dur + 60)) \
+        wrk -t"$WRK_THREADS" -c"$CONNS" -d"${dur}s" --latency --timeout 10s -s "bench/$script" "$BASE$path" \
         "${args[@]}" >"$OUT/wrk-$name.txt" 2>&1
     if [ -s "$OUT/wrk-$name.json" ]; then sed 's/^/    /' "$OUT/wrk-$name.json" | cut -c1-200; fi
 }
@@ -404,15 +419,15 @@ pg_run() { # name role script [-D var=value...]
     # the services' session settings (common/db.c); the list's statements are
     # planned per call by the service (db_stmt.plan_per_call), which
     # force_custom_plan reproduces for pgbench's prepared statements
-    local per_call=""
-    [ "$name" = list ] && per_call=" -c plan_cache_mode=force_custom_plan"
+    local per_call="" dur=${RUN_DUR:-$DUR}
+    [[ $name == list* ]] && per_call=" -c plan_cache_mode=force_custom_plan"
     export PGOPTIONS="-c statement_timeout=5000 -c TimeZone=Asia/Shanghai$per_call" PGAPPNAME=bench-$name
-    if [ "$WARMUP" -gt 0 ] && [ "$name" != signup ] && [ "$name" != login ]; then
+    if [ "$WARMUP" -gt 0 ] && [[ $name != signup* ]] && [ "$name" != login ]; then
         bounded $((WARMUP + 30)) "${pg[@]}" -T "$WARMUP" >/dev/null 2>&1 || true
     fi
-    say "pgbench $name: $script as stvs_$role, -c$PGC -T$DUR"
+    say "pgbench $name: $script as stvs_$role, -c$PGC -T$dur"
     rm -f "$OUT/pg-$name".log*
-    measure "pg-$name" $((DUR + 60)) "${pg[@]}" -T "$DUR" -l --log-prefix="$OUT/pg-$name.log" >"$OUT/pg-$name.txt" 2>&1
+    measure "pg-$name" $((dur + 60)) "${pg[@]}" -T "$dur" -l --log-prefix="$OUT/pg-$name.log" >"$OUT/pg-$name.txt" 2>&1
     unset PGOPTIONS PGAPPNAME
     # per-transaction latencies (µs, 3rd field) into one file for the report
     cat "$OUT/pg-$name".log.* 2>/dev/null | awk '{ print $3 }' >"$OUT/pg-$name.lat" || true
@@ -480,6 +495,8 @@ wrk_run fcgi plain.lua /bench/fcgi
 
 # 2. the reads (no token)
 pg_run list activity pg_list.sql -D nlist="$NLIST" -D page_size=20 -D offset=0
+# the list's SQL as it was before the capped count (issue 15), for the before/after ratio
+pg_run list_today activity pg_list_today.sql -D nlist="$NLIST" -D page_size=20 -D offset=0
 wrk_run list list.lua "/api/v1/activities" "$DATA/regions.txt"
 pg_run activity_get activity pg_activity_get.sql -D nact="$NACT"
 wrk_run detail detail.lua "/api/v1/activities/1" "$NACT"
@@ -504,6 +521,80 @@ reset_signups
 since=$(sql_val "SELECT clock_timestamp()")
 wrk_run signup signup.lua "/api/v1/activities/1/signups" "$DATA/tokens.txt" "$DATA/pool.txt"
 verify_signups wrk-signup "$since"
+reset_signups
+
+# 4b. the sign-up rush (issue 15): RUSH_N volunteers, tokens signed by the
+#     driver with the stack's key, try to sign up for one new activity of
+#     capacity RUSH_CAP within RUSH_S seconds, while the list and the detail
+#     run at a set, non-saturating rate (wrk with a pause per connection);
+#     the same background load alone first, for its p99 without the rush
+RUSH_N=${BENCH_RUSH_USERS:-20000} RUSH_S=${BENCH_RUSH_SECONDS:-10} RUSH_CAP=${BENCH_RUSH_CAPACITY:-500}
+read -r RB_LC RB_LD RB_DC RB_DD <<<"${BENCH_RUSH_BG:-4 20 8 5}"
+for v in RUSH_N RUSH_S RUSH_CAP RB_LC RB_LD RB_DC RB_DD; do
+    [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number (BENCH_RUSH_*)"
+done
+R1=$((U0 - 1)) R0=$((U0 - RUSH_N))
+[ "$R0" -ge 2 ] || { R0=2; say "the rush: only $((R1 - 1)) volunteers below the token holders at this scale"; }
+RUSH_ID=$(sql_val "INSERT INTO activity.activities (org_id, title, description, service_category, themes,
+                       region_code, address, starts_at, ends_at, signup_starts_at, signup_ends_at, capacity,
+                       service_hours, contact_name, contact_phone, requirements, members_only, created_by)
+                   SELECT org_id, '报名高峰', description, service_category, themes, region_code, address,
+                          now() + interval '2 days', now() + interval '2 days 3 hours', now() - interval '1 hour',
+                          now() + interval '1 day', $RUSH_CAP, 2, contact_name, contact_phone, requirements,
+                          false, created_by
+                   FROM activity.activities WHERE id = 1 RETURNING id" | head -n 1)
+[[ $RUSH_ID =~ ^[0-9]+$ ]] || die "could not create the rush's activity"
+rush_window() { # name with-rush(0|1)
+    local name=$1 secs=$((RUSH_S + 4)) pids=() rc=0
+    BENCH_WRK_JSON=$OUT/$name-list.json BENCH_CONNECTIONS=$RB_LC BENCH_DELAY_MS=$RB_LD BENCH_SEED=$SEED \
+        timeout -k 5 $((secs + 30)) wrk -t1 -c"$RB_LC" -d"${secs}s" --latency --timeout 10s -s bench/list.lua \
+        "$BASE/api/v1/activities" -- "$DATA/regions.txt" >"$OUT/$name-list.txt" 2>&1 &
+    pids+=($!)
+    BENCH_WRK_JSON=$OUT/$name-detail.json BENCH_CONNECTIONS=$RB_DC BENCH_DELAY_MS=$RB_DD BENCH_SEED=$SEED \
+        timeout -k 5 $((secs + 30)) wrk -t1 -c"$RB_DC" -d"${secs}s" --latency --timeout 10s -s bench/detail.lua \
+        "$BASE/api/v1/activities/1" -- "$NACT" >"$OUT/$name-detail.txt" 2>&1 &
+    pids+=($!)
+    if [ "$2" = 1 ]; then
+        sleep 2
+        bounded $((RUSH_S + 150)) "$BIN/rush" --port "$HTTP_PORT" --key "$VAR/keys/jwt-es256.key" \
+            --activity "$RUSH_ID" --users "$R0" "$R1" --seconds "$RUSH_S" --capacity "$RUSH_CAP" \
+            --json "$OUT/rush.json" >"$OUT/rush.txt" 2>&1 || rc=$?
+        [ $rc -eq 0 ] || { FAILED+=("rush (exit $rc)"); say "the rush failed (exit $rc); see $OUT/rush.txt"; }
+    fi
+    for p in "${pids[@]}"; do wait "$p" || FAILED+=("$name background wrk"); done
+}
+say "the rush's background load alone: list ${RB_LC}c/${RB_LD}ms, detail ${RB_DC}c/${RB_DD}ms, $((RUSH_S + 4))s"
+rush_window rush-bg-alone 0
+say "the sign-up rush: $((R1 - R0 + 1)) volunteers, activity $RUSH_ID of capacity $RUSH_CAP, ${RUSH_S}s, same background"
+rush_window rush-bg-during 1
+psql_su -At -F ' ' <<SQL | awk '{ printf "{\"signed_up\":%d,\"capacity\":%d,\"rows\":%d}\n", $1, $2, $3 }' >"$OUT/rush-verify.json"
+SELECT signed_up, capacity, (SELECT count(*) FROM activity.signups WHERE activity_id = $RUSH_ID)
+FROM activity.activities WHERE id = $RUSH_ID;
+SQL
+if [ -s "$OUT/rush.json" ]; then cut -c1-300 "$OUT/rush.json" | sed 's/^/    /'; fi
+sed 's/^/    /' "$OUT/rush-verify.json"
+reset_signups
+
+# 4c. issue 12: sign-up throughput with and without the stats trigger
+#     (activities_stats_update), wrk and pgbench, in alternating pairs from the
+#     same state; the sign-ups of each run are removed with the trigger in the
+#     state they were made in, so the summaries stay exact
+PAIRS=${BENCH_PAIRS:-3} PAIR_DUR=${BENCH_PAIR_DURATION:-10}
+trigger() { psql_su -c "ALTER TABLE activity.activities $1 TRIGGER activities_stats_update"; }
+for i in $(seq 1 "$PAIRS"); do
+    order="on off"
+    if [ $((i % 2)) = 0 ]; then order="off on"; fi
+    for mode in $order; do
+        if [ "$mode" = off ]; then trigger DISABLE; fi
+        RUN_DUR=$PAIR_DUR wrk_run "signup-trig-$mode-$i" signup.lua "/api/v1/activities/1/signups" \
+            "$DATA/tokens.txt" "$DATA/pool.txt"
+        reset_signups
+        RUN_DUR=$PAIR_DUR pg_run "signup-trig-$mode-$i" activity pg_signup.sql -D n=0 -D clients="$PGC" \
+            -D npool="$NPOOL" -D ntok="$NTOK" -D u0="$U0" -D pseed="$((SEED + i))"
+        reset_signups
+        if [ "$mode" = off ]; then trigger ENABLE; fi
+    done
+done
 
 # 5. the login pair: the driver first (pgbench's sends would put phones of
 #    the same population in their resend cooldown), then its SQL alone
@@ -549,6 +640,31 @@ env -u LOGIN_PER_ADDRESS_PER_MINUTE scripts/stack.sh run >/dev/null
 say "login flood from one address, the login limit at its default"
 login_flood login-flood
 
+# 7b. issue 12's stats endpoints: p50/p99 of each at one client
+#     (bench/stats_latency.py, a token of the dataset's national admin, user 1,
+#     signed with the stack's key), then each one's throughput at 16 clients
+STATS_CALLS=${BENCH_STATS_CALLS:-200} STATS_SECS=${BENCH_STATS_SECONDS:-5}
+say "stats: every endpoint at one client ($STATS_CALLS calls), then at 16 clients (${STATS_SECS}s each)"
+rc=0
+bounded 600 python3 bench/stats_latency.py "$BASE/api/v1" "$VAR/keys/jwt-es256.key" 1 "$STATS_CALLS" \
+    --json "$OUT/stats-1.json" --token-out "$DATA/stats-token.txt" >"$OUT/stats-1.txt" 2>&1 || rc=$?
+if [ $rc -ne 0 ]; then
+    FAILED+=("stats latency (exit $rc)")
+    say "stats latency failed (exit $rc); see $OUT/stats-1.txt"
+else
+    sed 's/^/    /' "$OUT/stats-1.txt"
+    python3 bench/stats_latency.py --paths >"$DATA/stats-paths.txt"
+    k=0
+    while IFS=$'\t' read -r path accept; do
+        k=$((k + 1))
+        BENCH_WRK_JSON=$OUT/stats-16-$k.json BENCH_CONNECTIONS=16 BENCH_ACCEPT=$accept BENCH_SEED=$SEED \
+            bounded $((STATS_SECS + 40)) wrk -t2 -c16 -d"${STATS_SECS}s" --latency --timeout 10s -s bench/stats.lua \
+            "$BASE/api/v1$path" -- "$DATA/stats-token.txt" >"$OUT/stats-16-$k.txt" 2>&1 \
+            || FAILED+=("stats wrk $path")
+        printf '%s\t%s\n' "$k" "$path" >>"$OUT/stats-16.index"
+    done <"$DATA/stats-paths.txt"
+fi
+
 # 8. 集体注册 (API.md v1.1): IMPORT_ROWS (default 50,000) volunteer rows
 #    validated and committed (rows/s of each step), then sign-up latency on an
 #    idle stack and while the same number of rows is imported. The scripts use
@@ -558,7 +674,7 @@ bench_import() { # name script
     local rc=0
     STVS_TEST_BASE="$BASE/api/v1" STVS_TEST_OUTBOX="$SMS_OUTBOX" \
     STVS_TEST_PSQL="psql -h $PGSOCK -p $PG_PORT -U stvs -d stvs -X -q -At -v ON_ERROR_STOP=1" \
-        bounded 1800 python3 "$2" "$IMPORT_ROWS" >"$OUT/$1.txt" 2>&1 || rc=$?
+        bounded 600 python3 "$2" "$IMPORT_ROWS" >"$OUT/$1.txt" 2>&1 || rc=$?
     if [ $rc -ne 0 ]; then
         FAILED+=("$1 (exit $rc)")
         say "$1: failed (exit $rc); see $OUT/$1.txt"
@@ -566,12 +682,19 @@ bench_import() { # name script
         sed 's/^/    /' "$OUT/$1.txt"
     fi
 }
-say "import: $IMPORT_ROWS volunteer rows validated and committed"
-bench_import import-rows bench/import_rows.py
-say "import: sign-up p99 alone and during an import of $IMPORT_ROWS rows"
-bench_import import-signup bench/import_signup_p99.py
+[[ $IMPORT_ROWS =~ ^[0-9]+$ ]] || die "BENCH_IMPORT_ROWS must be a whole number"
+if [ "$IMPORT_ROWS" -gt 0 ]; then
+    say "import: $IMPORT_ROWS volunteer rows validated and committed"
+    bench_import import-rows bench/import_rows.py
+    say "import: sign-up p99 alone and during an import of $IMPORT_ROWS rows"
+    bench_import import-signup bench/import_signup_p99.py
+fi
 
-echo "finished=$(date -Iseconds)" >>"$OUT/meta.txt"
+{
+    echo "finished=$(date -Iseconds)"
+    echo "rush_users=$R0..$R1"; echo "rush_bg=$RB_LC $RB_LD $RB_DC $RB_DD"
+    echo "stats_seconds=$STATS_SECS"; echo "pairs=$PAIRS"; echo "pair_duration=$PAIR_DUR"
+} >>"$OUT/meta.txt"
 while read -r s off; do
     echo "log_errors_$s=$(tail -c +$((off + 1)) "$VAR/log/$s.log" | grep -c '"level":"error"' || true)"
 done <"$OUT/log-offsets" >>"$OUT/meta.txt"

@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
 """The stats endpoints' latency at one client: p50/p99 of each (bench/README.md, "Stats").
 
-    bench/stats_latency.py BASE KEY_FILE USER_ID [N]
+    bench/stats_latency.py BASE KEY_FILE USER_ID [N] [--json OUT] [--token-out FILE]
+    bench/stats_latency.py --paths
+
 
 BASE is the API base (http://127.0.0.1:18090/api/v1); KEY_FILE the stack's ES256 signing key
 (var/.../keys/jwt-es256.key), with which an access token is made for USER_ID, a platform admin of
 000000 in the loaded dataset (the stats service checks the token's signature and claims, then the
 caller's scope in the database). Each endpoint is called N times (default 200) after 10 warm-up
 calls, one request at a time on one keep-alive connection, as a dashboard would. Prints a Markdown
-table and exits 1 if any answer is not 200."""
+table and exits 1 if any answer is not 200. --json writes the figures for bench/report.py;
+--token-out the token (for bench/stats.lua, the 16-client runs of bench/run.sh). --paths prints
+each endpoint's path and its Accept (tab-separated, one a line) for those runs."""
 
 import http.client
 import json
@@ -54,15 +58,37 @@ def pct(sorted_ms, p):
     return sorted_ms[min(len(sorted_ms) - 1, int(round(p / 100.0 * (len(sorted_ms) - 1))))]
 
 
+def option(argv, name):
+    """The value after --name (removed from argv with it), or None."""
+    if name not in argv:
+        return None
+    i = argv.index(name)
+    if i + 1 >= len(argv):
+        sys.exit(__doc__)
+    v = argv[i + 1]
+    del argv[i:i + 2]
+    return v
+
+
 def main(argv):
+    argv = list(argv)
+    if argv[1:] == ["--paths"]:
+        for entry in ENDPOINTS:
+            print("%s\t%s" % (entry[1], XLSX if len(entry) > 2 else "application/json"))
+        return 0
+    json_out, token_out = option(argv, "--json"), option(argv, "--token-out")
     if len(argv) < 4:
         sys.exit(__doc__)
     base, key_file, user_id = argv[1], argv[2], int(argv[3])
     n = int(argv[4]) if len(argv) > 4 else 200
     u = urllib.parse.urlsplit(base)
     conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=30)
-    hdrs = {"Authorization": "Bearer " + token(conn, u.path.rstrip("/"), key_file, user_id)}
-    bad = 0
+    tok = token(conn, u.path.rstrip("/"), key_file, user_id)
+    if token_out:
+        with open(token_out, "w") as f:
+            f.write(tok + "\n")
+    hdrs = {"Authorization": "Bearer " + tok}
+    bad, rows = 0, []
     print("| endpoint | p50 ms | p99 ms | max ms | bytes |")
     print("|---|---:|---:|---:|---:|")
     for entry in ENDPOINTS:
@@ -85,6 +111,11 @@ def main(argv):
         if times:
             times.sort()
             print("| %s `%s` | %.1f | %.1f | %.1f | %d |" % (name, path, pct(times, 50), pct(times, 99), times[-1], size))
+            rows.append({"name": name, "path": path, "calls": len(times), "p50_ms": pct(times, 50),
+                         "p99_ms": pct(times, 99), "max_ms": times[-1], "bytes": size})
+    if json_out:
+        with open(json_out, "w") as f:
+            json.dump({"calls": n, "endpoints": rows, "failed": bad}, f)
     return 1 if bad else 0
 
 

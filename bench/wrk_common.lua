@@ -17,6 +17,18 @@ function bench_seed()
    math.random(); math.random()
 end
 
+-- $BENCH_DELAY_MS (default 0): each connection waits that long between its
+-- requests (a set rate rather than as fast as the server answers). delay() is
+-- defined only then: wrk schedules every request through a timer when it exists.
+function bench_pace()
+   local pause = tonumber(os.getenv("BENCH_DELAY_MS")) or 0
+   if pause > 0 then
+      function delay()
+         return pause
+      end
+   end
+end
+
 -- The non-empty lines of a file.
 function bench_lines(path)
    local t = {}

@@ -231,7 +231,8 @@ void reply_page(req_t *r, int count_stmt, int page_stmt, int nfilter, const char
     long long total = db_int(res, 0, "total");
     PQclear(res);
     json_t *items = json_array();
-    if (total > pg->offset) { /* past the end: no second query */
+    /* past the end: no second query (a capped count does not know the end) */
+    if (total > pg->offset || total > PAGE_TOTAL_CAP) {
         res = db_query_or_reply(r, page_stmt, nfilter + 2, params);
         if (!res) {
             json_decref(items);
@@ -241,6 +242,10 @@ void reply_page(req_t *r, int count_stmt, int page_stmt, int nfilter, const char
             json_array_append_new(items, row_json(r, res, i));
         PQclear(res);
     }
-    reply_json(r, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total", (json_int_t)total, "page",
-                                 (json_int_t)pg->page, "page_size", (json_int_t)pg->page_size));
+    json_t *body = json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total",
+                             (json_int_t)(total > PAGE_TOTAL_CAP ? PAGE_TOTAL_CAP : total), "page",
+                             (json_int_t)pg->page, "page_size", (json_int_t)pg->page_size);
+    if (body && total > PAGE_TOTAL_CAP)
+        json_object_set_new(body, "total_capped", json_true());
+    reply_json(r, 200, body);
 }

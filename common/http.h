@@ -139,10 +139,18 @@ typedef struct {
     long long page, page_size, offset;
 } paging_t;
 
+/* API.md v1.1: a list may cap its count. Past PAGE_TOTAL_CAP matches the
+ * answer says total 10000 and "total_capped": true. CAPPED_COUNT wraps a
+ * list's FROM ... WHERE so that its count stops at the cap + 1 rows instead
+ * of counting every match (the pages are unaffected). */
+#define PAGE_TOTAL_CAP 10000
+#define CAPPED_COUNT(from_where) "SELECT count(*) AS total FROM (SELECT 1" from_where " LIMIT 10001) capped"
+
 /* Answers 200 {"items", "total", "page", "page_size"}: count_stmt counts the
  * rows its nfilter parameters select, page_stmt takes the same parameters
  * plus LIMIT and OFFSET (params needs room for them) and each row becomes
- * row_json(r, res, row). */
+ * row_json(r, res, row). A total over PAGE_TOTAL_CAP is answered as the cap
+ * with "total_capped": true. */
 void reply_page(req_t *r, int count_stmt, int page_stmt, int nfilter, const char **params, const paging_t *pg,
                 row_json_fn row_json);
 

@@ -18,7 +18,11 @@
 
 #include "log.h"
 
-#define BACKLOG 128
+/* A sign-up rush queues more connections than there are threads: past the
+ * backlog nginx's connect() fails (EAGAIN) and the client gets a 502 (bench:
+ * 762 of 20,000 rush sign-ups with 128, bench/ANALYSIS.md). The kernel caps it
+ * at net.core.somaxconn (4096 by default since Linux 5.4). */
+#define BACKLOG 1024
 
 static int fail(char *err, size_t n, const char *why)
 {

@@ -2,6 +2,7 @@
 
 #include <jansson.h>
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
@@ -239,6 +240,41 @@ static token_result verify_uncached(const jwt_keys *k, const char *token, time_t
     res = check_claims(k, claims, now, out);
     json_decref(claims);
     return res;
+}
+
+/* ES256 over "header.claims" with a key parsed once: libjwt 1.10 decodes
+ * its PEM key again for every token it signs (~420 µs a login). The key is
+ * only read here, so every thread shares it, as the verifier's. */
+int jwt_sign_es256(EVP_PKEY *key, const char *kid, const char *claims, size_t claims_len, char *out, size_t outlen)
+{
+    char header[128];
+    int hn = snprintf(header, sizeof header, "{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":\"%s\"}", kid);
+    if (!key || hn <= 0 || (size_t)hn >= sizeof header)
+        return -1;
+    size_t n = b64url_encode((const unsigned char *)header, (size_t)hn, out, outlen);
+    if (!n || n + 1 >= outlen)
+        return -1;
+    out[n++] = '.';
+    size_t c = b64url_encode((const unsigned char *)claims, claims_len, out + n, outlen - n);
+    if (!c)
+        return -1;
+    n += c;
+    unsigned char der[80], raw[64];
+    size_t derlen = sizeof der;
+    const unsigned char *p = der;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx && EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
+             EVP_DigestSign(ctx, der, &derlen, (const unsigned char *)out, n) == 1;
+    EVP_MD_CTX_free(ctx);
+    ECDSA_SIG *es = ok ? d2i_ECDSA_SIG(NULL, &p, (long)derlen) : NULL;
+    /* JWS wants r || s, each 32 bytes big-endian (RFC 7518 3.4), not DER */
+    ok = es && BN_bn2binpad(ECDSA_SIG_get0_r(es), raw, 32) == 32 &&
+         BN_bn2binpad(ECDSA_SIG_get0_s(es), raw + 32, 32) == 32;
+    ECDSA_SIG_free(es);
+    if (!ok || n + 1 >= outlen)
+        return -1;
+    out[n++] = '.';
+    return b64url_encode(raw, sizeof raw, out + n, outlen - n) ? 0 : -1;
 }
 
 const char *token_result_str(token_result r)

@@ -10,20 +10,38 @@
  * planner can answer from the starts_at/ends_at indexes (these statements
  * are planned per call, so a NULL filter folds away).
  * (ended implies starts_at < now(); recruiting is an open sign-up window,
- * served by activities_signup_window). $2/$3 region range, $4 org, $5 category, $6 theme, $7 title, $8/$9 the
- * starts_at range [from, to], both inclusive. */
+ * served by activities_signup_window; ongoing and signup_closed are the
+ * windows [starts_at, ends_at) and [signup_ends_at, starts_at) holding now,
+ * served by activities_running and activities_closed_window (ongoing also
+ * says starts_at <= now(), which a page walking starts_at down needs to
+ * start at now rather than at the farthest planned activity); cancelled by
+ * activities_cancelled_starts, migration 014). A province's or a city's range
+ * is also said as its code prefix (the same rows: region codes are six
+ * digits), which activities_province_starts / activities_city_starts keep in
+ * starts_at order, so a page walks them in order instead of sorting the whole
+ * region. $2/$3 region range, $4 org, $5 category, $6 theme, $7 title, $8/$9 the
+ * starts_at range [from, to], both inclusive. A title word of two characters
+ * (most Chinese words) is looked up in activities_title_bigrams, since
+ * trigrams need three; the guard folds away for other lengths, which keep
+ * the trigram index. */
 #define LIST_WHERE                                                                                             \
     " WHERE ($1::text IS NULL OR " ACTIVITY_STATUS " = $1)"                                                    \
     "   AND ($1::text IS NULL OR $1 <> 'cancelled' OR a.cancelled_at IS NOT NULL)"                             \
     "   AND ($1::text IS NULL OR $1 <> 'ended' OR (a.ends_at <= now() AND a.starts_at < now()))"              \
-    "   AND ($1::text IS NULL OR $1 <> 'ongoing' OR (a.starts_at <= now() AND a.ends_at > now()))"             \
+    "   AND ($1::text IS NULL OR $1 <> 'ongoing'"                                                               \
+    "        OR (tstzrange(a.starts_at, a.ends_at) @> now() AND a.starts_at <= now()))"                          \
     "   AND ($1::text IS NULL OR $1 NOT IN ('recruiting', 'signup_closed', 'upcoming') OR a.starts_at > now())" \
     "   AND ($1::text IS NULL OR $1 <> 'recruiting' OR tstzrange(a.signup_starts_at, a.signup_ends_at) @> now())" \
+    "   AND ($1::text IS NULL OR $1 <> 'signup_closed'"                                                         \
+    "        OR tstzrange(a.signup_ends_at, greatest(a.signup_ends_at, a.starts_at)) @> now())"                   \
     "   AND ($2::text IS NULL OR a.region_code BETWEEN $2 AND $3)"                                             \
+    "   AND ($2::text IS NULL OR $3 <> left($2, 2) || '9999' OR left(a.region_code, 2) = left($2, 2))"          \
+    "   AND ($2::text IS NULL OR $3 <> left($2, 4) || '99' OR left(a.region_code, 4) = left($2, 4))"            \
     "   AND ($4::bigint IS NULL OR a.org_id = $4)"                                                             \
     "   AND ($5::text IS NULL OR a.service_category = $5)"                                                     \
     "   AND ($6::text IS NULL OR a.themes @> ARRAY[$6::text])"                                                 \
-    "   AND ($7::text IS NULL OR a.title LIKE ref.contains_pattern($7))"                                       \
+    "   AND ($7::text IS NULL OR a.title LIKE ref.contains_pattern($7)"                                        \
+    "        AND (char_length($7) <> 2 OR ref.bigrams(a.title) @> ARRAY[$7::text]))"                            \
     "   AND ($8::timestamptz IS NULL OR a.starts_at >= $8)"                                                    \
     "   AND ($9::timestamptz IS NULL OR a.starts_at <= $9)"
 

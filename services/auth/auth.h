@@ -7,6 +7,7 @@
 #include "app.h"
 #include "body.h"
 #include "sms.h"
+#include "token.h"
 
 #define SMS_CODE_TTL 300
 #define SMS_WRONG_TRIES 5
@@ -28,8 +29,7 @@ typedef struct {
     long resend_seconds, per_phone_per_day, per_address_per_hour;
     long login_per_address_per_minute;
     unsigned char code_key[32]; /* HMAC key for stored SMS codes */
-    char *private_pem;
-    size_t private_len;
+    EVP_PKEY *signing_key; /* parsed once at start; read-only, shared by every thread */
 } auth_settings;
 extern auth_settings auth;
 

@@ -26,22 +26,24 @@ static const route_t routes[] = {
 auth_settings auth;
 
 /* The private key must be P-256 and the very key whose public half every
- * service verifies with. */
+ * service verifies with. It is parsed once and kept (auth.signing_key); the
+ * PEM text is wiped as soon as it is parsed. */
 static int load_private_key(void)
 {
     const char *path;
     char curve[32] = "";
     jwt_keys mine;
     char err[128];
+    size_t pem_len = 0;
     if (config_str("STVS_JWT_PRIVATE_KEY_FILE", NULL, &path))
         return -1;
-    auth.private_pem = read_file(path, 16384, &auth.private_len);
-    if (!auth.private_pem) {
+    char *pem = read_file(path, 16384, &pem_len);
+    if (!pem) {
         log_error("configuration: STVS_JWT_PRIVATE_KEY_FILE cannot be read (%s)", strerror(errno));
         return -1;
     }
     int rc = -1;
-    BIO *in = BIO_new_mem_buf(auth.private_pem, (int)auth.private_len), *out = BIO_new(BIO_s_mem());
+    BIO *in = BIO_new_mem_buf(pem, (int)pem_len), *out = BIO_new(BIO_s_mem());
     EVP_PKEY *pk = in ? PEM_read_bio_PrivateKey(in, NULL, NULL, NULL) : NULL;
     char *pub = NULL;
     long publen;
@@ -61,9 +63,15 @@ static int load_private_key(void)
     if (rc)
         log_error("configuration: STVS_JWT_PRIVATE_KEY_FILE does not match STVS_JWT_PUBLIC_KEY_FILE");
 out:
+    if (!rc) {
+        auth.signing_key = pk;
+        pk = NULL;
+    }
     EVP_PKEY_free(pk);
     BIO_free(in);
     BIO_free(out);
+    explicit_bzero(pem, pem_len);
+    free(pem);
     return rc;
 }
 
@@ -115,10 +123,8 @@ static void auth_cleanup(void)
     purge_stop();
     if (auth.sms)
         auth.sms->destroy(auth.sms);
-    if (auth.private_pem) {
-        explicit_bzero(auth.private_pem, auth.private_len);
-        free(auth.private_pem);
-    }
+    EVP_PKEY_free(auth.signing_key);
+    auth.signing_key = NULL;
     explicit_bzero(auth.code_key, sizeof auth.code_key);
     curl_global_cleanup();
 }

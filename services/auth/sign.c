@@ -1,41 +1,29 @@
-/* Signing access tokens with libjwt (ES256, auth's private key): the one
- * place that holds libjwt's allocations, so the token a handler gets lives
- * in the request's arena like every other string. */
-#include <jwt.h>
+/* Signing access tokens (ES256, auth's private key, parsed once at start:
+ * common/token.c signs with OpenSSL directly). The token a handler gets
+ * lives in the request's arena like every other string. */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "auth.h"
-
-/* The token in libjwt's memory (the caller frees), or NULL. */
-static char *sign(long long user_id, long long session_id)
-{
-    jwt_t *jwt = NULL;
-    char *token = NULL, sub[24], sid[24], jti[32];
-    time_t now = time(NULL);
-    snprintf(sub, sizeof sub, "%lld", user_id);
-    snprintf(sid, sizeof sid, "%lld", session_id);
-    if (crypto_random_token(jti, sizeof jti, 16) || jwt_new(&jwt))
-        return NULL;
-    if (jwt_add_header(jwt, "kid", app_keys.kid) || jwt_add_grant(jwt, "iss", app_config.issuer) ||
-        jwt_add_grant(jwt, "aud", app_config.audience) || jwt_add_grant(jwt, "sub", sub) ||
-        jwt_add_grant(jwt, "sid", sid) || jwt_add_grant(jwt, "jti", jti) ||
-        jwt_add_grant(jwt, "token_use", "access") || jwt_add_grant_int(jwt, "iat", (long)now) ||
-        jwt_add_grant_int(jwt, "exp", (long)now + ACCESS_TOKEN_TTL) ||
-        jwt_set_alg(jwt, JWT_ALG_ES256, (const unsigned char *)auth.private_pem, (int)auth.private_len))
-        goto out;
-    token = jwt_encode_str(jwt);
-out:
-    jwt_free(jwt);
-    return token;
-}
+#include "token.h"
 
 const char *access_token_sign(req_t *r, long long user_id, long long session_id)
 {
-    char *token = sign(user_id, session_id);
-    const char *copy = token ? arena_strndup(&r->arena, token, strlen(token)) : NULL;
-    free(token);
-    return copy;
+    char sub[24], sid[24], jti[33], token[1024];
+    long long now = (long long)time(NULL);
+    snprintf(sub, sizeof sub, "%lld", user_id);
+    snprintf(sid, sizeof sid, "%lld", session_id);
+    if (crypto_random_token(jti, sizeof jti, 16))
+        return NULL;
+    json_t *claims = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "iss", app_config.issuer, "aud",
+                               app_config.audience, "sub", sub, "sid", sid, "jti", jti, "token_use", "access", "iat",
+                               (json_int_t)now, "exp", (json_int_t)(now + ACCESS_TOKEN_TTL));
+    char *text = claims ? json_dumps(claims, JSON_COMPACT) : NULL;
+    json_decref(claims);
+    int rc = text ? jwt_sign_es256(auth.signing_key, app_keys.kid, text, strlen(text), token, sizeof token) : -1;
+    free(text);
+    return rc ? NULL : arena_strndup(&r->arena, token, strlen(token));
 }

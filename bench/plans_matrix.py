@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Page 1 of GET /activities for every combination of its filters, planned and run as the
+service runs them (issue 15; docs/query-plans.md, "Every filter combination").
+
+    bench/plans_matrix.py SQLDUMP_DIR [--out FILE]
+
+The connection is psql's environment (PGHOST, PGPORT, PGUSER, PGDATABASE: a seeded bench
+database, bench/seed.sh). The statements come from the compiled services/activity/sql.c
+(SQLDUMP_DIR/sqldump-activity: list_count, list_page_desc), prepared untyped as PQprepare
+does and planned per call (plan_cache_mode = force_custom_plan, as db_stmt.plan_per_call),
+under SET ROLE stvs_activity. Every combination of region (none, a province, a city, a
+county) x status (none and the six) x time window (none, today ±7 days) x title word (none,
+two characters, four characters, two characters in no title) is run once to warm up, then
+once under EXPLAIN (ANALYZE, BUFFERS); a combination is index-served when no statement
+scans activities sequentially and no scan throws away more than 1,000 rows it read (rows
+removed by a filter or a recheck, summed over the plan). Prints a Markdown section; --out
+writes it to FILE too. Standard library only (psql does the talking)."""
+
+import itertools
+import json
+import subprocess
+import sys
+
+REGIONS = [("—", None), ("province 410000", "410000"), ("city 410100", "410100"), ("county 410102", "410102")]
+STATUSES = [None, "cancelled", "ended", "ongoing", "recruiting", "signup_closed", "upcoming"]
+WINDOWS = [None, "±7 days"]
+WORDS = [None, "科普", "科普讲座", "火箭"]
+EXTRA = [  # single filters outside the matrix, with a status
+    ("org_id (busiest org)", {"org": "busy"}), ("service_category=lecture", {"cat": "lecture"}),
+    ("service_category=lecture&status=recruiting", {"cat": "lecture", "status": "recruiting"}),
+    ("theme=science_day", {"theme": "science_day"}),
+    ("theme=science_day&status=recruiting", {"theme": "science_day", "status": "recruiting"}),
+]
+REMOVED_LIMIT = 1000
+
+
+def lit(v):
+    return "NULL" if v is None else "'" + str(v).replace("'", "''") + "'"
+
+
+def psql(sql):
+    r = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1"], input=sql, capture_output=True,
+                       text=True, timeout=1800)
+    if r.returncode:
+        sys.exit("plans_matrix: psql failed: " + r.stderr[-2000:])
+    return r.stdout
+
+
+def walk(node, acc):
+    acc["nodes"].append(node["Node Type"] + (" " + node["Index Name"] if "Index Name" in node else ""))
+    if node["Node Type"] in ("Seq Scan", "Parallel Seq Scan") and node.get("Relation Name") == "activities":
+        acc["seq"] = True
+    loops = node.get("Actual Loops", 1) or 1
+    acc["removed"] += (node.get("Rows Removed by Filter", 0) + node.get("Rows Removed by Index Recheck", 0)) * loops
+    for c in node.get("Plans", []):
+        walk(c, acc)
+
+
+def main(argv):
+    if len(argv) < 2:
+        sys.exit(__doc__)
+    out = argv[argv.index("--out") + 1] if "--out" in argv else None
+    dump = subprocess.run([argv[1] + "/sqldump-activity", "list_count"], capture_output=True, text=True, check=True)
+    count_sql = " ".join(dump.stdout.split("\n"))
+    dump = subprocess.run([argv[1] + "/sqldump-activity", "list_page_desc"], capture_output=True, text=True, check=True)
+    page_sql = " ".join(dump.stdout.split("\n"))
+    info = psql("SELECT count(*), (SELECT org_id FROM activity.activities GROUP BY 1 ORDER BY count(*) DESC LIMIT 1),"
+                " version() FROM activity.activities").strip().split("|")
+    nact, busy_org, version = int(info[0]), info[1], info[2]
+    ranges = {}
+    for _, code in REGIONS[1:]:
+        lo, hi = psql("SELECT lo, hi FROM ref.region_range('%s')" % code).strip().split("|")
+        ranges[code] = (lo, hi)
+
+    cases = []
+    for (rname, rcode), status, window, word in itertools.product(REGIONS, STATUSES, WINDOWS, WORDS):
+        label = "&".join(x for x in (
+            "region=" + rcode if rcode else "", "status=" + status if status else "",
+            "from/to ±7 d" if window else "", "q=" + word if word else "") if x) or "no filter"
+        cases.append((label, {"region": rcode, "status": status, "window": window, "q": word}))
+    for label, f in EXTRA:
+        cases.append((label, f))
+
+    sql = ["SET plan_cache_mode = force_custom_plan;", "SET ROLE stvs_activity;",
+           "SET TimeZone = 'Asia/Shanghai';",
+           "PREPARE c AS %s;" % count_sql, "PREPARE p AS %s;" % page_sql]
+    for _, f in cases:
+        lo, hi = ranges[f["region"]] if f.get("region") else (None, None)
+        params = [lit(f.get("status")), lit(lo), lit(hi), lit(busy_org if f.get("org") else None),
+                  lit(f.get("cat")), lit(f.get("theme")), lit(f.get("q")),
+                  "now() - interval '7 days'" if f.get("window") else "NULL",
+                  "now() + interval '7 days'" if f.get("window") else "NULL"]
+        args = ", ".join(params)
+        for stmt, extra in (("c", ""), ("p", ", 20, 0")):
+            sql.append("EXECUTE %s(%s%s) \\g /dev/null" % (stmt, args, extra))  # warm the cache
+            sql.append("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE %s(%s%s);" % (stmt, args, extra))
+    raw = psql("\n".join(sql) + "\n")
+    plans, buf = [], ""
+    for line in raw.splitlines():  # each EXPLAIN's JSON is a multi-line array
+        buf += line + "\n"
+        try:
+            plans.append(json.loads(buf))
+            buf = ""
+        except ValueError:
+            pass
+    if len(plans) != 2 * len(cases):
+        sys.exit("plans_matrix: %d plans for %d cases" % (len(plans), len(cases)))
+
+    rows, served_all, worst = [], 0, []
+    for i, (label, _) in enumerate(cases):
+        res = []
+        for plan in plans[2 * i:2 * i + 2]:
+            acc = {"nodes": [], "seq": False, "removed": 0}
+            top = plan[0]
+            walk(top["Plan"], acc)
+            shared = top["Plan"].get("Shared Hit Blocks", 0) + top["Plan"].get("Shared Read Blocks", 0)
+            res.append({"ms": top["Execution Time"], "removed": int(acc["removed"]), "seq": acc["seq"],
+                        "buffers": shared, "result": _child_rows(top["Plan"]),
+                        "indexes": sorted({n.split(" ", 2)[-1] for n in acc["nodes"] if "Index" in n and " " in n})})
+        served = not any(r["seq"] or r["removed"] > REMOVED_LIMIT for r in res)
+        served_all += served
+        rows.append((label, res, served))
+        worst.append((max(r["ms"] for r in res), label))
+
+    w("## Every filter combination, page 1 (issue 15)")
+    w("")
+    w("Generated by `bench/plans_matrix.py` (its header says how) on %s activities; %s." % (
+        "{:,}".format(nact), version.split(",")[0]))
+    w("Each combination: `list_count` (the capped count: at most 10,001 rows) and `list_page_desc` (page 1, 20 "
+      "rows), one run each under EXPLAIN (ANALYZE, BUFFERS) after a warm-up run. *Index-served*: no sequential "
+      "scan of activities and at most %s rows read then thrown away by a filter or recheck in either "
+      "statement." % "{:,}".format(REMOVED_LIMIT))
+    w("")
+    w("**%d of %d combinations index-served.** Slowest: %s." % (
+        served_all, len(rows), ", ".join("%s %.1f ms" % (l, t) for t, l in sorted(worst, reverse=True)[:5])))
+    w("")
+    w("| filters | count ms | counted | thrown away | page ms | thrown away | page buffers | indexes | index-served |")
+    w("|---|---:|---:|---:|---:|---:|---:|---|---|")
+    for label, (c, p), served in rows:
+        w("| %s | %.2f | %s | %s%s | %.2f | %s%s | %s | %s | %s |" % (
+            label, c["ms"], "{:,}".format(_count_of(c)), "{:,}".format(c["removed"]), " (seq scan)" if c["seq"] else "",
+            p["ms"], "{:,}".format(p["removed"]), " (seq scan)" if p["seq"] else "", "{:,}".format(p["buffers"]),
+            ", ".join(sorted(set(c["indexes"]) | set(p["indexes"]))), "yes" if served else "**no**"))
+    w("")
+    text = "\n".join(w_lines) + "\n"
+    sys.stdout.write(text)
+    if out:
+        with open(out, "w", encoding="utf-8") as f:
+            f.write(text)
+
+
+w_lines = []
+
+
+def w(line):
+    w_lines.append(line)
+
+
+def _child_rows(plan):
+    """Rows under the top node (for the count: the rows counted, at most 10,001)."""
+    kids = plan.get("Plans") or [plan]
+    return int(kids[0].get("Actual Rows", 0) * (kids[0].get("Actual Loops", 1) or 1))
+
+
+def _count_of(r):
+    return r["result"]
+
+
+if __name__ == "__main__":
+    main(sys.argv)
