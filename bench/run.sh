@@ -277,9 +277,9 @@ awk '/^# --- server ---/ { server = 1; next } server' bench/nginx-ceiling.conf.i
 for f in http server; do
     sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@CONF_DIR@|$NGX|g" "$NGX/bench-$f.conf.in" >"$NGX/bench-$f.conf"
 done
-grep -q '^    upstream stvs_activity ' "$NGX/nginx.conf" && grep -q '^        location /api/v1/activities ' "$NGX/nginx.conf" \
+grep -q '^    include .*/upstreams.conf;' "$NGX/nginx.conf" && grep -q '^        location /api/v1/activities ' "$NGX/nginx.conf" \
     || die "nginx/nginx.conf.in changed shape: update bench/run.sh where it adds the ceiling locations"
-sed -i -e "/^    upstream stvs_activity /a\\    include $NGX/bench-http.conf;" \
+sed -i -e "/^    include .*\/upstreams.conf;/a\\    include $NGX/bench-http.conf;" \
        -e "/^        location \/api\/v1\/activities /a\\        include $NGX/bench-server.conf;" "$NGX/nginx.conf"
 NGINX=(/usr/sbin/nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$VAR/log/nginx-error.log")
 "${NGINX[@]}" -t -q
