@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "listener.h"
 #include "log.h"
 
@@ -106,14 +107,16 @@ static int load_data_key(stvs_config *cfg)
 
 int config_load_common(stvs_config *cfg, bool need_data_key)
 {
-    long threads;
+    long threads, failback;
     memset(cfg, 0, sizeof *cfg);
     if (config_str("STVS_DB", NULL, &cfg->db_conninfo) || config_str("STVS_LISTEN", NULL, &cfg->listen) ||
         config_int("STVS_THREADS", 4, 1, 256, &threads) || config_str("STVS_JWT_ISSUER", "stvs", &cfg->issuer) ||
         config_str("STVS_JWT_AUDIENCE", "stvs-api", &cfg->audience) ||
-        config_str("STVS_JWT_PUBLIC_KEY_FILE", NULL, &cfg->public_key_file))
+        config_str("STVS_JWT_PUBLIC_KEY_FILE", NULL, &cfg->public_key_file) ||
+        config_int("STVS_DB_FAILBACK_SECONDS", 30, 1, 86400, &failback))
         return -1;
     cfg->threads = (int)threads;
+    db_failback_seconds = failback; /* every connection's (common/db.h) */
     listen_spec spec;
     char why[96];
     if (listen_parse(cfg->listen, &spec, why, sizeof why)) {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "metrics.h"
@@ -17,6 +18,34 @@ void db_init(db_t *db, const char *conninfo, const char *app_name, const db_stmt
     db->nstmts = nstmts;
     db->failed_stmt = -1;
     db->common = common;
+    db->prefer_standby = db_prefers_standby(conninfo);
+}
+
+long db_failback_seconds = 30;
+
+bool db_prefers_standby(const char *conninfo)
+{
+    PQconninfoOption *opts = conninfo ? PQconninfoParse(conninfo, NULL) : NULL;
+    bool yes = false;
+    for (PQconninfoOption *o = opts; o && o->keyword; o++)
+        if (!strcmp(o->keyword, "target_session_attrs"))
+            yes = o->val && !strcmp(o->val, "prefer-standby");
+    PQconninfoFree(opts);
+    return yes;
+}
+
+static long now_seconds(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts))
+        return 0;
+    return (long)ts.tv_sec;
+}
+
+bool db_failback_due(const db_t *db, const char *in_hot_standby, long now)
+{
+    return db->prefer_standby && !db->in_tx && db->request_boundary && in_hot_standby &&
+           !strcmp(in_hot_standby, "off") && now >= db->failback_at;
 }
 
 const db_stmt *db_statement(const db_t *db, int stmt)
@@ -60,46 +89,89 @@ static void set_status(db_t *db, const PGresult *res)
     metrics_db_error(db->last);
 }
 
-int db_connect(db_t *db)
+/* A new session with every statement prepared, or NULL with *rc -1 (the
+ * database is unreachable) or -2 (a statement does not prepare: a bug).
+ * `attrs` overrides the conninfo's target_session_attrs when not NULL. */
+static PGconn *open_session(db_t *db, const char *attrs, int *rc)
 {
     /* statement_timeout (5 s) and TimeZone are the login roles' own settings
      * (ALTER ROLE ... SET, migration 013), not startup options: a pooler may
      * drop or refuse those. */
-    static const char *const keys[] = {"dbname", "connect_timeout", "application_name", NULL};
-    const char *vals[] = {db->conninfo, "3", db->app_name, NULL};
-    db_close(db);
+    const char *keys[] = {"dbname", "connect_timeout", "application_name", attrs ? "target_session_attrs" : NULL,
+                          NULL};
+    const char *vals[] = {db->conninfo, "3", db->app_name, attrs, NULL};
     /* expand_dbname=1: STVS_DB is a full conninfo (several hosts and
-     * target_session_attrs included); the keys after it are ours. */
-    db->conn = PQconnectdbParams(keys, vals, 1);
-    if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
-        db_close(db);
-        db->last = DB_UNAVAILABLE;
-        db->sqlstate[0] = db->constraint[0] = '\0'; /* no statement ran */
-        metrics_db_connect(false, db->connected_once);
-        return -1;
+     * target_session_attrs included); the keys after it are ours and win. */
+    PGconn *conn = PQconnectdbParams(keys, vals, 1);
+    if (!conn || PQstatus(conn) != CONNECTION_OK) {
+        PQfinish(conn);
+        *rc = -1;
+        return NULL;
     }
     for (int i = 0; i < db->nstmts + (SQL_COMMON__END - DB_COMMON_STMT); i++) {
         const db_stmt *st = db_statement(db, i < db->nstmts ? i : DB_COMMON_STMT + (i - db->nstmts));
         if (!st)
             continue; /* a common statement this service did not opt in to */
         /* a statement planned per call is still parsed here: a typo fails at start-up */
-        PGresult *res = PQprepare(db->conn, st->name, st->sql, 0, NULL);
-        bool ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
-        if (!ok) {
-            set_status(db, res);
-            if (db->last != DB_UNAVAILABLE)
-                log_error("db: statement %s does not prepare: %s", st->name,
-                          res ? PQresultErrorMessage(res) : "no result");
+        PGresult *res = PQprepare(conn, st->name, st->sql, 0, NULL);
+        if (res && PQresultStatus(res) == PGRES_COMMAND_OK) {
             PQclear(res);
-            db_close(db);
-            return db->last == DB_UNAVAILABLE ? -1 : -2;
+            continue;
         }
+        PGconn *keep = db->conn;
+        db->conn = conn; /* set_status reads the connection's state */
+        set_status(db, res);
+        db->conn = keep;
+        if (db->last != DB_UNAVAILABLE)
+            log_error("db: statement %s does not prepare: %s", st->name, res ? PQresultErrorMessage(res) : "no result");
         PQclear(res);
+        PQfinish(conn);
+        *rc = db->last == DB_UNAVAILABLE ? -1 : -2;
+        return NULL;
+    }
+    *rc = 0;
+    return conn;
+}
+
+int db_connect(db_t *db)
+{
+    int rc;
+    db_close(db);
+    db->conn = open_session(db, NULL, &rc);
+    if (!db->conn) {
+        if (rc == -1) {
+            db->last = DB_UNAVAILABLE;
+            db->sqlstate[0] = db->constraint[0] = '\0'; /* no statement ran */
+            metrics_db_connect(false, db->connected_once);
+        }
+        return rc;
     }
     db->last = DB_OK;
+    db->request_boundary = true;
+    db->failback_at = now_seconds() + db_failback_seconds;
     metrics_db_connect(true, db->connected_once);
     db->connected_once = true;
     return 0;
+}
+
+/* A read-pool worker left on the primary by an outage tries its standby:
+ * target_session_attrs=standby, so a standby still down costs one refused
+ * connect and no statement; the old session stays in use until the new one
+ * is ready, so no request sees an error. */
+static void fail_back(db_t *db)
+{
+    long now = now_seconds();
+    if (!db_failback_due(db, PQparameterStatus(db->conn, "in_hot_standby"), now))
+        return;
+    db->failback_at = now + db_failback_seconds;
+    int rc;
+    PGconn *standby = open_session(db, "standby", &rc);
+    if (!standby)
+        return;
+    PQfinish(db->conn);
+    db->conn = standby;
+    metrics_db_connect(true, true);
+    log_info("db: %s is back on a standby", db->app_name ? db->app_name : "connection");
 }
 
 static bool result_ok(const PGresult *res)
@@ -110,8 +182,12 @@ static bool result_ok(const PGresult *res)
 
 static bool ensure_connected(db_t *db)
 {
-    if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
+    if (db->conn && PQstatus(db->conn) == CONNECTION_OK) {
+        if (db->prefer_standby)
+            fail_back(db);
+        db->request_boundary = false;
         return true;
+    }
     if (db->in_tx) { /* the transaction died with the connection */
         db->last = DB_UNAVAILABLE;
         snprintf(db->sqlstate, sizeof db->sqlstate, "%s", "");
@@ -256,6 +332,7 @@ int db_commit(db_t *db)
 
 void db_rollback(db_t *db)
 {
+    db->request_boundary = true; /* app.c: after every request */
     if (!db->in_tx)
         return;
     db->in_tx = false;

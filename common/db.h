@@ -72,6 +72,13 @@ typedef struct {
     const arena_t *param_arena;
     db_status last;
     bool connected_once; /* a later connect is a reconnect (metrics) */
+    /* Fail-back (read pools): a conninfo with target_session_attrs=
+     * prefer-standby lands on the primary while the standby is down and
+     * libpq never moves it back. Between requests, at most every
+     * db_failback_seconds, such a worker on a primary tries the standby. */
+    bool prefer_standby;
+    bool request_boundary; /* no statement ran since the last request ended */
+    long failback_at;      /* monotonic second of the next try */
     int failed_stmt;    /* the statement last refused or failed (db_exec), -1 for BEGIN, COMMIT... */
     char sqlstate[6];
     char constraint[64];
@@ -83,6 +90,14 @@ void db_init(db_t *db, const char *conninfo, const char *app_name, const db_stmt
  * ones it opted in to). -1 when the database is down;
  * -2 when a statement fails to prepare (a bug: the caller should exit). */
 int db_connect(db_t *db);
+/* STVS_DB_FAILBACK_SECONDS (config.c sets it for every connection; 30). */
+extern long db_failback_seconds;
+/* Whether a conninfo (key=value or URI) asks for target_session_attrs=prefer-standby. */
+bool db_prefers_standby(const char *conninfo);
+/* Whether a worker should try its standby now: it prefers one, sits outside
+ * a transaction at a request boundary, its server reports in_hot_standby
+ * "off" (a primary; NULL before PostgreSQL 14: never) and the time has come. */
+bool db_failback_due(const db_t *db, const char *in_hot_standby, long now);
 void db_close(db_t *db);
 /* Statement `stmt` of this connection (its service's, or a common one it
  * opted in to), or NULL. */
@@ -101,7 +116,7 @@ PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params);
 int db_simple(db_t *db, const char *sql);
 int db_begin(db_t *db);
 int db_commit(db_t *db);      /* refused (and rolled back) once param_arena has failed */
-void db_rollback(db_t *db);   /* no-op outside a transaction */
+void db_rollback(db_t *db);   /* no-op outside a transaction; app.c calls it after every request */
 
 /* Column helpers: read by name; a NULL value reads as NULL / 0. */
 const char *db_str(const PGresult *res, int row, const char *col);

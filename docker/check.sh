@@ -18,9 +18,14 @@
 #      -> a temp dir; `resolve` dropped where the local nginx predates 1.27.3)
 #      and keeps nginx/nginx.conf.in's locations, error pages, log format and
 #      limits (docker/nginx-shape.sh); each service's upstream names its
-#      compose service and port with resolve, max_fails and fail_timeout, and
-#      retries stay bounded (fastcgi_next_upstream error timeout, tries 2, no
-#      non_idempotent);
+#      compose service and port with resolve, max_fails and fail_timeout;
+#      and it keeps STVS's one upstream policy (docker/nginx-policy.sh:
+#      includes nginx/upstream-policy.conf, which compose mounts, sets no
+#      retry rule of its own, the policy's max_fails/fail_timeout on every
+#      server), as do the upstreams scripts/stack.sh generates (`stack.sh
+#      upstreams`, 3 processes and read pools); broken copies (another
+#      max_fails, retry rules of its own, a policy with non_idempotent or
+#      unbounded tries) must fail that check;
 #   6. shellcheck on docker/*.sh, when shellcheck is installed.
 # Prints "docker check: ok" at the end, or names each problem and exits 1.
 set -euo pipefail
@@ -375,6 +380,7 @@ else
     N=$TMP/nginx
     mkdir -p "$N/tmp"
     cp "$ROOT/nginx/fastcgi.conf" "$N/stvs-fastcgi.conf"
+    cp "$ROOT/nginx/upstream-policy.conf" "$N/stvs-upstream-policy.conf"
     # `resolve` in an upstream server needs nginx >= 1.27.3 (the image's);
     # an older local nginx checks the rest without it.
     drop_resolve=""
@@ -384,6 +390,7 @@ else
     fi
     sed -E -e "s#([[:space:]])/tmp/#\1$N/tmp/#g" \
         -e "s#/etc/nginx/stvs-fastcgi\.conf#$N/stvs-fastcgi.conf#g" \
+        -e "s#/etc/nginx/stvs-upstream-policy\.conf#$N/stvs-upstream-policy.conf#g" \
         -e "s#access_log /dev/stdout#access_log $N/access.log#" \
         -e 's/(^|[^[:alnum:]_.-])(auth|volunteer|org|activity|import|stats):9000/\1127.0.0.1:9000/g' \
         -e "s#listen 9100;#listen 127.0.0.1:9100;#" \
@@ -415,17 +422,45 @@ else
             grep -qE "fastcgi_pass[[:space:]]+stvs_$svc;" "$D/nginx.conf" || bad "docker/nginx.conf never passes to stvs_$svc"
         done <"$TMP/upstreams"
     fi
-    grep -qE '^[[:space:]]*fastcgi_next_upstream[[:space:]]+error[[:space:]]+timeout;' "$D/nginx.conf" ||
-        bad "docker/nginx.conf: fastcgi_next_upstream must be 'error timeout' (no http_5xx: the services' own answers)"
-    grep -qE '^[[:space:]]*fastcgi_next_upstream_tries[[:space:]]+2;' "$D/nginx.conf" ||
-        bad "docker/nginx.conf: fastcgi_next_upstream_tries 2 bounds the retries of a request that kills processes"
-    if grep -qE '^[[:space:]]*fastcgi_next_upstream[[:space:]][^;]*non_idempotent' "$D/nginx.conf"; then bad "docker/nginx.conf replays POSTs (non_idempotent)"; fi
+    # STVS's one upstream policy (nginx/upstream-policy.conf), here and in the
+    # upstreams scripts/stack.sh writes for `make run` and the scale test.
+    grep -qE '^[[:space:]]*-[[:space:]]*\.\./nginx/upstream-policy\.conf:/etc/nginx/stvs-upstream-policy\.conf:ro' "$D/compose.yaml" ||
+        bad "compose.yaml does not mount ../nginx/upstream-policy.conf at /etc/nginx/stvs-upstream-policy.conf (read-only)"
+    "$D/nginx-policy.sh" "$D/nginx.conf" || bad "docker/nginx.conf does not keep the upstream policy (above)"
+    if STVS_VAR=$TMP/stack STVS_RUN_DIR=$TMP/stack-run STVS_PROCS=3 STVS_REPLICA=1 "$ROOT/scripts/stack.sh" upstreams \
+        >"$N/stack-upstreams.conf" 2>"$N/stack.err"; then
+        "$D/nginx-policy.sh" "$N/stack-upstreams.conf" || bad "the upstreams scripts/stack.sh writes do not keep the upstream policy (above)"
+        grep -qE ' backup;$' "$N/stack-upstreams.conf" || bad "scripts/stack.sh upstreams: the read pools have no backup servers"
+    else
+        cat "$N/stack.err" >&2
+        bad "scripts/stack.sh upstreams failed"
+    fi
+    # Negative cases: each broken copy must fail, or the check proves nothing.
+    refuses() { # what conf [policy]
+        if "$D/nginx-policy.sh" "${@:2}" 2>/dev/null; then bad "docker/nginx-policy.sh passes $1"; fi
+    }
+    sed 's/max_fails=3 fail_timeout=5s/max_fails=2 fail_timeout=5s/' "$D/nginx.conf" >"$N/b1.conf"
+    refuses "an upstream server with another max_fails" "$N/b1.conf"
+    sed -E 's#^([[:space:]]*)include /etc/nginx/stvs-upstream-policy\.conf;#\1fastcgi_next_upstream error timeout;\n\1fastcgi_next_upstream_tries 2;#' \
+        "$D/nginx.conf" >"$N/b2.conf"
+    refuses "retry rules of its own instead of the policy's include" "$N/b2.conf"
+    sed 's/^fastcgi_next_upstream error timeout http_503;/fastcgi_next_upstream error timeout http_503 non_idempotent;/' \
+        "$ROOT/nginx/upstream-policy.conf" >"$N/p1.conf"
+    refuses "a policy that replays POSTs (non_idempotent)" "$D/nginx.conf" "$N/p1.conf"
+    sed 's/^fastcgi_next_upstream_tries [0-9]*;/fastcgi_next_upstream_tries 0;/' "$ROOT/nginx/upstream-policy.conf" >"$N/p2.conf"
+    refuses "a policy with unbounded tries (0)" "$D/nginx.conf" "$N/p2.conf"
+    sed 's/^fastcgi_next_upstream error timeout http_503;/fastcgi_next_upstream error timeout;/' \
+        "$ROOT/nginx/upstream-policy.conf" >"$N/p3.conf"
+    refuses "a policy without http_503 (a read-pool process's one 503 would reach the client)" "$D/nginx.conf" "$N/p3.conf"
+    sed 's/ backup;$/;/' "$N/stack-upstreams.conf" >"$N/b3.conf"
+    refuses "a backup server turned into one with no max_fails" "$N/b3.conf"
 fi
 
 # ------------------------------------------------------------------ scripts
 if command -v shellcheck >/dev/null; then
     shellcheck -s sh "$D"/keys.sh "$D"/db-setup.sh || bad "shellcheck: docker/keys.sh or docker/db-setup.sh"
-    shellcheck -s bash "$D"/check.sh "$D"/healthcheck.sh "$D"/nginx-shape.sh || bad "shellcheck: docker/check.sh, healthcheck.sh or nginx-shape.sh"
+    shellcheck -s bash "$D"/check.sh "$D"/healthcheck.sh "$D"/nginx-shape.sh "$D"/nginx-policy.sh ||
+        bad "shellcheck: docker/check.sh, healthcheck.sh, nginx-shape.sh or nginx-policy.sh"
 else
     say "skipped: shellcheck (not installed)"
 fi

@@ -9,6 +9,8 @@
 #   scripts/stack.sh purge              stop, then delete the cluster, keys and logs
 #   scripts/stack.sh status             every process, nginx, PostgreSQL and the standby's lag
 #   scripts/stack.sh replica-start | replica-stop   the standby alone (tests/scale stops it)
+#   scripts/stack.sh upstreams          the nginx upstreams this environment gets, on
+#                                       stdout; nothing started (docker/check.sh reads them)
 #
 # Scale-out (docs/SCALING.md): STVS_PROCS=N (or STVS_PROCS_<SVC>=N, e.g.
 # STVS_PROCS_ACTIVITY=3) processes per service, each with its own socket, pid
@@ -390,7 +392,8 @@ plan() {
 
 # conninfo of a pool: the primary, or (a read pool) the standby first, the
 # primary when the standby is down (libpq's prefer-standby; it does not fail
-# back by itself: a reconnect does, docs/SCALING.md).
+# back by itself: common/db.c tries the standby again every
+# STVS_DB_FAILBACK_SECONDS, docs/SCALING.md).
 conninfo_of() { # pool svc
     local db="host=$PGSOCK port=$PG_PORT dbname=stvs user=stvs_$2"
     # stats' STVS_DB stays the primary (its writes); it reads through
@@ -528,28 +531,28 @@ sync_web() {
 # HEAD without an Authorization header, of the public lists and details, go to
 # a read pool (an async standby misses reads made right after a commit:
 # whoever holds a token reads the primary); the primary's processes are the
-# read pool's backups. nginx passes a request to the next process on a
-# connect error or a timeout, and on a 503 (the database unreachable from that
-# process) only when the method is idempotent: it never replays a POST or a
-# PATCH that reached a process. A GET that crashes processes stops after 3.
+# read pool's backups. The retry rules and each server's max_fails and
+# fail_timeout are nginx/upstream-policy.conf's, the one policy of every
+# nginx config (docs/SCALING.md, "Upstream policy").
+server_params() { sed -nE 's/^# @server (.+)$/\1/p' "$ROOT/nginx/upstream-policy.conf"; }
 # shellcheck disable=SC2016 # the $ are nginx's variables
 write_upstreams() { # file
-    local pool s i slot
+    local pool s i slot params
+    params=$(server_params)
+    [ -n "$params" ] || die "nginx/upstream-policy.conf has no '# @server max_fails=N fail_timeout=Ns' line"
     declare -A members=() ro=()
     while read -r pool s i slot; do
-        members[$pool]+="        server unix:$RUN/$slot.sock max_fails=3 fail_timeout=5s;"$'\n'
+        members[$pool]+="        server unix:$RUN/$slot.sock $params;"$'\n'
         if [ "$pool" != "$s" ]; then ro[$s]=1; fi
     done < <(plan)
     {
         echo "# Made by scripts/stack.sh from its process plan: do not edit."
-        echo "fastcgi_next_upstream error timeout http_503;"
-        echo "fastcgi_next_upstream_tries 3;"
-        echo "fastcgi_next_upstream_timeout 10s;"
+        echo "include $NGX/upstream-policy.conf;"
         for s in "${SERVICES[@]}"; do
             printf 'upstream stvs_%s {\n%s}\n' "$s" "${members[$s]}"
             if [ -n "${ro[$s]:-}" ]; then
                 printf 'upstream stvs_%s_ro {\n%s%s}\n' "$s" "${members[$s-ro]}" \
-                    "${members[$s]// max_fails=3 fail_timeout=5s;/ backup;}"
+                    "${members[$s]// $params;/ backup;}"
             fi
         done
         echo 'map $http_authorization $stvs_anonymous { "" 1; default 0; }'
@@ -600,6 +603,7 @@ start_nginx() {
     # as root, workers run as nobody in root's group: enough for the 0660 sockets
     if [ -n "$IS_ROOT" ]; then user_line="user nobody $(id -gn);"; fi
     cp "$ROOT/nginx/fastcgi.conf" "$NGX/fastcgi.conf"
+    cp "$ROOT/nginx/upstream-policy.conf" "$NGX/upstream-policy.conf"
     sync_web
     write_upstreams "$NGX/upstreams.conf"
     write_internal "$NGX/internal.conf"
@@ -795,5 +799,6 @@ case "${1:-}" in
     status) status ;;
     replica-start) pg_start; replica_start ;;
     replica-stop) replica_stop ;;
-    *) die "usage: $0 run|stop|status|migrate|admin PHONE REGION|paths|pg-start|pg-stop|replica-start|replica-stop|purge" ;;
+    upstreams) NGX='$NGX' write_upstreams /dev/stdout ;; # the include's path as a placeholder
+    *) die "usage: $0 run|stop|status|migrate|admin PHONE REGION|paths|pg-start|pg-stop|replica-start|replica-stop|upstreams|purge" ;;
 esac

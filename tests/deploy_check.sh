@@ -8,18 +8,22 @@
 #      sysusers.d makes the stvs user (systemd-sysusers --root);
 #   2. nginx for systemd hosts (deploy/systemd/nginx-stvs.conf): nginx -t,
 #      the same front door as nginx/nginx.conf.in (docker/nginx-shape.sh), an
-#      upstream per template with max_fails/fail_timeout, and, with nginx
-#      really running on a free loopback port and no service behind it,
-#      where each request goes: anonymous GETs to the read pools, token
-#      holders and POSTs to the primary ones, at most 2 tries, metrics paths
-#      to one process's socket;
+#      upstream per template, STVS's one upstream policy
+#      (docker/nginx-policy.sh: nginx/upstream-policy.conf included, no retry
+#      rule of its own, the policy's max_fails/fail_timeout on every server;
+#      a copy with another max_fails must fail it), and, with nginx really
+#      running on a free loopback port and no service behind it, where each
+#      request goes: anonymous GETs to the read pools and then to their
+#      backups, token holders and POSTs to the primary ones, at most 4 tries
+#      (the policy's), metrics paths to one process's socket;
 #   3. Kubernetes: deploy/k8s/validate.mjs (schemas and field names of
 #      kubernetes-models, the CloudNativePG Cluster's schema, then STVS's
 #      rules), the nginx ConfigMap
-#      through nginx -t and the shape check, and two broken copies (a string
+#      through nginx -t, the shape check and the upstream policy, and two broken copies (a string
 #      where an integer belongs, a CNPG parameter that is not a string) that
-#      must fail (and three more: a misspelt Cluster field, a probe period
-#      as a word, a misspelt container field).
+#      must fail (and five more: a misspelt Cluster field, a probe period
+#      as a word, a misspelt container field, a ConfigMap policy copy that
+#      differs from nginx/upstream-policy.conf, retry rules of its own).
 # Prints "deploy check: ok" at the end, or names each problem and exits 1.
 set -euo pipefail
 
@@ -124,12 +128,21 @@ fi
 N=$TMP/nginx
 mkdir -p "$N/run" "$N/logs"
 cp "$ROOT/nginx/fastcgi.conf" "$N/stvs-fastcgi.conf"
+cp "$ROOT/nginx/upstream-policy.conf" "$N/stvs-upstream-policy.conf"
+tries=$(sed -nE 's/^fastcgi_next_upstream_tries ([0-9]+);/\1/p' "$ROOT/nginx/upstream-policy.conf")
 sed -e "s#/run/stvs/#$N/run/#g" -e "s#/etc/nginx/stvs-fastcgi.conf#$N/stvs-fastcgi.conf#g" \
+    -e "s#/etc/nginx/stvs-upstream-policy.conf#$N/stvs-upstream-policy.conf#g" \
     -e "s#^    listen 8080;#    listen 127.0.0.1:$PORT;#" -e '/listen \[::\]:8080;/d' \
     -e "s#listen 127.0.0.1:8180;#listen 127.0.0.1:$((PORT + 1));#" "$S/nginx-stvs.conf" >"$N/stvs.conf"
-# a third activity process: two tries in all must still be the bound
-sed -i -E "s#^([[:space:]]*)server unix:$N/run/activity\.1\.sock (.*)#&\n\1server unix:$N/run/activity.2.sock \2#" "$N/stvs.conf"
-grep -q "activity\.2\.sock" "$N/stvs.conf" || bad "could not add a third activity process to the test copy"
+# activity processes 2 to 4 (5 in all): the policy's tries must still be the bound
+for i in 4 3 2; do
+    sed -i -E "s#^([[:space:]]*)server unix:$N/run/activity\.1\.sock (.*)#&\n\1server unix:$N/run/activity.$i.sock \2#" "$N/stvs.conf"
+done
+grep -q "activity\.4\.sock" "$N/stvs.conf" || bad "could not add activity processes 2 to 4 to the test copy"
+if [ "${tries:-0}" -lt 3 ] || [ "$tries" -gt 4 ]; then
+    bad "the routing test below expects 3 or 4 tries (a read pool of 2 and a backup; 5 processes to bound), the policy says '$tries'"
+    tries=4
+fi
 cat >"$N/nginx.conf" <<NGX
 pid $N/nginx.pid;
 error_log $N/logs/error.log info;
@@ -154,32 +167,41 @@ else
         grep -qE "^[[:space:]]*server unix:/run/stvs/$name\.0\.sock max_fails=[0-9]+ fail_timeout=[0-9]+s;" "$S/nginx-stvs.conf" ||
             bad "nginx-stvs.conf: upstream stvs_${name//-/_} lacks 'server unix:/run/stvs/$name.0.sock max_fails=N fail_timeout=Ns;'"
     done
+    "$ROOT/docker/nginx-policy.sh" "$S/nginx-stvs.conf" || bad "deploy/systemd/nginx-stvs.conf does not keep the upstream policy (above)"
+    sed 's/max_fails=3 fail_timeout=5s;/max_fails=2 fail_timeout=5s;/' "$S/nginx-stvs.conf" >"$N/broken.conf"
+    if "$ROOT/docker/nginx-policy.sh" "$N/broken.conf" 2>/dev/null; then bad "the policy check passes a copy with max_fails=2"; fi
     # Routing, seen from nginx's error log: no process listens, so every try
     # is a "connect() ... failed" naming the socket it went to.
     "$NGINX" -p "$N/" -c "$N/nginx.conf" 2>>"$N/logs/stderr" &
     NGX_PID=$!
     for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
-    route() { # expected-pool count method path [curl args...]: tries land on that pool, count of them
-        local pool=$1 want=$2 method=$3 p=$4 before got status
-        shift 4
+    route() { # "pool pool ..." method path [curl args...]: the pools of the tries, in order
+        local want=$1 method=$2 p=$3 before got status
+        shift 3
         before=$(wc -l <"$N/logs/error.log")
         status=$(curl -s -o /dev/null -w '%{http_code}' -X "$method" "$@" "http://127.0.0.1:$PORT$p")
         sleep 0.1
-        got=$(tail -n +"$((before + 1))" "$N/logs/error.log" | grep -oE 'connect\(\) to unix:[^ ]+ failed' | sed -E 's#.*/run/([a-z-]+)\.[0-9]+\.sock.*#\1#' || true)
+        got=$(tail -n +"$((before + 1))" "$N/logs/error.log" | grep -oE 'connect\(\) to unix:[^ ]+ failed' |
+            sed -E 's#.*/run/([a-z-]+)\.[0-9]+\.sock.*#\1#' | tr '\n' ' ' || true)
         if [ "$status" != 503 ]; then bad "$method $p: $status, not 503 problem+json with no process up"; fi
-        if [ "$(printf '%s\n' "$got" | grep -c .)" != "$want" ] || printf '%s\n' "$got" | grep . | grep -qvx "$pool"; then
-            bad "$method $p $*: tried [$(echo "$got" | tr '\n' ' ')], expected $want tries on $pool"
-        fi
+        if [ "${got% }" != "$want" ]; then bad "$method $p $*: tried [${got% }], expected [$want]"; fi
     }
-    route activity-read 2 GET /api/v1/activities
-    route activity-read 2 GET /api/v1/activities/7
-    route activity 2 GET /api/v1/activities -H 'Authorization: Bearer x.y.z'
-    route activity 2 POST /api/v1/activities/7/signups -H 'Authorization: Bearer x.y.z' --data '{}'
-    route org-read 2 GET /api/v1/orgs
-    route volunteer-read 2 GET /api/v1/meta/regions
-    route volunteer 2 GET /api/v1/volunteers/me -H 'Authorization: Bearer x.y.z'
-    route auth 2 POST /api/v1/auth/sms-codes --data '{}'
-    route stats 2 GET /api/v1/stats/public
+    n() { # pool count: the pool's name count times
+        local i out=""
+        for ((i = 0; i < $2; i++)); do out+="$1 "; done
+        echo "${out% }"
+    }
+    # a read pool of 2: both, then the primary's processes (its backups) up to the bound
+    route "$(n activity-read 2) $(n activity $((tries - 2)))" GET /api/v1/activities
+    route "$(n activity-read 2) $(n activity $((tries - 2)))" GET /api/v1/activities/7
+    # 5 activity processes: the bound stops at $tries, for a GET and for a POST nothing reached
+    route "$(n activity "$tries")" GET /api/v1/activities -H 'Authorization: Bearer x.y.z'
+    route "$(n activity "$tries")" POST /api/v1/activities/7/signups -H 'Authorization: Bearer x.y.z' --data '{}'
+    route "$(n org-read 2) $(n org $((tries - 2)))" GET /api/v1/orgs
+    route "$(n volunteer-read 2) $(n volunteer $((tries - 2)))" GET /api/v1/meta/regions
+    route "$(n volunteer 2)" GET /api/v1/volunteers/me -H 'Authorization: Bearer x.y.z'
+    route "$(n auth 2)" POST /api/v1/auth/sms-codes --data '{}'
+    route "$(n stats 2)" GET /api/v1/stats/public
     # the public server never passes a metrics path to a process
     for p in /metrics /metrics/activity/0; do
         before=$(wc -l <"$N/logs/error.log")
@@ -200,7 +222,7 @@ else
     kill "$NGX_PID" 2>/dev/null || true
     wait "$NGX_PID" 2>/dev/null || true
     NGX_PID=""
-    [ "$failed" = 0 ] && say "nginx-stvs.conf: nginx -t, shape, routing of 9 requests, metrics internal only"
+    [ "$failed" = 0 ] && say "nginx-stvs.conf: nginx -t, shape, upstream policy, routing of 9 requests ($tries tries at most), metrics internal only"
 fi
 
 # --------------------------------------------------------------- Kubernetes
@@ -218,6 +240,7 @@ else
         KN=$TMP/k8s-nginx
         mkdir -p "$KN/tmp"
         sed -E -e "s#([[:space:]])/tmp/#\1$KN/tmp/#g" -e "s#/etc/nginx/stvs-fastcgi\.conf#$KN/stvs-fastcgi.conf#g" \
+            -e "s#/etc/nginx/stvs-upstream-policy\.conf#$KN/stvs-upstream-policy.conf#g" \
             -e "s#access_log /dev/stdout#access_log $KN/access.log#" \
             -e 's/stvs-[a-z-]+\.stvs\.svc\.cluster\.local:9000/127.0.0.1:9000/g' \
             -e 's/resolver kube-dns\.kube-system\.svc\.cluster\.local/resolver 127.0.0.1/' \
@@ -231,6 +254,9 @@ else
             cat "$KN/drift" >&2
             bad "deploy/k8s/nginx.yaml's nginx.conf has drifted from nginx/nginx.conf.in (< there, > here)"
         fi
+        # the ConfigMap's copy of the policy is the repo's (validate.mjs): check against it
+        "$ROOT/docker/nginx-policy.sh" "$KN/nginx.conf" "$KN/stvs-upstream-policy.conf" ||
+            bad "deploy/k8s/nginx.yaml's nginx.conf does not keep the upstream policy (above)"
     else
         bad "deploy/k8s does not validate"
     fi
@@ -247,6 +273,8 @@ else
     broken "a misspelt CNPG field" 's/^  instances: 3$/  instance: 3/' postgres.yaml
     broken "a probe period as a word" '0,/periodSeconds: 5$/s//periodSeconds: five/' auth.yaml
     broken "a misspelt container field" 's/^        readinessProbe:$/        readinesProbe:/' auth.yaml
+    broken "a policy copy that differs from nginx/upstream-policy.conf" 's/^    fastcgi_next_upstream_tries [0-9]+;$/    fastcgi_next_upstream_tries 9;/' nginx.yaml
+    broken "retry rules of its own in the ConfigMap's nginx.conf" 's#^        include /etc/nginx/stvs-upstream-policy.conf;$#&\n        fastcgi_next_upstream_tries 2;#' nginx.yaml
 fi
 
 if command -v shellcheck >/dev/null; then

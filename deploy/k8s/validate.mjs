@@ -170,6 +170,10 @@ if (!nginx) bad("nginx.yaml", "no ConfigMap stvs-nginx");
 else {
   const fcgi = fs.readFileSync(path.join(root, "nginx/fastcgi.conf"), "utf8");
   if (nginx["stvs-fastcgi.conf"] !== fcgi) bad("nginx.yaml", "stvs-fastcgi.conf differs from nginx/fastcgi.conf");
+  // the one upstream policy: a copy of the repo's file, included by nginx.conf
+  // (tests/deploy_check.sh checks the servers' max_fails/fail_timeout against it)
+  const policy = fs.readFileSync(path.join(root, "nginx/upstream-policy.conf"), "utf8");
+  if (nginx["stvs-upstream-policy.conf"] !== policy) bad("nginx.yaml", "stvs-upstream-policy.conf differs from nginx/upstream-policy.conf");
   const conf = nginx["nginx.conf"] || "";
   const headless = new Map(of("Service").filter(({ o }) => o.spec.clusterIP === "None").map(({ o }) => [o.metadata.name, o]));
   const ups = [...conf.matchAll(/server\s+([a-z0-9-]+)\.stvs\.svc\.cluster\.local:(\d+)\s+resolve\s+max_fails=\d+\s+fail_timeout=\d+s;/g)];
@@ -180,10 +184,9 @@ else {
     if (!s) bad("nginx.yaml", `upstream ${m[1]}: no headless Service of that name (nginx needs every pod's address)`);
     else if (!s.spec.ports.some((p) => String(p.port) === m[2])) bad("nginx.yaml", `upstream ${m[1]}: its Service has no port ${m[2]}`);
   }
-  if (!/^\s*fastcgi_next_upstream\s+error\s+timeout;/m.test(conf)) bad("nginx.yaml", "fastcgi_next_upstream must be 'error timeout'");
-  if (!/^\s*fastcgi_next_upstream_tries\s+2;/m.test(conf)) bad("nginx.yaml", "fastcgi_next_upstream_tries 2");
-  if (/^\s*fastcgi_next_upstream\s[^;]*non_idempotent/m.test(conf)) bad("nginx.yaml", "POSTs must not be replayed (non_idempotent)");
-  if (outDir) for (const k of ["nginx.conf", "stvs-fastcgi.conf"]) fs.writeFileSync(path.join(outDir, k), nginx[k] || "");
+  if (!/^\s*include\s+\/etc\/nginx\/stvs-upstream-policy\.conf;/m.test(conf)) bad("nginx.yaml", "nginx.conf must include /etc/nginx/stvs-upstream-policy.conf");
+  if (/^\s*fastcgi_next_upstream(_tries|_timeout)?\s+(?!off;)/m.test(conf)) bad("nginx.yaml", "retry rules of its own: they are nginx/upstream-policy.conf's");
+  if (outDir) for (const k of ["nginx.conf", "stvs-fastcgi.conf", "stvs-upstream-policy.conf"]) fs.writeFileSync(path.join(outDir, k), nginx[k] || "");
 }
 
 // kustomization: every manifest but the Job (run first, by hand) is applied

@@ -18,6 +18,8 @@ export HTTP_PORT=${TEST_SCALE_HTTP_PORT:-18135}
 export STVS_PG_PORT=${TEST_SCALE_PG_PORT:-55535}
 unset STVS_REPLICA_PORT STVS_METRICS_PORT STVS_RUN_DIR STVS_WRAPPER STVS_READ_PROCS
 export STVS_PROCS=3 STVS_REPLICA=1 STVS_PG_FAST=1 STVS_THREADS=4
+# read pools try their standby again after an outage every 2 s, not 30 (common/db.c)
+export STVS_DB_FAILBACK_SECONDS=2
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp:print_suppressions=0

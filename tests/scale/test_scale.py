@@ -361,6 +361,42 @@ def test_stopping_the_standby_under_a_read_loop_fails_no_get():
     eq(start.returncode, 0, "replica-start: %s" % start.stderr)
 
 
+def test_read_pools_fail_back_to_the_standby_once_it_returns():
+    # Stopped standby: the read pools read the primary (libpq's prefer-standby). Started again:
+    # within STVS_DB_FAILBACK_SECONDS (tests/scale/run.sh sets it small) they read the standby
+    # again, without a restart and without one failed GET (common/db.c, fail_back).
+    s = setup()
+    aid = s["activity"]["id"]
+    table = "activity.activities"
+    failback = int(os.environ.get("STVS_DB_FAILBACK_SECONDS", "30"))
+    stop = subprocess.run([STACK, "replica-stop"], capture_output=True, text=True, timeout=60)
+    eq(stop.returncode, 0, "replica-stop: %s" % stop.stderr)
+    codes = {}
+
+    def read():
+        st = Client().get("/activities/%d" % aid).status
+        codes[st] = codes.get(st, 0) + 1
+    before_p = scans(psql, table)
+    for _ in range(60):
+        read()
+    ok(wait_until(lambda: scans(psql, table) - before_p >= 60, 20, 0.5),
+       "with the standby stopped, the primary served the anonymous reads")
+    start = subprocess.run([STACK, "replica-start"], capture_output=True, text=True, timeout=120)
+    eq(start.returncode, 0, "replica-start: %s" % start.stderr)
+    before_r = scans(psql_r, table)
+    t0 = time.monotonic()
+    moved = False
+    while time.monotonic() - t0 < failback + 10 and not moved:
+        for _ in range(20):
+            read()
+        moved = scans(psql_r, table) - before_r >= 20
+        time.sleep(0.2)
+    ok(moved, "the standby's own counters never moved within %d s of its return (failback %d s)"
+       % (failback + 10, failback))
+    eq(list(codes), [200], "every anonymous GET answered 200 while the standby left and came back: %s" % codes)
+
+
+
 if __name__ == "__main__":
     tests = harness.collect([sys.modules[__name__]], [a for a in sys.argv[1:] if a])
     passed, failed = harness.run_tests(tests)
