@@ -195,6 +195,12 @@ async function topMenus(page) {
   return (await items.allInnerTexts()).map((t) => t.trim());
 }
 async function checkMenus(page, shown, hidden, who) {
+  // after a reload the menu is drawn before /auth/me answers: the items it
+  // must show appear only once it has, and only then is the rest final
+  const bar = page.getByRole('menubar', { name: '主菜单' });
+  for (const m of shown) {
+    await bar.getByRole('menuitem', { name: m, exact: true }).first().waitFor().catch(() => {});
+  }
   const menus = await topMenus(page);
   for (const m of shown) check(menus.includes(m), `${who}: no ${m} in ${menus}`);
   for (const m of hidden) check(!menus.includes(m), `${who}: ${m} shown (${menus})`);
