@@ -5,6 +5,7 @@
 #include "app.h"
 #include "body.h"
 #include "codes.h"
+#include "etag.h"
 #include "region.h"
 #include "volunteer_view.h"
 
@@ -35,9 +36,6 @@ json_t *activity_json_or_reply(req_t *r, long long id, long long *version);
 void reply_activity(req_t *r, long long id, int status);
 /* The ETag of a row version: a strong validator, "<version>". */
 const char *activity_etag(req_t *r, long long version);
-/* Whether an If-Match header holds for etag (RFC 9110 13.1.1: "*" or a
- * list of entity tags compared strongly; a weak tag never matches). */
-bool if_match_holds(const char *header, const char *etag);
 /* Share-locks the activity (inside a transaction) and reads its state:
  * false after replying 404 or a database error. */
 bool activity_lock_share_or_reply(req_t *r, long long id, activity_access *a);

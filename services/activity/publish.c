@@ -55,23 +55,6 @@ void reply_activity(req_t *r, long long id, int status)
         reply_error(r, ERR_INTERNAL, NULL);
 }
 
-bool if_match_holds(const char *header, const char *etag)
-{
-    size_t n = strlen(etag);
-    const char *p = header;
-    for (;;) {
-        p += strspn(p, " \t,");
-        if (!*p)
-            return false;
-        size_t len = strcspn(p, ",");
-        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-            len--;
-        if ((len == 1 && *p == '*') || (len == n && !strncmp(p, etag, n)))
-            return true;
-        p += strcspn(p, ",");
-    }
-}
-
 bool activity_lock_share_or_reply(req_t *r, long long id, activity_access *a)
 {
     PGresult *res = db_row_or_reply(r, SQL_ACTIVITY_LOCK_SHARE, 1, (const char *[]){id_str(r, id)}, "no such activity");
@@ -292,7 +275,7 @@ static json_t *editable_or_reply(req_t *r, long long id, long long *signed_up)
         reply_error(r, ERR_INTERNAL, NULL);
         return NULL;
     }
-    if (r->if_match && !if_match_holds(r->if_match, etag)) {
+    if (!if_match_ok(r->if_match, etag)) {
         reply_error(r, ERR_PRECONDITION_FAILED, "the activity has changed since that ETag; GET it again");
         reply_header(r, "ETag", etag);
         return NULL;

@@ -5,6 +5,7 @@
 #include "org_rules.h"
 #include "body.h"
 #include "codes.h"
+#include "etag.h"
 #include "region.h"
 #include "volunteer_view.h"
 
@@ -61,9 +62,6 @@ json_t *org_json(const PGresult *res, int row);
  * the representation (which also covers what other rows contribute:
  * activity_count, the parent's name). */
 void org_etag(req_t *r, long long version, const json_t *org, char etag[ETAG_MAX]);
-/* If-Match (RFC 9110, strong comparison): true when absent, "*", or one of
- * its entity tags is etag. */
-bool if_match_ok(const char *if_match, const char *etag);
 
 
 void orgs_init(void);

@@ -3,6 +3,7 @@
 #define STVS_STATS_H
 #include "app.h"
 #include "body.h"
+#include "etag.h"
 #include "region.h"
 
 /* SQL_... for each statement of sql.def, in its order. */

@@ -132,14 +132,18 @@ async function readBlob(r, onProgress) {
 
 // One call. opts: query, body (JSON), raw (a File/Blob sent as it is, with
 // contentType), accept (default JSON), blob (answer as { blob, fileName }),
-// onProgress (with blob), auth (send the token; default true), retried (internal).
+// onProgress (with blob), auth (send the token; default true), ifMatch (an
+// If-Match header), tagged (answer as { data, etag }: the body and its ETag),
+// retried (internal).
 async function request(method, path, opts = {}) {
-  const { query, body, raw, contentType, accept, blob = false, onProgress, auth = true, retried = false } = opts;
+  const { query, body, raw, contentType, accept, blob = false, onProgress, auth = true, ifMatch, tagged = false,
+    retried = false } = opts;
   if (auth && !accessToken && !retried) await refreshTokens(); // after a reload of the page
   const headers = { Accept: accept ?? 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (raw !== undefined) headers['Content-Type'] = contentType;
   if (auth && accessToken) headers.Authorization = `Bearer ${accessToken}`;
+  if (ifMatch) headers['If-Match'] = ifMatch;
   let r;
   try {
     r = await fetch(buildUrl(path, query), {
@@ -159,7 +163,8 @@ async function request(method, path, opts = {}) {
   if (blob) return { blob: await readBlob(r, onProgress), fileName: dispositionName(r.headers.get('Content-Disposition')) };
   if (r.status === 204) return null;
   const text = await r.text();
-  return text ? JSON.parse(text) : null;
+  const data = text ? JSON.parse(text) : null;
+  return tagged ? { data, etag: r.headers.get('ETag') } : data;
 }
 
 const get = (path, query, auth = true) => request('GET', path, { query, auth });
@@ -274,5 +279,8 @@ export const downloadMonthlyReport = (query, onProgress) =>
   downloadXlsx('/stats/monthly-report', query, `monthly-report-${query?.region ?? ''}-${query?.month ?? ''}.xlsx`, onProgress);
 export const getStatsTrend = (query) => get('/stats/trend', query);
 // Volunteer targets: GET for admins whose scope covers the region, PUT for those whose scope strictly contains it.
-export const getStatsTarget = (code) => get(`/stats/targets/${code}`);
-export const putStatsTarget = (code, volunteers) => put(`/stats/targets/${code}`, { volunteers });
+// The target with its ETag ({ data, etag }); the PUT sends it back in If-Match
+// (a 412 when someone set the target since), and answers the new one.
+export const getStatsTarget = (code) => request('GET', `/stats/targets/${code}`, { tagged: true });
+export const putStatsTarget = (code, volunteers, etag) =>
+  request('PUT', `/stats/targets/${code}`, { body: { volunteers }, ifMatch: etag, tagged: true });

@@ -36,7 +36,3 @@ export function targetErrors(text) {
   if (n < 1 || n > TARGET_MAX) return { volunteers: '须为 1 至 1000000000 之间的整数' };
   return {};
 }
-// Two answers of GET /stats/targets/{code} name the same target.
-export function sameTarget(a, b) {
-  return a?.volunteers === b?.volunteers && a?.default === b?.default;
-}

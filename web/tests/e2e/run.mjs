@@ -711,13 +711,19 @@ async function main() {
       await dlg.getByText(`当前目标：${theirs.toLocaleString('zh-CN')} 人`).waitFor();
       check(await dlg.getByText('该地区的目标刚被他人修改').count() === 0, 'the warning outlived the dialog');
       await field.fill('15000');
-      await p.route('**/api/v1/stats/targets/*', (route) => (route.request().method() !== 'PUT' ? route.continue() : route.fulfill({
-        status: 412, contentType: 'application/problem+json',
-        body: JSON.stringify({ type: 'about:blank', title: 'Precondition failed', status: 412, code: 'precondition_failed',
-          detail: 'the target has changed' }),
-      })), { times: 2 });
+      let sentIfMatch = null; // the save sends the ETag its GET answered
+      await p.route('**/api/v1/stats/targets/*', (route) => {
+        if (route.request().method() !== 'PUT') return route.continue();
+        sentIfMatch = route.request().headers()['if-match'];
+        return route.fulfill({
+          status: 412, contentType: 'application/problem+json',
+          body: JSON.stringify({ type: 'about:blank', title: 'Precondition failed', status: 412, code: 'precondition_failed',
+            detail: 'the target has changed' }),
+        });
+      }, { times: 2 });
       await dlg.getByRole('button', { name: '保存' }).click();
       await dlg.getByText('该地区的目标刚被他人修改，已重新载入最新目标；请核对后再保存。').waitFor();
+      check(/^"[1-9][0-9]*"$/.test(sentIfMatch ?? ''), `the PUT's If-Match: ${sentIfMatch}`);
       await p.unroute('**/api/v1/stats/targets/*');
       // saved on purpose now; the table shows it, and so does a reload
       await dlg.getByRole('button', { name: '保存' }).click();
