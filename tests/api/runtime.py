@@ -102,8 +102,10 @@ class Service:
         full.update(env or {})
         self.listen = listen
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([os.path.join(ROOT, "build", mode, "bin", "stvs-" + name)], env=full,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+        # under make test-valgrind the stack's wrapper too, like the stack's own processes
+        argv = shlex.split(os.environ.get("STVS_WRAPPER", "")) + [os.path.join(ROOT, "build", mode, "bin",
+                                                                               "stvs-" + name)]
+        self.proc = subprocess.Popen(argv, env=full, stdout=self.log, stderr=subprocess.STDOUT)
 
     def address(self):
         if self.listen.startswith("/"):
