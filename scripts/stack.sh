@@ -745,7 +745,7 @@ purge() {
             say "leaving $ext: its instance file does not name $VAR"
         fi
     fi
-    rm -rf -- "$VAR/pg" "$VAR/pg-replica" "$KEYS" "$LOG" "$NGX" "$VAR/sms-outbox.jsonl"
+    rm -rf -- "$VAR/pg" "$VAR/pg-replica" "$KEYS" "$NGX" "$VAR/sms-outbox.jsonl" # logs stay (README)
     say "purged $VAR${ext:+ and $ext}"
 }
 
