@@ -27,29 +27,10 @@ export STVS_VAR=$ROOT/var/test
 export HTTP_PORT=${TEST_HTTP_PORT:-18080}
 export STVS_PG_PORT=${TEST_PG_PORT:-55433}
 export STVS_PG_FAST=1
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=1
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-export LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp:print_suppressions=0
 export SMS_OUTBOX=$STVS_VAR/sms-outbox.jsonl
 
-passed=0 failed=0
-result() { # name ok?
-    if [ "$2" = 0 ]; then passed=$((passed + 1)); echo "PASS $1"; else failed=$((failed + 1)); echo "FAIL $1"; fi
-}
-# Adds the counts of a runner's closing "N passed, N failed" line.
-add_counts() { # output-file name
-    local line
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$1" | tail -n 1)
-    if [ -z "$line" ]; then result "$2 (no result line)" 1; return; fi
-    passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
-    failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
-}
-finish() {
-    # stop, and delete the throwaway cluster wherever it is (logs stay)
-    scripts/stack.sh purge >/dev/null 2>&1
-    echo "$passed passed, $failed failed"
-    [ "$failed" = 0 ]
-}
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
 
 # One test run at a time on a machine: a second one waits here rather than
 # wiping the first one's stack.

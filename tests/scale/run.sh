@@ -20,20 +20,10 @@ unset STVS_REPLICA_PORT STVS_METRICS_PORT STVS_RUN_DIR STVS_WRAPPER STVS_READ_PR
 export STVS_PROCS=3 STVS_REPLICA=1 STVS_PG_FAST=1 STVS_THREADS=4
 # read pools try their standby again after an outage every 2 s, not 30 (common/db.c)
 export STVS_DB_FAILBACK_SECONDS=2
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=1
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-export LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp:print_suppressions=0
 export SMS_OUTBOX=$STVS_VAR/sms-outbox.jsonl
 
-passed=0 failed=0
-result() { # name ok?
-    if [ "$2" = 0 ]; then passed=$((passed + 1)); echo "PASS $1"; else failed=$((failed + 1)); echo "FAIL $1"; fi
-}
-finish() {
-    scripts/stack.sh purge >/dev/null 2>&1
-    echo "$passed passed, $failed failed"
-    [ "$failed" = 0 ]
-}
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
 
 mkdir -p var
 exec 8>var/test-scale.lock
@@ -67,13 +57,7 @@ STVS_SCALE_REPLICA_PSQL="psql -h $STACK_STVS_REPLICA_PGHOST -p $STACK_STVS_REPLI
 STVS_SCALE_INTERNAL="http://127.0.0.1:$STACK_STVS_METRICS_PORT" \
 STVS_SCALE_STACK="$ROOT/scripts/stack.sh" \
     python3 tests/scale/test_scale.py "$@" 8>&- 9>&- | tee "$STVS_VAR/scale.out"
-line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$STVS_VAR/scale.out" | tail -n 1)
-if [ -z "$line" ]; then
-    result "scale tests (no result line)" 1
-else
-    passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
-    failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
-fi
+add_counts "$STVS_VAR/scale.out" "scale tests"
 
 echo "== make stop stops every process"
 scripts/stack.sh status >"$STVS_VAR/status.out" 2>&1

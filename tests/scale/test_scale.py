@@ -26,6 +26,7 @@ sys.dont_write_bytecode = True
 
 import fcgi  # noqa: E402  (tests/api/fcgi.py)
 import harness  # noqa: E402
+from runtime import alive  # noqa: E402  (tests/api/runtime.py)
 from harness import Client, approved_org, eq, json_ok, ok, parallel, psql, register_volunteer  # noqa: E402
 
 RUN_DIR = os.environ.get("STVS_TEST_RUN_DIR", "")
@@ -59,14 +60,6 @@ def pid_of(slot):
 def restarts_of(slot):
     with open(os.path.join(RUN_DIR, slot + ".restarts")) as f:
         return int(f.read().strip())
-
-
-def alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def wait_until(cond, timeout, step=0.2):
