@@ -452,6 +452,11 @@ start_services() {
         if [ "$s" = auth ]; then
             extra=(STVS_JWT_PRIVATE_KEY_FILE="$KEYS/jwt-es256.key" SMS_OUTBOX="${SMS_OUTBOX:-$VAR/sms-outbox.jsonl}")
         fi
+        # with a standby, stats reads standby-first (its writes stay on STVS_DB),
+        # unless STVS_STATS_DB was given (then it is inherited as it is)
+        if [ "$s" = stats ] && [ -n "$REPLICA" ] && [ -z "${STVS_STATS_DB:-}" ]; then
+            extra=(STVS_STATS_DB="$(conninfo_of stats-ro stats)")
+        fi
         # shellcheck disable=SC2086 # STVS_WRAPPER is words (valgrind and its options)
         supervise "$slot" "$LOG/$slot.log" env STVS_DB="$(conninfo_of "$pool" "$s")" \
             STVS_LISTEN="$RUN/$slot.sock" \

@@ -188,6 +188,25 @@ def test_a_write_forced_onto_a_read_pool_process_is_503_and_writes_nothing():
             % (aid, vol["id"])), "0", "nothing written")
 
 
+def test_stats_reads_on_the_standby_and_writes_its_targets_on_the_primary():
+    admin = harness.platform_admin("410000")
+    token = admin["access_token"]
+    on_standby("SELECT 1 FROM auth.platform_admins WHERE user_id = %d" % admin["user"]["id"])
+    stats_scans = ("SELECT coalesce(sum(seq_scan + coalesce(idx_scan, 0)), 0) FROM pg_stat_user_tables"
+                   " WHERE schemaname = 'stats'")
+    before_r = int(psql_r(stats_scans) or 0)
+    for _ in range(20):
+        eq(Client().get("/stats/overview?region=410702", token=token).status, 200, "stats overview")
+    ok(wait_until(lambda: int(psql_r(stats_scans) or 0) - before_r >= 20, 20, 0.5),
+       "the standby read the stats summaries %d times for 20 GETs" % (int(psql_r(stats_scans) or 0) - before_r))
+    # (the primary's own counters move too: the fold thread reads the summaries there)
+    volunteers = 1000 + int(time.time()) % 5000
+    r = Client().put("/stats/targets/410702", {"volunteers": volunteers}, token=token)
+    eq(r.status, 200, "PUT /stats/targets through the stats service with a standby: %r" % r.body)
+    eq(psql("SELECT volunteers FROM stats.targets WHERE region_code = '410702'"), str(volunteers),
+       "the target is written on the primary")
+
+
 # ---------------------------------------------------------------- reads after writes
 
 def test_100_registrations_each_read_back_at_once_through_volunteers_me():
