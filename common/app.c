@@ -288,6 +288,24 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+int app_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg, const char *what)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    if (pthread_sigmask(SIG_BLOCK, &all, &old) != 0) {
+        log_error("cannot block signals for the %s thread", what);
+        return -1;
+    }
+    int rc = pthread_create(thread, NULL, fn, arg);
+    if (pthread_sigmask(SIG_SETMASK, &old, NULL) != 0) /* cannot fail with these arguments */
+        log_error("cannot restore the signal mask after starting the %s thread", what);
+    if (rc != 0) {
+        log_error("cannot start the %s thread: %s", what, strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
 void app_health(req_t *r)
 {
     bool up = db_simple(r->db, "SELECT 1") == 0;

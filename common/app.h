@@ -5,6 +5,7 @@
  * the backlog is drained, not reset). */
 #ifndef STVS_APP_H
 #define STVS_APP_H
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -36,5 +37,10 @@ extern jwt_keys app_keys;
 int app_run(const service_t *svc);
 /* GET /<svc>/health: 200 {"status":"ok","db":"ok"}, 503 when the db is down. */
 void app_health(req_t *r);
+
+/* A service's own background thread (a purge, a fold, an import worker):
+ * started with every signal blocked, since the main thread sigwaits for
+ * SIGTERM. 0, or -1 with the failure logged naming `what`. */
+int app_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg, const char *what);
 
 #endif

@@ -190,7 +190,9 @@ int listener_open(listener_t *l, const char *value)
 int listener_accept(listener_t *l)
 {
     for (;;) {
-        int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC); /* blocking, whatever the listener is */
+        /* the listener is non-blocking (the drain must see an empty queue);
+         * the accepted connection is blocking, as libfcgi expects */
+        int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd >= 0) {
             int one = 1;
             if (l->spec.kind == LISTEN_TCP) /* answers go out whole: no Nagle delay */

@@ -89,24 +89,18 @@ static void *purge_main(void *arg)
 
 int purge_start(const stvs_config *cfg)
 {
-    sigset_t usr2, all, old;
+    sigset_t usr2;
     if (config_int("STVS_PURGE_INTERVAL", 300, 1, 86400, &p.interval))
         return -1;
     /* SIGUSR2 blocked in every thread (the request threads start after
-     * this and inherit it) waits for purge_main's sigtimedwait; the purge
-     * thread blocks every signal (main sigwaits for SIGTERM). */
+     * this and inherit it) waits for purge_main's sigtimedwait. */
     sigemptyset(&usr2);
     sigaddset(&usr2, SIGUSR2);
-    sigfillset(&all);
-    if (pthread_sigmask(SIG_BLOCK, &usr2, NULL) != 0 || pthread_sigmask(SIG_BLOCK, &all, &old) != 0)
+    if (pthread_sigmask(SIG_BLOCK, &usr2, NULL) != 0)
         return -1;
     db_init(&p.db, cfg->db_conninfo, "auth-purge", auth_sql, SQL__MAX, 0);
-    int rc = pthread_create(&p.thread, NULL, purge_main, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != 0) {
-        log_error("pthread_create failed for the purge");
+    if (app_thread_start(&p.thread, purge_main, NULL, "purge") != 0)
         return -1;
-    }
     p.started = true;
     return 0;
 }

@@ -10,7 +10,6 @@
  * nothing outside import.rows), a commit goes on with the rows not yet
  * marked written (each row and its mark are one statement). */
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,25 +186,17 @@ static void *job_main(void *arg)
 
 int jobs_start(const stvs_config *cfg, int nthreads)
 {
-    sigset_t all, old;
     workers = calloc((size_t)nthreads, sizeof *workers);
     if (!workers)
-        return -1;
-    /* the threads never take a signal: main sigwaits for SIGTERM */
-    sigfillset(&all);
-    if (pthread_sigmask(SIG_BLOCK, &all, &old))
         return -1;
     for (int i = 0; i < nthreads; i++) {
         job_worker *jw = &workers[i];
         db_init(&jw->queue, cfg->db_conninfo, "import-queue", import_sql, SQL__MAX, 0);
         db_init(&jw->work, cfg->db_conninfo, "import-worker", import_sql, SQL__MAX, 0);
-        if (pthread_create(&jw->thread, NULL, job_main, jw)) {
-            log_error("pthread_create failed for an import worker");
+        if (app_thread_start(&jw->thread, job_main, jw, "import worker") != 0)
             break;
-        }
         nworkers++;
     }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return nworkers == nthreads ? 0 : -1;
 }
 

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -90,17 +89,9 @@ static void *fold_main(void *arg)
 
 int stats_fold_start(const char *conninfo)
 {
-    sigset_t all, old;
     fold.conninfo = conninfo;
-    /* the thread inherits every signal blocked: SIGTERM is the main thread's (app.c) */
-    sigfillset(&all);
-    if (pthread_sigmask(SIG_BLOCK, &all, &old) != 0)
+    if (app_thread_start(&fold.thread, fold_main, NULL, "fold") != 0)
         return -1;
-    int rc = pthread_create(&fold.thread, NULL, fold_main, NULL);
-    if (pthread_sigmask(SIG_SETMASK, &old, NULL) != 0 || rc != 0) {
-        log_error("cannot start the fold thread");
-        return -1;
-    }
     fold.started = true;
     return 0;
 }
