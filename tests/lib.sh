@@ -17,6 +17,15 @@ add_counts() { # output-file name
     passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
     failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
 }
+# A clean $STVS_VAR: what an interrupted run left is stopped by its pid
+# files and its clusters deleted, wherever they are; `finish` runs on exit.
+start_fresh() {
+    scripts/stack.sh purge >/dev/null 2>&1
+    rm -rf "$STVS_VAR"
+    mkdir -p "$STVS_VAR"
+    trap 'finish; exit $?' EXIT
+    trap 'exit 130' INT TERM
+}
 # The EXIT trap's end: stop, delete the throwaway clusters (logs stay), say the counts.
 finish() {
     scripts/stack.sh purge >/dev/null 2>&1

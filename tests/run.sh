@@ -41,13 +41,7 @@ if ! flock -n 9; then
     flock 9
 fi
 
-# A test stack left over from an interrupted run is stopped by its pid files
-# and its cluster deleted, wherever it is.
-scripts/stack.sh purge >/dev/null 2>&1
-rm -rf "$STVS_VAR"
-mkdir -p "$STVS_VAR"
-trap 'finish; exit $?' EXIT
-trap 'exit 130' INT TERM
+start_fresh
 
 echo "== build (MODE=$MODE, -Werror)"
 if ! make -s MODE=$MODE build unit; then

@@ -13,18 +13,10 @@ import threading
 import time
 
 from harness import Client, PSQL, eq, login, new_phone, ok, problem
+from runtime import alive
 
 RUN_DIR = os.environ.get("STVS_TEST_RUN_DIR", "")
 THREADS = int(os.environ.get("STVS_THREADS", "4"))
-
-
-def _alive(pid):
-    """Running: not gone and not a zombie waiting for its parent to reap it."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def test_sigterm_lets_in_flight_requests_finish_then_the_service_exits():
@@ -54,7 +46,7 @@ def test_sigterm_lets_in_flight_requests_finish_then_the_service_exits():
     time.sleep(0.7)  # every worker thread is now waiting on the row lock
     os.kill(pid, signal.SIGTERM)
     time.sleep(0.5)
-    ok(_alive(pid), "the service exited with requests in flight")
+    ok(alive(pid), "the service exited with requests in flight")
     late = Client().post("/auth/sms-codes", {"phone": new_phone()}, timeout=10)
     problem(late, 503, "unavailable", "a request after SIGTERM is refused cleanly")
 
@@ -65,6 +57,6 @@ def test_sigterm_lets_in_flight_requests_finish_then_the_service_exits():
         ok(r is not None, "in-flight login %d got no answer" % i)
         eq(r.status, 200, "in-flight login %d finished normally" % i)
     deadline = time.monotonic() + 10
-    while _alive(pid) and time.monotonic() < deadline:
+    while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    ok(not _alive(pid), "the service exited within 10 s of its last request")
+    ok(not alive(pid), "the service exited within 10 s of its last request")

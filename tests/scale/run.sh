@@ -31,11 +31,7 @@ if ! flock -n 8; then
     echo "== another scale test run holds var/test-scale.lock; waiting for it"
     flock 8
 fi
-scripts/stack.sh purge >/dev/null 2>&1
-rm -rf "$STVS_VAR"
-mkdir -p "$STVS_VAR"
-trap 'finish; exit $?' EXIT
-trap 'exit 130' INT TERM
+start_fresh
 t0=$SECONDS
 
 echo "== scale stack: 3 processes per service, a standby, read pools (MODE=$MODE)"
