@@ -396,7 +396,8 @@ if pairs:
         return None if not v else (v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2)
     w("## Sign-up with and without the stats trigger (issue 12: at most 10% lower)")
     w("")
-    w("`activities_stats_update` (migration 012) on and off (`ALTER TABLE ... DISABLE TRIGGER`), in alternating "
+    w("`activities_stats_signups` (migration 017: the trigger a sign-up fires, appending one row to "
+      "`stats.participant_log`) on and off (`ALTER TABLE ... DISABLE TRIGGER`), in alternating "
       "pairs from the same state: the sign-up through wrk (as above) and its transaction under pgbench, each "
       "run's sign-ups removed with the trigger in the state they were made in.")
     w("")

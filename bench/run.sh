@@ -576,11 +576,12 @@ sed 's/^/    /' "$OUT/rush-verify.json"
 reset_signups
 
 # 4c. issue 12: sign-up throughput with and without the stats trigger
-#     (activities_stats_update), wrk and pgbench, in alternating pairs from the
-#     same state; the sign-ups of each run are removed with the trigger in the
-#     state they were made in, so the summaries stay exact
+#     (activities_stats_signups, migration 017: the one a sign-up fires), wrk
+#     and pgbench, in alternating pairs from the same state; the sign-ups of
+#     each run are removed with the trigger in the state they were made in, so
+#     the summaries stay exact
 PAIRS=${BENCH_PAIRS:-3} PAIR_DUR=${BENCH_PAIR_DURATION:-10}
-trigger() { psql_su -c "ALTER TABLE activity.activities $1 TRIGGER activities_stats_update"; }
+trigger() { psql_su -c "ALTER TABLE activity.activities $1 TRIGGER activities_stats_signups"; }
 for i in $(seq 1 "$PAIRS"); do
     order="on off"
     if [ $((i % 2)) = 0 ]; then order="off on"; fi

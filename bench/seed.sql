@@ -139,7 +139,8 @@ ANALYZE city_county;
 -- (finish), in the transaction that switches them on again.
 ALTER TABLE volunteer.volunteers DISABLE TRIGGER volunteers_stats, DISABLE TRIGGER volunteers_stats_update;
 ALTER TABLE org.orgs DISABLE TRIGGER orgs_stats, DISABLE TRIGGER orgs_stats_update;
-ALTER TABLE activity.activities DISABLE TRIGGER activities_stats, DISABLE TRIGGER activities_stats_update;
+ALTER TABLE activity.activities DISABLE TRIGGER activities_stats, DISABLE TRIGGER activities_stats_update,
+    DISABLE TRIGGER activities_stats_signups;
 ALTER TABLE activity.service_records DISABLE TRIGGER service_records_stats;
 
 \warn '@phase volunteers:' :n_vol 'users and volunteers'
@@ -647,7 +648,8 @@ BEGIN;
 SELECT stats.rebuild();
 ALTER TABLE volunteer.volunteers ENABLE TRIGGER volunteers_stats, ENABLE TRIGGER volunteers_stats_update;
 ALTER TABLE org.orgs ENABLE TRIGGER orgs_stats, ENABLE TRIGGER orgs_stats_update;
-ALTER TABLE activity.activities ENABLE TRIGGER activities_stats, ENABLE TRIGGER activities_stats_update;
+ALTER TABLE activity.activities ENABLE TRIGGER activities_stats, ENABLE TRIGGER activities_stats_update,
+    ENABLE TRIGGER activities_stats_signups;
 ALTER TABLE activity.service_records ENABLE TRIGGER service_records_stats;
 COMMIT;
 

@@ -1,14 +1,19 @@
-/* Folding the summaries' stripes in the background. Writers add their
- * deltas to the stripe of their transaction (stats.stripe()); without
- * folding, a busy (region, month) grows up to 16 rows and the widest reads
- * slow down (docs/stats.md, Measurements). Every FOLD_EVERY_S seconds this
- * thread runs stats.fold(), which merges the stripes into stripe 0 in key
- * order, FOLD_GROUPS (region, month) pairs per transaction so that a writer
- * waits at most for one short fold. stats.fold() is the stats role's only
- * other write, through a SECURITY DEFINER function (migration 012), run on
- * the primary (STVS_DB) even when the service reads a standby
- * (STVS_STATS_DB). Should it fail (the primary down), the answers stay exact
- * and this thread says so once. */
+/* Folding the summaries in the background. Sign-ups append a row each to
+ * stats.participant_log (migration 017), which every participants read scans
+ * whole (it has no index, so that appending costs a sign-up nearly nothing):
+ * every LOG_EVERY_S seconds this thread moves the log into the summaries
+ * (stats.fold_participants(), LOG_BATCH rows per transaction), so a read
+ * scans at most a few seconds of sign-ups. Other writers add their deltas to
+ * the stripe of their transaction (stats.stripe()); without folding, a busy
+ * (region, month) grows up to 16 rows and the widest reads slow down
+ * (docs/stats.md, Measurements). Every STRIPES_EVERY periods this thread runs
+ * stats.fold(), which merges the stripes into stripe 0 in key order,
+ * FOLD_GROUPS (region, month) pairs per transaction so that a writer waits at
+ * most for one short fold. The folds are the stats role's only other write,
+ * through SECURITY DEFINER functions (migrations 012, 017), run on the primary
+ * (STVS_DB) even when the service reads a standby (STVS_STATS_DB). Should
+ * they fail (the primary down), the answers stay exact and this thread says
+ * so once. */
 #include <errno.h>
 #include <stdio.h>
 #include <pthread.h>
@@ -18,7 +23,10 @@
 #include "log.h"
 #include "stats.h"
 
-#define FOLD_EVERY_S 30
+#define LOG_EVERY_S 2
+#define LOG_BATCH 50000      /* stats.fold_participants()'s default */
+#define LOG_MAX_ROUNDS 20    /* a backlog (the service was down) goes over several periods */
+#define STRIPES_EVERY 15     /* periods: stripes every 30 s */
 #define FOLD_GROUPS 200
 #define FOLD_MAX_ROUNDS 50 /* at most 10,000 pairs per period */
 
@@ -38,12 +46,12 @@ static bool stop_requested(void)
     return stop;
 }
 
-/* Sleeps FOLD_EVERY_S seconds or until stopped; true when stopped. */
+/* Sleeps LOG_EVERY_S seconds or until stopped; true when stopped. */
 static bool wait_period(void)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += FOLD_EVERY_S;
+    until.tv_sec += LOG_EVERY_S;
     pthread_mutex_lock(&fold.mu);
     int rc = 0;
     while (!fold.stop && rc != ETIMEDOUT)
@@ -72,12 +80,15 @@ static void *fold_main(void *arg)
     char groups[16];
     snprintf(groups, sizeof groups, "%d", FOLD_GROUPS);
     db_init(&db, fold.conninfo, "stats-fold", stats_sql, SQL__MAX, 0);
-    while (!wait_period()) {
-        /* the sign-ups' deltas first, in a transaction of their own */
-        long long n = 0;
-        bool ok = fold_step(&db, SQL_FOLD_PARTICIPANTS, 0, NULL, &n);
+    for (unsigned period = 1; !wait_period(); period++) {
+        /* the sign-ups' log first, in transactions of its own */
+        long long n = LOG_BATCH;
+        bool ok = true;
+        for (int round = 0; ok && n == LOG_BATCH && round < LOG_MAX_ROUNDS && !stop_requested(); round++)
+            ok = fold_step(&db, SQL_FOLD_PARTICIPANTS, 0, NULL, &n);
         n = FOLD_GROUPS;
-        for (int round = 0; ok && n == FOLD_GROUPS && round < FOLD_MAX_ROUNDS && !stop_requested(); round++)
+        for (int round = 0; ok && period % STRIPES_EVERY == 0 && n == FOLD_GROUPS && round < FOLD_MAX_ROUNDS &&
+                            !stop_requested(); round++)
             ok = fold_step(&db, SQL_FOLD, 1, (const char *[]){groups}, &n);
         if (!ok && !warned)
             log_warn("stats.fold() failed (the primary is down?): stripes stay unmerged");

@@ -15,9 +15,9 @@
     " FROM q, org.orgs o"                                                                                      \
     " WHERE o.status = 'approved' AND o.region_code BETWEEN (SELECT lo FROM ref.region_range($1))"            \
     "   AND (SELECT hi FROM ref.region_range($1)) AND (NOT $4::bool OR stats.org_idle(o.id, q.q0, q.q1))"
-/* The sign-ups' deltas of region $1 not folded yet (stats.participant_deltas). */
+/* The sign-ups of region $1 not folded yet (stats.participant_log, a few seconds of them). */
 #define DELTAS(cond)                                                                                           \
-    "(SELECT coalesce(sum(d.participants), 0) FROM stats.participant_deltas d, ref.region_range($1) dr"       \
+    "(SELECT coalesce(sum(d.participants), 0) FROM stats.participant_log d, ref.region_range($1) dr"       \
     " WHERE d.region_code BETWEEN dr.lo AND dr.hi AND " cond ")"
 /* Transitions of region $1's activities (not cancelled) between the start
  * of the current month and now: the exact tail of each status count. */

@@ -6,8 +6,11 @@ anyone but platform admins), the public figures, and the read-only role."""
 
 import datetime
 import re
+import shlex
+import subprocess
+import time
 
-from harness import (Client, eq, ok, json_ok, problem, field_errors, psql, register_volunteer, create_org,
+from harness import (Client, eq, ok, json_ok, problem, field_errors, psql, PSQL, register_volunteer, create_org,
                      approve_org, country_admin, unique_name_part)
 from harness import padmin_actor as _padmin, get_as as _get, post_as as _post, put_as as _put  # noqa: E402
 from harness import delete_as as _delete, call_as as _call  # noqa: E402
@@ -224,7 +227,7 @@ def test_overview_counts_a_write_committed_before_the_request():
     after = _overview(w["city_admin"], "640100")
     eq(after["volunteers"]["total"], before["volunteers"]["total"] + 1, "the new volunteer counts at once")
     eq(after["signups"], before["signups"] + 1, "the sign-up counts at once")
-    psql("SELECT stats.fold_participants()")  # what the service's fold thread does every 30 s
+    psql("SELECT stats.fold_participants()")  # what the service's fold thread does every 2 s
     eq(_overview(w["city_admin"], "640100")["signups"], before["signups"] + 1, "the same once folded")
     eq(_delete(vol, "/activities/%d/signups/me" % aid).status, 204, "withdraw")
     eq(_overview(w["city_admin"], "640100")["signups"], before["signups"], "the withdrawal counts at once")
@@ -459,29 +462,95 @@ def test_stats_role_may_only_read_and_fold():
     ok(int(psql("SET ROLE stvs_stats; SELECT stats.fold_participants()")) >= 0, "the stats role folds sign-ups")
     ok(int(psql("SET ROLE stvs_stats; SELECT stats.fold(1000000)")) >= 0, "the stats role folds stripes")
     eq(psql("SELECT count(*) FROM stats.counts WHERE stripe <> 0"), "0", "every stripe folded into stripe 0")
-    eq(psql("SELECT count(*) FROM stats.participant_deltas"), "0", "every sign-up delta folded")
+    eq(psql("SELECT count(*) FROM stats.participant_log"), "0", "every sign-up in the log folded")
+
+
+def _rebuild_diff():
+    """How many (region, month) summary rows, all stripes summed, differ from what stats.rebuild() computes
+    from the base tables (the log's sign-ups folded first, in the same rolled-back transaction, holding the
+    folders' lock so that the service's fold thread cannot take the log from under it)."""
+    cols = ("volunteers, orgs_pending, orgs_approved, corps, detachment, brigade, team, squad, activities, cancelled,"
+            " participants, service_hours, recruiting_from, closed_from, ended, active_orgs")
+    sums = ", ".join("sum(%s) AS %s" % (c.strip(), c.strip()) for c in cols.split(","))
+    nonzero = " OR ".join("sum(%s) <> 0" % c.strip() for c in cols.split(","))
+    snap = "SELECT region_code, month, %s FROM stats.counts GROUP BY 1, 2 HAVING %s" % (sums, nonzero)
+    out = psql("BEGIN; SELECT pg_advisory_xact_lock(12, -1); SELECT stats.fold_participants(1000000000);"
+               " CREATE TEMP TABLE kept ON COMMIT DROP AS %s;"
+               " SELECT stats.rebuild();"
+               " SELECT 'diff=' || count(*) FROM ((TABLE kept EXCEPT %s) UNION ALL (%s EXCEPT TABLE kept)) d;"
+               " ROLLBACK;" % (snap, snap, snap))
+    line = [x for x in out.splitlines() if x.startswith("diff=")]
+    return line[0] if len(line) == 1 else out
 
 
 def test_summaries_equal_a_rebuild_from_the_base_tables():
     """Every trigger-kept summary row (every region, month, all stripes) equals what stats.rebuild()
     computes from the base tables after everything the suite has written so far."""
     _world()
-    cols = ("volunteers, orgs_pending, orgs_approved, corps, detachment, brigade, team, squad, activities, cancelled,"
-            " participants, service_hours, recruiting_from, closed_from, ended, active_orgs")
-    sums = ", ".join("sum(%s) AS %s" % (c.strip(), c.strip()) for c in cols.split(","))
-    nonzero = " OR ".join("sum(%s) <> 0" % c.strip() for c in cols.split(","))
-    snap = "SELECT region_code, month, %s FROM stats.counts GROUP BY 1, 2 HAVING %s" % (sums, nonzero)
-    # the sign-ups' deltas not folded yet first go where rebuild() puts them (exact either way)
-    out = psql("BEGIN; SELECT stats.fold_participants(); CREATE TEMP TABLE kept ON COMMIT DROP AS %s;"
-               " SELECT stats.rebuild();"
-               " SELECT 'diff=' || count(*) FROM ((TABLE kept EXCEPT %s) UNION ALL (%s EXCEPT TABLE kept)) d;"
-               " ROLLBACK;" % (snap, snap, snap))
-    line = [x for x in out.splitlines() if x.startswith("diff=")]
-    eq(line, ["diff=0"], "summary rows that differ from a rebuild")
+    eq(_rebuild_diff(), "diff=0", "summary rows that differ from a rebuild")
     ok(int(psql("SELECT count(*) FROM stats.counts WHERE region_code = '640100'")) > 0, "the rollback kept them")
 
 
-# ---------------------------------------------------------------- reading a standby, writing the primary
+def test_signed_up_changed_with_other_columns_still_counts_once():
+    """A sign-up goes through the log (migration 017); a statement that moves signed_up together with the
+    start (into another month), or on a cancelled activity, goes through the full recount instead: the
+    summaries equal a rebuild after each, so neither path counted twice or not at all."""
+    w = _world()  # 640302 (吴忠市利通区): a county no other test writes
+    aid = _activity(w["a_admin"], w["orgs"]["A"]["id"], "640302", _times("recruiting"))["id"]
+    json_ok(_post(_vol("640302"), "/activities/%d/signups" % aid), 201, "sign up")
+    eq(_rebuild_diff(), "diff=0", "summaries after a sign-up")
+    psql("UPDATE activity.activities SET signed_up = signed_up + 2, starts_at = starts_at + interval '40 days',"
+         " ends_at = ends_at + interval '40 days' WHERE id = %d" % aid)
+    eq(_rebuild_diff(), "diff=0", "summaries after signed_up moved with the start")
+    psql("UPDATE activity.activities SET cancelled_at = now() WHERE id = %d" % aid)
+    psql("UPDATE activity.activities SET signed_up = signed_up - 1 WHERE id = %d" % aid)
+    eq(_rebuild_diff(), "diff=0", "summaries after the cancelled activity's signed_up moved")
+
+
+LOG_0302 = "SELECT count(*) FROM stats.participant_log WHERE region_code = '640302'"
+
+
+def test_fold_moves_at_most_its_batch_of_the_log():
+    out = psql("BEGIN; SELECT pg_advisory_xact_lock(12, -1);"  # the service's fold thread waits meanwhile
+               " INSERT INTO stats.participant_log SELECT '640302', stats.month_of(now()), 1 FROM generate_series(1, 3);"
+               " SELECT 'before=' || count(*) FROM stats.participant_log;"
+               " SELECT 'moved=' || stats.fold_participants(1);"
+               " SELECT 'after=' || count(*) FROM stats.participant_log; ROLLBACK;")
+    got = dict(x.split("=") for x in out.splitlines() if "=" in x)
+    eq(got.get("moved"), "1", "a batch of one moves one row")
+    eq(int(got["before"]) - int(got["after"]), 1, "and deletes it from the log")
+
+
+def test_one_folder_at_a_time_and_the_service_folds_the_log_within_seconds():
+    w = _world()
+    aid = _activity(w["a_admin"], w["orgs"]["A"]["id"], "640302", _times("recruiting"))["id"]
+    admin = _padmin("640300")
+    before = _overview(admin, "640300")["signups"]
+    # another folder holds the folders' lock (a session of its own, ended below)
+    holder = subprocess.Popen(shlex.split(PSQL) + ["-c", "SET application_name = 'fold-holder'; BEGIN;"
+                                                   " SELECT pg_advisory_xact_lock(12, -1); SELECT pg_sleep(30);"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 5
+        while time.time() < deadline and psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                                              " AND classid = 12 AND objid = 4294967295 AND granted") != "1":
+            time.sleep(0.05)
+        for _ in range(2):
+            json_ok(_post(_vol("640302"), "/activities/%d/signups" % aid), 201, "sign up")
+        left = int(psql(LOG_0302))
+        ok(left >= 2, "the sign-ups wait in the log")
+        eq(psql("SET ROLE stvs_stats; SELECT stats.fold_participants()"), "0", "another folder holds the lock: none")
+        eq(int(psql(LOG_0302)), left, "the log untouched")
+        eq(_overview(admin, "640300")["signups"], before + 2, "exact from the log")
+    finally:
+        psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'fold-holder'")
+        holder.wait(timeout=10)
+    deadline = time.time() + 10  # the fold thread runs every 2 s
+    while time.time() < deadline and psql(LOG_0302) != "0":
+        time.sleep(0.2)
+    eq(psql(LOG_0302), "0", "the service's fold thread moved the log within seconds")
+    eq(_overview(admin, "640300")["signups"], before + 2, "exact once folded")
+
 
 def _service_cmd(name):
     """(pid, argv, env) of a running service, from /proc (argv with its valgrind wrapper, if any)."""
