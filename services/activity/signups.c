@@ -9,6 +9,24 @@
  * claimed), signup_closed (outside the window, cancelled
  * or ended), already_signed_up, activity_full. Never oversold: see
  * SQL_SIGNUP. */
+/* The refusal a row of SQL_SIGNUP or SQL_SIGNUP_REFUSED states, in the order
+ * of the contract; false when it states none (the row's snapshot predates
+ * what refused the sign-up). */
+static bool refusal_reply(req_t *r, const PGresult *res)
+{
+    if (db_bool(res, 0, "closed"))
+        reply_error(r, ERR_SIGNUP_CLOSED, "sign-up is not open (outside its window, cancelled or ended)");
+    else if (db_bool(res, 0, "signed"))
+        reply_error(r, ERR_ALREADY_SIGNED_UP, "already signed up for this activity");
+    else if (db_bool(res, 0, "not_member"))
+        reply_error(r, ERR_FORBIDDEN, "this activity is for the organization's members only");
+    else if (db_bool(res, 0, "full"))
+        reply_error(r, ERR_ACTIVITY_FULL, "the activity is full");
+    else
+        return false;
+    return true;
+}
+
 void h_signup_create(req_t *r)
 {
     if (r->body_len && !body_parse_or_reply(r, NULL, 0, NULL))
@@ -20,28 +38,30 @@ void h_signup_create(req_t *r)
     PGresult *res = db_query_or_reply(r, SQL_SIGNUP, 2, params);
     if (!res)
         return;
-    if (PQntuples(res) == 1) {
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        reply_error(r, ERR_NOT_FOUND, "no such activity");
+        return;
+    }
+    if (!db_isnull(res, 0, "activity_id")) {
         reply_json(r, 201, json_pack("{s:I, s:I, s:s, s:s}", "activity_id", (json_int_t)db_int(res, 0, "activity_id"),
                                      "volunteer_id", (json_int_t)db_int(res, 0, "volunteer_id"), "status",
                                      db_str(res, 0, "status"), "created_at", db_str(res, 0, "created_at")));
         PQclear(res);
         return;
     }
+    bool said = refusal_reply(r, res);
     PQclear(res);
-    /* Refused: say why, in the order of the contract. */
+    if (said)
+        return;
+    /* refused by a sign-up that committed while this one waited: ask again */
     res = db_query_or_reply(r, SQL_SIGNUP_REFUSED, 2, params);
     if (!res)
         return;
     if (PQntuples(res) == 0)
         reply_error(r, ERR_NOT_FOUND, "no such activity");
-    else if (db_bool(res, 0, "closed"))
-        reply_error(r, ERR_SIGNUP_CLOSED, "sign-up is not open (outside its window, cancelled or ended)");
-    else if (db_bool(res, 0, "signed"))
-        reply_error(r, ERR_ALREADY_SIGNED_UP, "already signed up for this activity");
-    else if (db_bool(res, 0, "not_member"))
-        reply_error(r, ERR_FORBIDDEN, "this activity is for the organization's members only");
-    else
-        reply_error(r, ERR_ACTIVITY_FULL, "the activity is full");
+    else if (!refusal_reply(r, res))
+        reply_error(r, ERR_ACTIVITY_FULL, "the activity is full"); /* a seat freed since: the caller may retry */
     PQclear(res);
 }
 
