@@ -1147,6 +1147,32 @@ def test_200_concurrent_signups_for_10_places_confirm_exactly_10():
                                             % a["id"]).split()), "the confirmed are the rows")
 
 
+def test_signup_refused_by_a_commit_it_waited_for_answers_activity_full():
+    """The sign-up statement reads its refusal's reasons in its own snapshot; a sign-up that waited on the
+    activity's row for a commit that filled it sees no reason there and must ask again: 409 activity_full."""
+    org, admin = _org()
+    a = _create(admin, org["id"], capacity=1)
+    vol = _vol()
+    holder = threading.Thread(target=psql, args=("SET application_name = 'seat-holder'; BEGIN;"
+                                                 " UPDATE activity.activities SET signed_up = 1 WHERE id = %d;"
+                                                 " SELECT pg_sleep(1.5); COMMIT;" % a["id"],))
+    holder.start()
+    try:
+        deadline = time.time() + 5
+        while time.time() < deadline and psql("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s USING (pid)"
+                                              " WHERE s.application_name = 'seat-holder'"
+                                              " AND l.locktype = 'transactionid'") != "1":
+            time.sleep(0.02)
+        t0 = time.time()
+        res = _signup(vol, a["id"])
+        ok(time.time() - t0 > 0.3, "the sign-up waited for the holder's commit")
+        problem(res, 409, "activity_full")
+    finally:
+        holder.join(timeout=10)
+    eq(_db_count(a["id"]), 0, "no sign-up row")
+    psql("UPDATE activity.activities SET signed_up = 0 WHERE id = %d" % a["id"])
+
+
 def test_20_concurrent_signups_of_one_volunteer_confirm_once():
     org, admin = _org()
     a = _create(admin, org["id"], capacity=50)
