@@ -13,7 +13,9 @@
  * request's shape (list_shape) picks one fragment per filter below, so the
  * WHERE clause states only the filters it has, and for the status and the
  * region the form whose indexes fit; the handful of texts the requests use
- * are each prepared once per connection and planned by the plan cache.
+ * are each prepared once per connection and run on their generic plan,
+ * planned once (common/db_variant.c), but for the shapes list_per_call
+ * keeps on plans made for each call's values.
  *
  * Status: the exact test is activity.status_at() (ACTIVITY_STATUS), the one
  * definition the detail view also uses; the time bounds after it are what that
