@@ -56,6 +56,8 @@ test_sms_aliyun_OBJ := services/auth/sms_aliyun.o services/auth/sms_aliyun_sign.
 test_sms_aliyun_CFLAGS := -Iservices/auth
 test_hours_OBJ := services/activity/hours.o
 test_hours_CFLAGS := -Iservices/activity
+test_list_shape_OBJ := services/activity/sql.o
+test_list_shape_CFLAGS := -Iservices/activity
 test_cells_OBJ := services/import/cells.o services/import/sheet.o services/import/csv_read.o services/import/xlsx_read.o
 test_cells_CFLAGS := -Iservices/import
 .SECONDEXPANSION:
@@ -80,9 +82,10 @@ $(BUILD)/bench/login_pair: bench/login_pair.c bench/httpc.h
 $(BUILD)/bench/rush: bench/rush.c bench/httpc.h $(LIBSTVS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_MODE) -o $@ $< $(LIBSTVS) $(LDLIBS) -pthread
-$(BUILD)/bench/sqldump-%: bench/sqldump.c $(BUILD)/services/%/sql.o $(BUILD)/common/common_sql.o
+$(BUILD)/bench/sqldump-%: bench/sqldump.c $(BUILD)/services/%/sql.o $(LIBSTVS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Iservices/$* -DSVC_HEADER='"$*.h"' -DSVC_SQL=$*_sql $(LDFLAGS_MODE) -o $@ $(filter %.c %.o,$^)
+	$(CC) $(CFLAGS_ALL) -Iservices/$* -DSVC_HEADER='"$*.h"' -DSVC_SQL=$*_sql $(LDFLAGS_MODE) -o $@ \
+		$(filter %.c %.o %.a,$^) $(LDLIBS)
 
 # Fuzzing the import's readers of files from strangers (libFuzzer, Debian's
 # clang; not part of make test): FUZZ_SECONDS each, seeded with the API

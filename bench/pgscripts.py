@@ -7,8 +7,12 @@ is followed by the statement NAME of services/SERVICE/sql.c (printed by the
 sqldump-SERVICE binary built from it), with $1, $2, ... replaced by ARG1,
 ARG2, ...: pgbench variables (:name, sent as parameters of the prepared
 statement as the service sends its own), or NULL for a filter the request
-leaves out (pgbench cannot send a NULL parameter; the list statements are
-planned per call, as with force_custom_plan, so a NULL literal plans the same). SUFFIX
+leaves out (pgbench cannot send a NULL parameter). A statement written in
+variants (services/activity/sql.c: the list) has one text per shape of its
+parameters: an argument :name=VALUE sends :name and picks the text the
+service runs when that parameter is VALUE (the shape of ended and of a
+province's range, say); a text may leave out such an argument, and an
+absent filter's NULL. SUFFIX
 ends the statement (default ';', or \\gset / \\aset PREFIX). The line right
 after a directive is always its statement, one line, replaced on every run
 (write any SQL line there when adding a directive).
@@ -27,9 +31,11 @@ def expand(sqldump_dir, line, where):
     suffix = suffix.strip() or ";"
     if len(words) < 2:
         sys.exit("%s: bad directive: %s" % (where, line))
-    svc, name, args = words[0], words[1], words[2:]
+    svc, name, spec_args = words[0], words[1], words[2:]
+    args = [a.split("=", 1)[0] for a in spec_args]
+    samples = [a.split("=", 1)[1] if "=" in a else a for a in spec_args]  # what sqldump picks a variant by
     try:
-        sql = subprocess.run([sqldump_dir + "/sqldump-" + svc, name], check=True, capture_output=True,
+        sql = subprocess.run([sqldump_dir + "/sqldump-" + svc, name] + samples, check=True, capture_output=True,
                              text=True).stdout
     except subprocess.CalledProcessError:
         sys.exit("%s: services/%s/sql.c has no statement %s" % (where, svc, name))
@@ -44,8 +50,11 @@ def expand(sqldump_dir, line, where):
         return args[i - 1]
 
     out = re.sub(r"\$(\d+)", sub, sql)
-    if len(used) != len(args):
-        sys.exit("%s: %s %s takes %d parameters, %d given" % (where, svc, name, len(used), len(args)))
+    # a variant leaves out the filters it has no use for: a NULL, or one given
+    # with the value that picked the variant (a province's upper bound)
+    unused = [a for i, a in enumerate(args) if i + 1 not in used and a != "NULL" and "=" not in spec_args[i]]
+    if unused:
+        sys.exit("%s: %s %s does not take %s" % (where, svc, name, " ".join(unused)))
     return out + (" " if suffix.startswith("\\") else "") + suffix
 
 

@@ -6,12 +6,15 @@ service runs them (issue 15; docs/query-plans.md, "Every filter combination").
 
 The connection is psql's environment (PGHOST, PGPORT, PGUSER, PGDATABASE: a seeded bench
 database, bench/seed.sh). The statements come from the compiled services/activity/sql.c
-(SQLDUMP_DIR/sqldump-activity: list_count, list_page_desc), prepared untyped as PQprepare
-does and planned per call (plan_cache_mode = force_custom_plan, as db_stmt.plan_per_call),
-under SET ROLE stvs_activity. Every combination of region (none, a province, a city, a
+(SQLDUMP_DIR/sqldump-activity: list_count, list_page_desc), each the variant the service
+runs for that shape of filters, prepared with the service's parameter types, once per text, as
+the service prepares each variant once per connection, under SET ROLE stvs_activity, and run
+as the service runs it: on its generic plan (plan_cache_mode = force_generic_plan), or, for the
+shapes the service plans per call, on custom plans. Every combination of region (none, a province, a city, a
 county) x status (none and the six) x time window (none, today ±7 days) x title word (none,
-two characters, four characters, two characters in no title) is run once to warm up, then
-once under EXPLAIN (ANALYZE, BUFFERS); a combination is index-served when no statement
+two characters, four characters, two characters in no title) is run RUNS_BEFORE (6) times
+(past the plan cache's five custom plans, had it been left to choose), then once more under
+EXPLAIN (ANALYZE, BUFFERS); a combination is index-served when no statement
 scans activities sequentially and no scan throws away more than 1,000 rows it read (rows
 removed by a filter or a recheck, summed over the plan). Prints a Markdown section; --out
 writes it to FILE too. Standard library only (psql does the talking)."""
@@ -32,6 +35,8 @@ EXTRA = [  # single filters outside the matrix, with a status
     ("theme=science_day&status=recruiting", {"theme": "science_day", "status": "recruiting"}),
 ]
 REMOVED_LIMIT = 1000
+RUNS_BEFORE = 6  # executions of a case before the measured one (the plan cache may go generic at the 6th)
+TYPES = "text, text, text, bigint, text, text, text, timestamptz, timestamptz"  # as sql.c's list_types
 
 
 def lit(v):
@@ -60,10 +65,22 @@ def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
     out = argv[argv.index("--out") + 1] if "--out" in argv else None
-    dump = subprocess.run([argv[1] + "/sqldump-activity", "list_count"], capture_output=True, text=True, check=True)
-    count_sql = " ".join(dump.stdout.split("\n"))
-    dump = subprocess.run([argv[1] + "/sqldump-activity", "list_page_desc"], capture_output=True, text=True, check=True)
-    page_sql = " ".join(dump.stdout.split("\n"))
+    per_call = set()
+    texts = {}  # (statement, the variant's SQL) -> its prepared name, as the service prepares each once
+
+    def prepared(stmt, params):
+        """The name of the variant the service runs for these parameters, prepared once."""
+        dump = subprocess.run([argv[1] + "/sqldump-activity", stmt] + ["NULL" if v is None else v for v in params],
+                              capture_output=True, text=True, check=True)
+        key = (stmt, " ".join(dump.stdout.split("\n")))
+        if key not in texts:
+            texts[key] = "%s_%d" % (stmt[5:], len(texts))
+            if key[1].startswith("/* planned per call */"):
+                per_call.add(texts[key])
+            types = TYPES if stmt == "list_count" else TYPES + ", bigint, bigint"
+            sql.append("PREPARE %s (%s) AS %s;" % (texts[key], types, key[1]))
+        return texts[key]
+
     info = psql("SELECT count(*), (SELECT org_id FROM activity.activities GROUP BY 1 ORDER BY count(*) DESC LIMIT 1),"
                 " version() FROM activity.activities").strip().split("|")
     nact, busy_org, version = int(info[0]), info[1], info[2]
@@ -81,19 +98,23 @@ def main(argv):
     for label, f in EXTRA:
         cases.append((label, f))
 
-    sql = ["SET plan_cache_mode = force_custom_plan;", "SET ROLE stvs_activity;",
-           "SET TimeZone = 'Asia/Shanghai';",
-           "PREPARE c AS %s;" % count_sql, "PREPARE p AS %s;" % page_sql]
+    sql = ["SET ROLE stvs_activity;", "SET TimeZone = 'Asia/Shanghai';"]
     for _, f in cases:
         lo, hi = ranges[f["region"]] if f.get("region") else (None, None)
-        params = [lit(f.get("status")), lit(lo), lit(hi), lit(busy_org if f.get("org") else None),
-                  lit(f.get("cat")), lit(f.get("theme")), lit(f.get("q")),
-                  "now() - interval '7 days'" if f.get("window") else "NULL",
-                  "now() + interval '7 days'" if f.get("window") else "NULL"]
-        args = ", ".join(params)
-        for stmt, extra in (("c", ""), ("p", ", 20, 0")):
-            sql.append("EXECUTE %s(%s%s) \\g /dev/null" % (stmt, args, extra))  # warm the cache
-            sql.append("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE %s(%s%s);" % (stmt, args, extra))
+        window = "now() - interval '7 days'", "now() + interval '7 days'"
+        params = [f.get("status"), lo, hi, busy_org if f.get("org") else None, f.get("cat"), f.get("theme"),
+                  f.get("q"), window[0] if f.get("window") else None, window[1] if f.get("window") else None]
+        args = ", ".join(lit(v) if i < 7 or v is None else v for i, v in enumerate(params))
+        for stmt, extra in (("list_count", ""), ("list_page_desc", ", 20, 0")):
+            name = prepared(stmt, params + ([] if not extra else ["20", "0"]))
+            # the service runs a kept variant on its generic plan (common/db_variant.c), and
+            # a shape it plans per call (sqldump says so) on custom plans
+            sql.append("SET plan_cache_mode = %s;" % ("force_custom_plan" if name in per_call else "force_generic_plan"))
+            for _ in range(RUNS_BEFORE):  # past the plan cache's fifth custom plan
+                sql.append("EXECUTE %s(%s%s) \\g /dev/null" % (name, args, extra))
+            sql.append("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE %s(%s%s);" % (name, args, extra))
+            sql.append("SELECT json_build_array(generic_plans > 0) FROM pg_prepared_statements WHERE name = '%s';"
+                       % name)
     raw = psql("\n".join(sql) + "\n")
     plans, buf = [], ""
     for line in raw.splitlines():  # each EXPLAIN's JSON is a multi-line array
@@ -103,20 +124,23 @@ def main(argv):
             buf = ""
         except ValueError:
             pass
-    if len(plans) != 2 * len(cases):
+    if len(plans) != 4 * len(cases):
         sys.exit("plans_matrix: %d plans for %d cases" % (len(plans), len(cases)))
+    generic = [g[0] for g in plans[1::2]]
+    plans = plans[0::2]
 
     rows, served_all, worst = [], 0, []
     for i, (label, _) in enumerate(cases):
         res = []
-        for plan in plans[2 * i:2 * i + 2]:
+        for plan, gen in zip(plans[2 * i:2 * i + 2], generic[2 * i:2 * i + 2]):
             acc = {"nodes": [], "seq": False, "removed": 0}
             top = plan[0]
             walk(top["Plan"], acc)
             shared = top["Plan"].get("Shared Hit Blocks", 0) + top["Plan"].get("Shared Read Blocks", 0)
-            res.append({"ms": top["Execution Time"], "removed": int(acc["removed"]), "seq": acc["seq"],
+            res.append({"ms": top["Execution Time"], "plan_ms": top.get("Planning Time", 0), "removed": int(acc["removed"]), "seq": acc["seq"],
                         "buffers": shared, "result": _child_rows(top["Plan"]),
-                        "indexes": sorted({n.split(" ", 2)[-1] for n in acc["nodes"] if "Index" in n and " " in n})})
+                        "indexes": sorted({n.split(" ", 2)[-1] for n in acc["nodes"] if "Index" in n and " " in n}),
+                        "generic": gen})
         served = not any(r["seq"] or r["removed"] > REMOVED_LIMIT for r in res)
         served_all += served
         rows.append((label, res, served))
@@ -127,20 +151,29 @@ def main(argv):
     w("Generated by `bench/plans_matrix.py` (its header says how) on %s activities; %s." % (
         "{:,}".format(nact), version.split(",")[0]))
     w("Each combination: `list_count` (the capped count: at most 10,001 rows) and `list_page_desc` (page 1, 20 "
-      "rows), one run each under EXPLAIN (ANALYZE, BUFFERS) after a warm-up run. *Index-served*: no sequential "
+      "rows), each the prepared variant the service runs for that shape of filters (`services/activity/sql.c`), "
+      "run %d times, then once more under EXPLAIN (ANALYZE, BUFFERS): on its generic plan, or planned per call "
+      "for the shapes the service plans so (*plan*: the count's and the page's, custom or generic). *Index-served*: no sequential "
       "scan of activities and at most %s rows read then thrown away by a filter or recheck in either "
-      "statement." % "{:,}".format(REMOVED_LIMIT))
+      "statement." % (RUNS_BEFORE, "{:,}".format(REMOVED_LIMIT)))
     w("")
-    w("**%d of %d combinations index-served.** Slowest: %s." % (
-        served_all, len(rows), ", ".join("%s %.1f ms" % (l, t) for t, l in sorted(worst, reverse=True)[:5])))
+    ngeneric = sum(r["generic"] for _, res, _ in rows for r in res)
+    w("**%d of %d combinations index-served.** %d distinct statement texts; %d of the %d measured runs on a "
+      "generic plan; planning %.1f ms in all (%.3f ms a run). Slowest: %s." % (
+          served_all, len(rows), len(texts), ngeneric, 2 * len(rows),
+          sum(r["plan_ms"] for _, res, _ in rows for r in res),
+          sum(r["plan_ms"] for _, res, _ in rows for r in res) / (2 * len(rows)),
+          ", ".join("%s %.1f ms" % (l, t) for t, l in sorted(worst, reverse=True)[:5])))
     w("")
-    w("| filters | count ms | counted | thrown away | page ms | thrown away | page buffers | indexes | index-served |")
-    w("|---|---:|---:|---:|---:|---:|---:|---|---|")
+    w("| filters | count ms | counted | thrown away | page ms | thrown away | page buffers | indexes | plan | "
+      "index-served |")
+    w("|---|---:|---:|---:|---:|---:|---:|---|---|---|")
     for label, (c, p), served in rows:
-        w("| %s | %.2f | %s | %s%s | %.2f | %s%s | %s | %s | %s |" % (
+        w("| %s | %.2f | %s | %s%s | %.2f | %s%s | %s | %s | %s | %s |" % (
             label, c["ms"], "{:,}".format(_count_of(c)), "{:,}".format(c["removed"]), " (seq scan)" if c["seq"] else "",
             p["ms"], "{:,}".format(p["removed"]), " (seq scan)" if p["seq"] else "", "{:,}".format(p["buffers"]),
-            ", ".join(sorted(set(c["indexes"]) | set(p["indexes"]))), "yes" if served else "**no**"))
+            ", ".join(sorted(set(c["indexes"]) | set(p["indexes"]))),
+            "/".join("generic" if r["generic"] else "custom" for r in (c, p)), "yes" if served else "**no**"))
     w("")
     text = "\n".join(w_lines) + "\n"
     sys.stdout.write(text)

@@ -410,17 +410,23 @@ wrk_run() { # name script path [script args...]
     if [ -s "$OUT/wrk-$name.json" ]; then sed 's/^/    /' "$OUT/wrk-$name.json" | cut -c1-200; fi
 }
 
+LIST_PLAN_MODE="-c plan_cache_mode=force_generic_plan" # as the service runs the list's variants
 pg_run() { # name role script [-D var=value...]
     local name=$1 role=$2 script=$3
     shift 3
     local j=$(( PGC < NPROC ? PGC : NPROC ))
     local pg=("$PGBIN/pgbench" -h "$PGSOCK" -p "$PG_PORT" -U "stvs_$role" -n -M prepared -c "$PGC" -j "$j"
               -f "$VAR/pgbench/$script" "$@" stvs)
-    # the services' session settings (common/db.c); the list's statements are
-    # planned per call by the service (db_stmt.plan_per_call), which
-    # force_custom_plan reproduces for pgbench's prepared statements
+    # the services' session settings (common/db.c). The list's statements
+    # are prepared variants, one text per shape of its filters, each run on
+    # its generic plan (common/db_variant.c: plan_cache_mode =
+    # force_generic_plan while they run; pg_list.sql's shapes, a status and a
+    # province or city, are all of that kind); before them
+    # (pg_list_today.sql) they were planned per call, which force_custom_plan
+    # reproduces for pgbench's prepared statements
     local per_call="" dur=${RUN_DUR:-$DUR}
-    [[ $name == list* ]] && per_call=" -c plan_cache_mode=force_custom_plan"
+    [ "$name" = list ] && per_call=" $LIST_PLAN_MODE"
+    [[ $name == list_today* ]] && per_call=" -c plan_cache_mode=force_custom_plan"
     export PGOPTIONS="-c statement_timeout=5000 -c TimeZone=Asia/Shanghai$per_call" PGAPPNAME=bench-$name
     if [ "$WARMUP" -gt 0 ] && [[ $name != signup* ]] && [ "$name" != login ]; then
         bounded $((WARMUP + 30)) "${pg[@]}" -T "$WARMUP" >/dev/null 2>&1 || true
@@ -609,7 +615,7 @@ pg_run login auth pg_login.sql -D l0="$L0" -D l1="$L1" -D resend=1 -D per_day=10
 
 # 6. the list query alone, one connection: its cost at this scale
 say "the list's SQL on one connection (its cost at this scale)"
-PGOPTIONS="-c statement_timeout=5000 -c TimeZone=Asia/Shanghai" bounded 60 \
+PGOPTIONS="-c statement_timeout=5000 -c TimeZone=Asia/Shanghai $LIST_PLAN_MODE" bounded 60 \
     "$PGBIN/pgbench" -h "$PGSOCK" -p "$PG_PORT" -U stvs_activity -n -M prepared -c 1 -T 5 \
     -f "$VAR/pgbench/pg_list.sql" -D nlist="$NLIST" -D page_size=20 -D offset=0 stvs >"$OUT/pg-list-1conn.txt" 2>&1 || true
 

@@ -5,12 +5,35 @@
  * -DSVC_HEADER='"<svc>.h"' -DSVC_SQL=<svc>_sql.
  * common/'s own statements (common_sql.c: region, volunteer_of_user) are
  * found too, as the service runs them.
- *   sqldump NAME   prints the statement; exit 1 if there is none
- *   sqldump        lists the names */
+ *   sqldump NAME          prints the statement; exit 1 if there is none
+ *   sqldump NAME P1 P2... a statement written in variants (db.h): the text
+ *                         the service runs for these parameter values (NULL:
+ *                         absent), as its shape function picks it, after
+ *                         behind a comment "planned per call" when the service plans it so
+ *   sqldump               lists the names */
 #include <stdio.h>
 #include <string.h>
 
 #include SVC_HEADER
+
+static int print_variant(const db_stmt *s, int nparams, char **values)
+{
+    const char *params[64] = {0};
+    char sql[8192];
+    if (nparams < s->variants->nfilters || nparams > 64) {
+        fprintf(stderr, "sqldump: %s needs its %d filter parameters\n", s->name, s->variants->nfilters);
+        return 2;
+    }
+    for (int i = 0; i < nparams; i++)
+        params[i] = strcmp(values[i], "NULL") ? values[i] : NULL;
+    if (!db_variant_sql(s, s->variants->shape(params), sql, sizeof sql))
+        return 2;
+    /* a shape the service plans per call says so (bench/plans_matrix.py plans it so) */
+    if (s->variants->per_call && s->variants->per_call(s->variants->shape(params)))
+        fputs("/* planned per call */ ", stdout);
+    fputs(sql, stdout);
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -22,6 +45,8 @@ int main(int argc, char **argv)
         if (argc < 2)
             printf("%s\n", s->name);
         else if (!strcmp(s->name, argv[1])) {
+            if (s->variants)
+                return print_variant(s, argc - 2, argv + 2);
             fputs(s->sql, stdout);
             return 0;
         }

@@ -113,7 +113,9 @@ static PGconn *open_session(db_t *db, const char *attrs, int *rc)
         if (!st)
             continue; /* a common statement this service did not opt in to */
         /* a statement planned per call is still parsed here: a typo fails at start-up */
-        PGresult *res = PQprepare(conn, st->name, st->sql, 0, NULL);
+        PGresult *res = st->variants ? db_variant_check(conn, st) : PQprepare(conn, st->name, st->sql, 0, NULL);
+        if (st->variants && !res)
+            continue; /* prepared when first used (db_variant.c) */
         if (res && PQresultStatus(res) == PGRES_COMMAND_OK) {
             PQclear(res);
             continue;
@@ -240,6 +242,18 @@ static bool params_lost(db_t *db, const char *what)
     return true;
 }
 
+/* A statement not written in variants, once the session is back at the
+ * role's plan_cache_mode (a variant may have left it elsewhere). */
+static PGresult *exec_plain(db_t *db, const db_stmt *st, int nparams, const char *const *params)
+{
+    PGresult *res = db_variant_plain(db);
+    if (res)
+        return res;
+    /* the unnamed statement of PQexecParams is planned with these values */
+    return st->plan_per_call ? PQexecParams(db->conn, st->sql, nparams, NULL, params, NULL, NULL, 0)
+                             : PQexecPrepared(db->conn, st->name, nparams, params, NULL, NULL, 0);
+}
+
 PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params)
 {
     db->failed_stmt = -1;
@@ -255,9 +269,8 @@ PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params)
     for (int attempt = 0; attempt < 3; attempt++) {
         if (!ensure_connected(db))
             break;
-        /* the unnamed statement of PQexecParams is planned with these values */
-        PGresult *res = st->plan_per_call ? PQexecParams(db->conn, st->sql, nparams, NULL, params, NULL, NULL, 0)
-                                          : PQexecPrepared(db->conn, st->name, nparams, params, NULL, NULL, 0);
+        PGresult *res = st->variants ? db_variant_exec(db, stmt, st, nparams, params)
+                                     : exec_plain(db, st, nparams, params);
         if (result_ok(res)) {
             db->last = DB_OK;
             db->failed_stmt = -1;
@@ -312,6 +325,7 @@ int db_simple(db_t *db, const char *sql)
 
 int db_begin(db_t *db)
 {
+    PQclear(db_variant_plain(db)); /* a failed RESET: BEGIN then finds the connection's state */
     if (db_simple(db, "BEGIN"))
         return -1;
     db->in_tx = true;

@@ -17,6 +17,7 @@
  * constraint violation answers which problem, next to the SQL that can
  * raise it. */
 struct db_refusal;
+struct db_variants;
 
 typedef struct {
     const char *name;
@@ -25,6 +26,9 @@ typedef struct {
      * statements of optional filters ("$1 IS NULL OR ..."), whose one cached
      * plan cannot fit every combination. */
     bool plan_per_call;
+    /* Written in variants (db_variant.c), or NULL: sql holds one "%s" where
+     * the WHERE clause of the parameters' shape goes. */
+    const struct db_variants *variants;
     /* The constraint violations this statement expects, or NULL: any
      * violation is then a bug (500). */
     const struct db_refusal *refusals;
@@ -45,6 +49,40 @@ extern const db_stmt common_sql[SQL_COMMON__END - DB_COMMON_STMT];
 #define DB_COMMON_BIT(stmt) (1u << ((stmt) - DB_COMMON_STMT))
 #define COMMON_SQL_REGION DB_COMMON_BIT(SQL_COMMON_REGION)
 #define COMMON_SQL_VOLUNTEER DB_COMMON_BIT(SQL_COMMON_VOLUNTEER_OF_USER)
+
+/* A statement of optional filters written as a small closed set of texts,
+ * one per shape of its parameters (which filters are present, and for some
+ * their kind: a status, a region level), each text made of the service's
+ * fragments (never of input) and prepared on a connection when first used,
+ * then planned by PostgreSQL's plan cache like any prepared statement. Same
+ * parameters, same numbering for every shape: an absent filter's parameter
+ * is not in the text but keeps its type (types[]). */
+typedef struct db_variants {
+    int nfilters;                                 /* the parameters shape() reads */
+    unsigned (*shape)(const char *const *params); /* pure: the shape of these parameters */
+    /* The shape's WHERE clause into buf: false when it does not fit. */
+    bool (*where)(unsigned shape, char *buf, size_t size);
+    bool (*per_call)(unsigned shape); /* shapes kept on custom plans, or NULL: none */
+    const unsigned *types;            /* every parameter's type OID (pg_type), filters then the others */
+    int ntypes;
+    const unsigned *checked; /* shapes parsed at connect, which between them use every fragment */
+    int nchecked;
+} db_variants;
+
+/* The variants prepared on one session (db_variant.c): at most
+ * DB_VARIANTS_KEPT; past that a shape runs unprepared (planned per call);
+ * and whether the session is in plan_cache_mode = force_generic_plan. */
+#define DB_VARIANTS_KEPT 64
+typedef struct {
+    const PGconn *conn; /* the session they belong to, with its backend's pid: */
+    int backend_pid;    /* a new session (a reconnect, a fail-back) starts empty */
+    int n;
+    bool generic;
+    struct {
+        int stmt;
+        unsigned shape;
+    } kept[DB_VARIANTS_KEPT];
+} db_variant_cache;
 
 typedef enum {
     DB_OK,
@@ -82,6 +120,7 @@ typedef struct {
     int failed_stmt;    /* the statement last refused or failed (db_exec), -1 for BEGIN, COMMIT... */
     char sqlstate[6];
     char constraint[64];
+    db_variant_cache variants;
 } db_t;
 
 void db_init(db_t *db, const char *conninfo, const char *app_name, const db_stmt *stmts, int nstmts,
@@ -117,6 +156,20 @@ int db_simple(db_t *db, const char *sql);
 int db_begin(db_t *db);
 int db_commit(db_t *db);      /* refused (and rolled back) once param_arena has failed */
 void db_rollback(db_t *db);   /* no-op outside a transaction; app.c calls it after every request */
+
+/* db_variant.c, for db.c: runs a statement written in variants, preparing
+ * its shape's text first on this session if need be (never NULL: a failed
+ * result when something fails); and parses every shape of `checked` at connect
+ * (NULL when they all parse, else the failed result). */
+PGresult *db_variant_exec(db_t *db, int stmt, const db_stmt *st, int nparams, const char *const *params);
+PGresult *db_variant_check(PGconn *conn, const db_stmt *st);
+/* Before any other statement and BEGIN: the session back at the role's own
+ * plan_cache_mode if a variant left it in force_generic_plan (NULL, or the
+ * failed result). */
+PGresult *db_variant_plain(db_t *db);
+/* A statement's text for one shape into buf (also bench/sqldump.c): false
+ * when it does not fit. */
+bool db_variant_sql(const db_stmt *st, unsigned shape, char *buf, size_t size);
 
 /* Column helpers: read by name; a NULL value reads as NULL / 0. */
 const char *db_str(const PGresult *res, int row, const char *col);

@@ -18,6 +18,34 @@ enum activity_sql {
 };
 extern const db_stmt activity_sql[SQL__MAX];
 
+/* The shape of a list request (sql.c): which of its filters it has and, for
+ * the status, the region and the title word, which form, as one number:
+ * bits 0-2 the status, 3-5 the region, 6-7 the word, then one bit for each
+ * filter that is only present or absent. Each shape is one text of the list's
+ * statements (list_variants). */
+enum {
+    LIST_STATUS_NONE, LIST_STATUS_CANCELLED, LIST_STATUS_ENDED, LIST_STATUS_ONGOING, LIST_STATUS_RECRUITING,
+    LIST_STATUS_SIGNUP_CLOSED, LIST_STATUS_UPCOMING, LIST_STATUS_OTHER, LIST_STATUS_FORMS
+};
+enum {
+    LIST_REGION_NONE, LIST_REGION_COUNTRY, LIST_REGION_PROVINCE, LIST_REGION_CITY, LIST_REGION_CODE, LIST_REGION_RANGE,
+    LIST_REGION_FORMS
+};
+enum { LIST_Q_NONE, LIST_Q_TWO_CHARS, LIST_Q_OTHER, LIST_Q_FORMS };
+#define LIST_REGION_SHIFT 3
+#define LIST_Q_SHIFT 6
+#define LIST_STATUS(shape) ((shape) & 7u)
+#define LIST_REGION(shape) ((shape) >> LIST_REGION_SHIFT & 7u)
+#define LIST_Q(shape) ((shape) >> LIST_Q_SHIFT & 3u)
+#define LIST_ORG (1u << 8)
+#define LIST_CATEGORY (1u << 9)
+#define LIST_THEME (1u << 10)
+#define LIST_FROM (1u << 11)
+#define LIST_TO (1u << 12)
+/* The shape of the list's parameters ($1..$9 of list_count: NULL = absent). */
+unsigned list_shape(const char *const *params);
+extern const db_variants list_variants;
+
 /* An activity, its state by the server clock, and the caller's rights on
  * its org (org.rights). */
 typedef struct {

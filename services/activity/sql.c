@@ -1,49 +1,211 @@
 /* The activity service's statement table, prepared once per connection: the
  * rows are sql.def's, the SQL fragments they share are defined here. */
+#include <stdio.h>
+#include <string.h>
+
 #include "activity.h"
 
 #define FROM_ACTIVITIES " FROM activity.activities a JOIN org.orgs o ON o.id = a.org_id"
 
-/* The list's filters. $1 status: the exact test is activity.status_at()
- * (ACTIVITY_STATUS), the one definition the detail view also uses; the time
- * bounds after it are what that definition implies for each status, so the
- * planner can answer from the starts_at/ends_at indexes (these statements
- * are planned per call, so a NULL filter folds away).
- * (ended implies starts_at < now(); recruiting is an open sign-up window,
- * served by activities_signup_window; ongoing and signup_closed are the
- * windows [starts_at, ends_at) and [signup_ends_at, starts_at) holding now,
- * served by activities_running and activities_closed_window (ongoing also
- * says starts_at <= now(), which a page walking starts_at down needs to
- * start at now rather than at the farthest planned activity); cancelled by
- * activities_cancelled_starts, migration 014). A province's or a city's range
- * is also said as its code prefix (the same rows: region codes are six
- * digits), which activities_province_starts / activities_city_starts keep in
- * starts_at order, so a page walks them in order instead of sorting the whole
- * region. $2/$3 region range, $4 org, $5 category, $6 theme, $7 title, $8/$9 the
- * starts_at range [from, to], both inclusive. A title word of two characters
- * (most Chinese words) is looked up in activities_title_bigrams, since
- * trigrams need three; the guard folds away for other lengths, which keep
- * the trigram index. */
-#define LIST_WHERE                                                                                             \
-    " WHERE ($1::text IS NULL OR " ACTIVITY_STATUS " = $1)"                                                    \
-    "   AND ($1::text IS NULL OR $1 <> 'cancelled' OR a.cancelled_at IS NOT NULL)"                             \
-    "   AND ($1::text IS NULL OR $1 <> 'ended' OR (a.ends_at <= now() AND a.starts_at < now()))"              \
-    "   AND ($1::text IS NULL OR $1 <> 'ongoing'"                                                               \
-    "        OR (tstzrange(a.starts_at, a.ends_at) @> now() AND a.starts_at <= now()))"                          \
-    "   AND ($1::text IS NULL OR $1 NOT IN ('recruiting', 'signup_closed', 'upcoming') OR a.starts_at > now())" \
-    "   AND ($1::text IS NULL OR $1 <> 'recruiting' OR tstzrange(a.signup_starts_at, a.signup_ends_at) @> now())" \
-    "   AND ($1::text IS NULL OR $1 <> 'signup_closed'"                                                         \
-    "        OR tstzrange(a.signup_ends_at, greatest(a.signup_ends_at, a.starts_at)) @> now())"                   \
-    "   AND ($2::text IS NULL OR a.region_code BETWEEN $2 AND $3)"                                             \
-    "   AND ($2::text IS NULL OR $3 <> left($2, 2) || '9999' OR left(a.region_code, 2) = left($2, 2))"          \
-    "   AND ($2::text IS NULL OR $3 <> left($2, 4) || '99' OR left(a.region_code, 4) = left($2, 4))"            \
-    "   AND ($4::bigint IS NULL OR a.org_id = $4)"                                                             \
-    "   AND ($5::text IS NULL OR a.service_category = $5)"                                                     \
-    "   AND ($6::text IS NULL OR a.themes @> ARRAY[$6::text])"                                                 \
-    "   AND ($7::text IS NULL OR a.title LIKE ref.contains_pattern($7)"                                        \
-    "        AND (char_length($7) <> 2 OR ref.bigrams(a.title) @> ARRAY[$7::text]))"                            \
-    "   AND ($8::timestamptz IS NULL OR a.starts_at >= $8)"                                                    \
-    "   AND ($9::timestamptz IS NULL OR a.starts_at <= $9)"
+/* The list's filters (GET /activities), written in variants (db.h,
+ * db_variants): $1 status, $2/$3 region range, $4 org, $5 category, $6 theme,
+ * $7 title word, $8/$9 the starts_at range [from, to], both inclusive. Each
+ * request's shape (list_shape) picks one fragment per filter below, so the
+ * WHERE clause states only the filters it has, and for the status and the
+ * region the form whose indexes fit; the handful of texts the requests use
+ * are each prepared once per connection and run on their generic plan,
+ * planned once (common/db_variant.c), but for the shapes list_per_call
+ * keeps on plans made for each call's values.
+ *
+ * Status: the exact test is activity.status_at() (ACTIVITY_STATUS), the one
+ * definition the detail view also uses; the time bounds after it are what that
+ * definition implies for each status, so the planner can answer from the
+ * starts_at/ends_at indexes. ended implies starts_at < now(); recruiting is an
+ * open sign-up window, served by activities_signup_window; ongoing and
+ * signup_closed are the windows [starts_at, ends_at) and [signup_ends_at,
+ * starts_at) holding now, served by activities_running and
+ * activities_closed_window (ongoing also says starts_at <= now(), which a page
+ * walking starts_at down needs to start at now rather than at the farthest
+ * planned activity); cancelled by activities_cancelled_starts (migration 014).
+ * Another value (none passes the query's field table) keeps the exact test
+ * alone. */
+#define STATUS_IS " AND " ACTIVITY_STATUS " = $1::text"
+#define NOT_STARTED " AND a.starts_at > now()"
+static const char *const status_where[LIST_STATUS_FORMS] = {
+    [LIST_STATUS_NONE] = "",
+    [LIST_STATUS_CANCELLED] = STATUS_IS " AND a.cancelled_at IS NOT NULL",
+    [LIST_STATUS_ENDED] = STATUS_IS " AND a.ends_at <= now() AND a.starts_at < now()",
+    [LIST_STATUS_ONGOING] = STATUS_IS " AND tstzrange(a.starts_at, a.ends_at) @> now() AND a.starts_at <= now()",
+    [LIST_STATUS_RECRUITING] = STATUS_IS NOT_STARTED " AND tstzrange(a.signup_starts_at, a.signup_ends_at) @> now()",
+    [LIST_STATUS_SIGNUP_CLOSED] = STATUS_IS NOT_STARTED
+    " AND tstzrange(a.signup_ends_at, greatest(a.signup_ends_at, a.starts_at)) @> now()",
+    [LIST_STATUS_UPCOMING] = STATUS_IS NOT_STARTED,
+    [LIST_STATUS_OTHER] = STATUS_IS,
+};
+/* status_where's order from LIST_STATUS_CANCELLED on. */
+static const char *const status_names[] = {"cancelled", "ended", "ongoing", "recruiting", "signup_closed", "upcoming"};
+
+/* Region: a region and everything under it is the code range $2..$3
+ * (ref.region_range). Region codes are six digits (ref.regions), so a
+ * province's range is its two-digit prefix and a city's its four-digit
+ * prefix, which activities_province_starts / activities_city_starts keep in
+ * starts_at order: a page walks them in order instead of sorting the whole
+ * region. Each level is said the way whose estimate holds without the
+ * values (a generic plan): a prefix or a code compared for equality is
+ * estimated from its index's statistics, where a range of unknown bounds is
+ * guessed at 0.5% of the table (which sent provinces down the county
+ * index). The whole country (000000..999999) is every row. */
+static const char *const region_where[LIST_REGION_FORMS] = {
+    [LIST_REGION_NONE] = "",
+    [LIST_REGION_COUNTRY] = "",
+    [LIST_REGION_PROVINCE] = " AND left(a.region_code, 2) = left($2::text, 2)",
+    [LIST_REGION_CITY] = " AND left(a.region_code, 4) = left($2::text, 4)",
+    [LIST_REGION_CODE] = " AND a.region_code = $2::text",
+    [LIST_REGION_RANGE] = " AND a.region_code BETWEEN $2::text AND $3::text",
+};
+
+/* Title word: a word of two characters (most Chinese words) is looked up in
+ * activities_title_bigrams, since trigrams need three; other lengths use the
+ * trigram index. */
+#define TITLE_HAS " AND a.title LIKE ref.contains_pattern($7::text)"
+static const char *const q_where[LIST_Q_FORMS] = {
+    [LIST_Q_NONE] = "",
+    [LIST_Q_TWO_CHARS] = TITLE_HAS " AND ref.bigrams(a.title) @> ARRAY[$7::text]",
+    [LIST_Q_OTHER] = TITLE_HAS,
+};
+
+/* The filters that are simply present or absent. */
+static const struct {
+    unsigned bit;
+    int param; /* index into the parameters */
+    const char *sql;
+} present_where[] = {
+    {LIST_ORG, 3, " AND a.org_id = $4::bigint"},
+    {LIST_CATEGORY, 4, " AND a.service_category = $5::text"},
+    {LIST_THEME, 5, " AND a.themes @> ARRAY[$6::text]"},
+    {LIST_FROM, 7, " AND a.starts_at >= $8::timestamptz"},
+    {LIST_TO, 8, " AND a.starts_at <= $9::timestamptz"},
+};
+#define NPRESENT (sizeof present_where / sizeof *present_where)
+
+/* Characters of UTF-8 text, as PostgreSQL's char_length counts them in a
+ * UTF-8 database (the query's field table has refused invalid UTF-8). */
+static size_t utf8_length(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* Whether code (six characters) is prefix followed by fill up to six. */
+static bool is_prefix(const char *code, const char *prefix, size_t n, char fill)
+{
+    if (strncmp(code, prefix, n))
+        return false;
+    for (size_t i = n; i < 6; i++)
+        if (code[i] != fill)
+            return false;
+    return true;
+}
+
+static unsigned region_form(const char *lo, const char *hi)
+{
+    if (!lo || !hi)
+        return LIST_REGION_NONE;
+    if (strlen(lo) != 6 || strlen(hi) != 6)
+        return LIST_REGION_RANGE;
+    if (!strcmp(lo, hi))
+        return LIST_REGION_CODE; /* a county, or a city without counties */
+    if (is_prefix(lo, "", 0, '0') && is_prefix(hi, "", 0, '9'))
+        return LIST_REGION_COUNTRY;
+    if (is_prefix(lo, lo, 2, '0') && is_prefix(hi, lo, 2, '9'))
+        return LIST_REGION_PROVINCE;
+    if (is_prefix(lo, lo, 4, '0') && is_prefix(hi, lo, 4, '9'))
+        return LIST_REGION_CITY;
+    return LIST_REGION_RANGE;
+}
+
+unsigned list_shape(const char *const *params)
+{
+    unsigned status = LIST_STATUS_NONE;
+    if (params[0]) {
+        status = LIST_STATUS_OTHER;
+        for (unsigned i = 0; i < sizeof status_names / sizeof *status_names; i++)
+            if (!strcmp(params[0], status_names[i]))
+                status = LIST_STATUS_CANCELLED + i;
+    }
+    unsigned q = !params[6] ? LIST_Q_NONE : utf8_length(params[6]) == 2 ? LIST_Q_TWO_CHARS : LIST_Q_OTHER;
+    unsigned shape = status | region_form(params[1], params[2]) << LIST_REGION_SHIFT | q << LIST_Q_SHIFT;
+    for (size_t i = 0; i < NPRESENT; i++)
+        if (params[present_where[i].param])
+            shape |= present_where[i].bit;
+    return shape;
+}
+
+static bool list_where(unsigned shape, char *buf, size_t size)
+{
+    if (LIST_STATUS(shape) >= LIST_STATUS_FORMS || LIST_REGION(shape) >= LIST_REGION_FORMS ||
+        LIST_Q(shape) >= LIST_Q_FORMS)
+        return false;
+    int n = snprintf(buf, size, " WHERE true%s%s%s", status_where[LIST_STATUS(shape)],
+                     region_where[LIST_REGION(shape)], q_where[LIST_Q(shape)]);
+    for (size_t i = 0; i < NPRESENT && n > 0 && (size_t)n < size; i++)
+        if (shape & present_where[i].bit)
+            n += snprintf(buf + n, size - (size_t)n, "%s", present_where[i].sql);
+    return n > 0 && (size_t)n < size;
+}
+
+/* Every shape runs on one generic plan per connection (db_variant.c), but
+ * for those whose generic plan would be wrong, planned per call instead:
+ * - a title word or a time window: a generic plan sees neither. It cannot
+ *   tell a word of two characters in ten thousand titles from one in none,
+ *   nor a day from a year (bench/plans_matrix.py at 200k activities: q=科普
+ *   24 ms planned per call, 600 ms on a generic plan; status=signup_closed
+ *   over ±7 days walked starts_at and threw away 4,790 rows where its custom
+ *   plan took the window index and threw away 26);
+ * - nothing that narrows the list (no filter, or the whole country): a
+ *   generic plan does not know that LIMIT is 20, and reads the whole table
+ *   (205 ms) where the custom plan walks starts_at for 20 rows (0.6 ms).
+ * Their texts are still shorter to plan than one text for every shape. */
+static bool list_per_call(unsigned shape)
+{
+    unsigned region = LIST_REGION(shape);
+    bool narrows = LIST_STATUS(shape) != LIST_STATUS_NONE ||
+                   (region != LIST_REGION_NONE && region != LIST_REGION_COUNTRY) ||
+                   (shape & (LIST_ORG | LIST_CATEGORY | LIST_THEME));
+    return LIST_Q(shape) != LIST_Q_NONE || (shape & (LIST_FROM | LIST_TO)) || !narrows;
+}
+
+/* Type OIDs (pg_type): text, bigint, timestamptz. */
+enum { TEXT_OID = 25, INT8_OID = 20, TIMESTAMPTZ_OID = 1184 };
+static const unsigned list_types[] = {TEXT_OID, TEXT_OID, TEXT_OID, INT8_OID, TEXT_OID, TEXT_OID, TEXT_OID,
+                                      TIMESTAMPTZ_OID, TIMESTAMPTZ_OID, /* LIMIT, OFFSET */ INT8_OID, INT8_OID};
+#define EVERY_FILTER (LIST_ORG | LIST_CATEGORY | LIST_THEME | LIST_FROM | LIST_TO)
+#define CHECKED(status, region, q) ((status) | (region) << LIST_REGION_SHIFT | (q) << LIST_Q_SHIFT | EVERY_FILTER)
+/* Between them, every fragment, and the longest text. */
+static const unsigned list_checked[] = {
+    CHECKED(LIST_STATUS_NONE, LIST_REGION_NONE, LIST_Q_NONE),
+    CHECKED(LIST_STATUS_CANCELLED, LIST_REGION_COUNTRY, LIST_Q_TWO_CHARS),
+    CHECKED(LIST_STATUS_ENDED, LIST_REGION_PROVINCE, LIST_Q_OTHER),
+    CHECKED(LIST_STATUS_ONGOING, LIST_REGION_CITY, LIST_Q_TWO_CHARS),
+    CHECKED(LIST_STATUS_RECRUITING, LIST_REGION_RANGE, LIST_Q_TWO_CHARS),
+    CHECKED(LIST_STATUS_SIGNUP_CLOSED, LIST_REGION_PROVINCE, LIST_Q_TWO_CHARS),
+    CHECKED(LIST_STATUS_UPCOMING, LIST_REGION_CITY, LIST_Q_OTHER),
+    CHECKED(LIST_STATUS_OTHER, LIST_REGION_RANGE, LIST_Q_OTHER),
+    CHECKED(LIST_STATUS_ENDED, LIST_REGION_CODE, LIST_Q_NONE),
+};
+
+const db_variants list_variants = {
+    .nfilters = 9,
+    .shape = list_shape,
+    .where = list_where,
+    .per_call = list_per_call,
+    .types = list_types,
+    .ntypes = sizeof list_types / sizeof *list_types,
+    .checked = list_checked,
+    .nchecked = sizeof list_checked / sizeof *list_checked,
+};
 
 /* Why a sign-up is refused ($1 activity, $2 volunteer), in the order the
  * contract decides it: SQL_SIGNUP and SQL_SIGNUP_REFUSED. */

@@ -1,0 +1,114 @@
+/* The activity list's shapes (services/activity/sql.c, list_shape): which
+ * text of the list's statements a request's parameters get. One row per
+ * case; then that every shape's text states exactly its filters. */
+#include "check.h"
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "activity.h"
+
+#define S(status, region, q, rest) ((status) | (region) << LIST_REGION_SHIFT | (q) << LIST_Q_SHIFT | (rest))
+
+static void test_shape_of_parameters(void)
+{
+    static const struct {
+        const char *name;
+        const char *p[9]; /* status, lo, hi, org, category, theme, q, from, to */
+        unsigned shape;
+    } rows[] = {
+        {"no filter is the empty shape", {0}, S(LIST_STATUS_NONE, LIST_REGION_NONE, LIST_Q_NONE, 0)},
+        {"each status has its own form", {"cancelled"}, S(LIST_STATUS_CANCELLED, 0, 0, 0)},
+        {"ended", {"ended"}, S(LIST_STATUS_ENDED, 0, 0, 0)},
+        {"ongoing", {"ongoing"}, S(LIST_STATUS_ONGOING, 0, 0, 0)},
+        {"recruiting", {"recruiting"}, S(LIST_STATUS_RECRUITING, 0, 0, 0)},
+        {"signup_closed", {"signup_closed"}, S(LIST_STATUS_SIGNUP_CLOSED, 0, 0, 0)},
+        {"upcoming", {"upcoming"}, S(LIST_STATUS_UPCOMING, 0, 0, 0)},
+        {"an unknown status keeps the exact test alone", {"Ended"}, S(LIST_STATUS_OTHER, 0, 0, 0)},
+        {"a province's range is the province form", {NULL, "410000", "419999"}, S(0, LIST_REGION_PROVINCE, 0, 0)},
+        {"a city's range is the city form", {NULL, "410100", "410199"}, S(0, LIST_REGION_CITY, 0, 0)},
+        {"a county's range is its code", {NULL, "410102", "410102"}, S(0, LIST_REGION_CODE, 0, 0)},
+        {"a range not a province's nor a city's stays a range", {NULL, "410100", "419999"},
+         S(0, LIST_REGION_RANGE, 0, 0)},
+        {"two provinces are a range", {NULL, "410000", "429999"}, S(0, LIST_REGION_RANGE, 0, 0)},
+        {"000000..999999 is the whole country", {NULL, "000000", "999999"}, S(0, LIST_REGION_COUNTRY, 0, 0)},
+        {"a range of other lengths stays a plain range", {NULL, "41", "42"}, S(0, LIST_REGION_RANGE, 0, 0)},
+        {"two Chinese characters are a two-character word", {[6] = "科普"}, S(0, 0, LIST_Q_TWO_CHARS, 0)},
+        {"two ASCII letters too", {[6] = "ab"}, S(0, 0, LIST_Q_TWO_CHARS, 0)},
+        {"one character is another length", {[6] = "科"}, S(0, 0, LIST_Q_OTHER, 0)},
+        {"four characters are another length", {[6] = "科普讲座"}, S(0, 0, LIST_Q_OTHER, 0)},
+        {"a character and a letter are two", {[6] = "科a"}, S(0, 0, LIST_Q_TWO_CHARS, 0)},
+        {"org, category, theme, from and to are bits",
+         {NULL, NULL, NULL, "7", "lecture", "science_day", NULL, "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"},
+         S(0, 0, 0, LIST_ORG | LIST_CATEGORY | LIST_THEME | LIST_FROM | LIST_TO)},
+        {"from alone", {[7] = "2026-01-01T00:00:00Z"}, S(0, 0, 0, LIST_FROM)},
+        {"to alone", {[8] = "2026-01-01T00:00:00Z"}, S(0, 0, 0, LIST_TO)},
+        {"everything together",
+         {"recruiting", "410100", "410199", "7", NULL, "science_day", "科普", NULL, "2026-01-01T00:00:00Z"},
+         S(LIST_STATUS_RECRUITING, LIST_REGION_CITY, LIST_Q_TWO_CHARS, LIST_ORG | LIST_THEME | LIST_TO)},
+    };
+    for (size_t i = 0; i < NELEM(rows); i++) {
+        unsigned got = list_shape(rows[i].p);
+        if (got != rows[i].shape)
+            fprintf(stderr, "  %s: shape %x, expected %x\n", rows[i].name, got, rows[i].shape);
+        CHECK(rows[i].name, got == rows[i].shape);
+    }
+}
+
+/* Whether sql names parameter $n ($1 is not $10). */
+static bool has_param(const char *sql, const char *param)
+{
+    size_t len = strlen(param);
+    for (const char *p = strstr(sql, param); p; p = strstr(p + 1, param))
+        if (p[len] < '0' || p[len] > '9')
+            return true;
+    return false;
+}
+
+/* Every shape's text names the parameter of each filter it has and of no
+ * other, so an absent filter is never tested and a present one always. */
+static void test_every_shape_states_its_filters(void)
+{
+    static const struct {
+        unsigned bit;
+        const char *param;
+    } bits[] = {{LIST_ORG, "$4"}, {LIST_CATEGORY, "$5"}, {LIST_THEME, "$6"}, {LIST_FROM, "$8"}, {LIST_TO, "$9"}};
+    const db_stmt *st = &activity_sql[SQL_LIST_PAGE_DESC];
+    char sql[8192];
+    int shapes = 0, wrong = 0;
+    for (unsigned status = 0; status < LIST_STATUS_FORMS; status++)
+        for (unsigned region = 0; region < LIST_REGION_FORMS; region++)
+            for (unsigned q = 0; q < LIST_Q_FORMS; q++)
+                for (unsigned rest = 0; rest < 32; rest++) {
+                    unsigned present = 0;
+                    for (size_t b = 0; b < NELEM(bits); b++)
+                        present |= rest >> b & 1 ? bits[b].bit : 0;
+                    unsigned shape = S(status, region, q, present);
+                    shapes++;
+                    if (!db_variant_sql(st, shape, sql, sizeof sql)) {
+                        wrong++;
+                        continue;
+                    }
+                    bool ok = has_param(sql, "$1") == (status != LIST_STATUS_NONE) &&
+                              has_param(sql, "$2") == (region >= LIST_REGION_PROVINCE) &&
+                              has_param(sql, "$3") == (region == LIST_REGION_RANGE) &&
+                              has_param(sql, "$7") == (q != LIST_Q_NONE) &&
+                              (strstr(sql, "bigrams") != NULL) == (q == LIST_Q_TWO_CHARS) &&
+                              has_param(sql, "$10") && has_param(sql, "$11") && !strstr(sql, "%s");
+                    for (size_t b = 0; b < NELEM(bits); b++)
+                        ok = ok && has_param(sql, bits[b].param) == ((present & bits[b].bit) != 0);
+                    if (!ok && wrong++ < 3)
+                        fprintf(stderr, "  shape %x: %s\n", shape, sql);
+                }
+    CHECK("every shape's text tests exactly its filters", wrong == 0);
+    CHECK("every combination of forms was built", shapes == 8 * 6 * 3 * 32);
+    unsigned bad = S(LIST_STATUS_FORMS, 0, 0, 0) + (LIST_REGION_FORMS << LIST_REGION_SHIFT);
+    CHECK("a shape outside the forms has no text", !db_variant_sql(st, bad, sql, sizeof sql));
+}
+
+int main(void)
+{
+    test_shape_of_parameters();
+    test_every_shape_states_its_filters();
+    return CHECK_DONE();
+}
