@@ -162,7 +162,7 @@ static void dispatch(worker_t *w, req_t *r)
     if (fields_failed_reply(r)) /* the query string's own faults (request_query) */
         return;
     /* only now a database connection: what came before is CPU-only work */
-    if (!take_db(r, app_config.db_wait_ms)) {
+    if (!(route->flags & ROUTE_NO_DB) && !take_db(r, app_config.db_wait_ms)) {
         reply_header(r, "Retry-After", "5");
         reply_error(r, ERR_UNAVAILABLE, "the service is busy; try again shortly");
         return;

@@ -76,6 +76,9 @@ def test_with_every_pool_connection_busy_a_db_request_is_503_within_the_wait_and
         (status, _, _), took = _timed(lambda: fcgi.request(sock, "GET", "/api/v1/auth/no-such-thing"))
         eq(status, 404, "an unknown path")
         ok(took < 1.0, "answered at once with the pool busy: %.2f s" % took)
+        (status, _, _), took = _timed(lambda: fcgi.request(sock, "GET", "/api/v1/auth/jwks.json"))
+        eq(status, 200, "the JWKS, a route that never queries (ROUTE_NO_DB)")
+        ok(took < 1.0, "answered at once with the pool busy: %.2f s" % took)
 
         text, took = _timed(lambda: scrape(sock))
         ok(took < 1.0, "a scrape does not wait on a busy pool: %.2f s" % took)
