@@ -25,12 +25,13 @@ jwt_keys app_keys;
 static dbpool_t pool;
 
 /* A worker's stack: handlers keep little on it (arenas and libpq hold the
- * data), and 64 threads of glibc's 8 MiB would reserve half a GiB. 1 MiB
- * still parses jansson's deepest allowed body (2048 levels). */
+ * data), and 64 threads of glibc's 8 MiB would reserve half a GiB. jansson's
+ * deepest allowed body (2048 levels) needs 520-640 KiB to parse (release
+ * build): 2 MiB leaves room. Only touched pages count in RSS. */
 #ifdef __SANITIZE_ADDRESS__
 #define WORKER_STACK (4u << 20) /* ASan's redzones make every frame larger */
 #else
-#define WORKER_STACK (1u << 20)
+#define WORKER_STACK (2u << 20)
 #endif
 
 typedef struct {

@@ -39,9 +39,13 @@ int dbpool_init(dbpool_t *p, int n, const char *conninfo, const char *app_name, 
 
 int dbpool_connect(dbpool_t *p)
 {
-    for (int i = 0; i < p->n; i++)
-        if (db_connect(&p->conns[i]) == -2)
+    for (int i = 0; i < p->n; i++) {
+        int rc = db_connect(&p->conns[i]);
+        if (rc == -2)
             return -2;
+        if (rc == -1)
+            break; /* the database is down: the others would each wait out connect_timeout too */
+    }
     return 0;
 }
 

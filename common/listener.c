@@ -233,6 +233,11 @@ int listener_accept(listener_t *l)
  * the headers), and the worker answers that request before asking again. */
 static const unsigned char let_go[8] = {1 /* version */, 7 /* FCGI_STDERR */, 0, 1 /* request 1 */, 0, 0, 0, 0};
 
+/* How long a stop waits for the peer to close a kept connection it was asked
+ * for: nginx does at once; another client that ignores the record gets a
+ * shutdown instead (it has sent nothing on the connection meanwhile). */
+#define LET_GO_MS 5000
+
 void listener_wait_kept(listener_t *l, int fd)
 {
     bool asked = false;
@@ -246,13 +251,19 @@ void listener_wait_kept(listener_t *l, int fd)
         }
         /* the wake pipe only until asked: it stays readable once the drain began */
         struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = l->wake[0], .events = POLLIN}};
-        int n = poll(p, asked ? 1 : 2, -1);
+        int n = poll(p, asked ? 1 : 2, asked ? LET_GO_MS : -1);
         if (n < 0 && errno != EINTR) {
             log_error("poll: %s", strerror(errno));
             return; /* libfcgi's read finds out what is wrong */
         }
         if (n > 0 && p[0].revents)
             return;
+        if (n == 0) { /* asked, and nothing came back: libfcgi's read sees the end */
+            log_error("a kept connection was not let go within %d ms of the stop: closing it", LET_GO_MS);
+            if (shutdown(fd, SHUT_RDWR) != 0)
+                log_error("shutdown: %s", strerror(errno));
+            return;
+        }
     }
 }
 

@@ -132,6 +132,24 @@ def test_a_stop_lets_an_idle_kept_connection_go_and_answers_a_request_sent_on_it
         svc.stop()
 
 
+def test_a_client_that_ignores_the_let_go_record_is_cut_off_and_the_stop_completes():
+    svc, sock = _own_auth("pool-ignore", STVS_THREADS="2")
+    kept = fcgi.Kept(sock)
+    try:
+        eq(kept.request("GET", "/api/v1/auth/health")[0], 200, "a request on a kept connection")
+        t0 = time.monotonic()
+        svc.proc.send_signal(signal.SIGTERM)
+        eq(kept.next_record(3), (fcgi.STDERR, 0), "the service asks for the connection back")
+        eq(kept.next_record(10), None, "then, ignored, it closes the connection itself")
+        svc.proc.wait(5)
+        took = time.monotonic() - t0
+        ok(4.0 <= took < 9.0, "after its 5 s grace, not at once nor never: %.1f s" % took)
+        eq(svc.proc.returncode, 0, "and exits normally")
+    finally:
+        kept.close()
+        svc.stop()
+
+
 def test_a_deeply_nested_body_does_not_overflow_a_worker_stack():
     client = Client()
     r = client.request("POST", "/auth/sessions", raw=("[" * 2000 + "]" * 2000).encode(),
