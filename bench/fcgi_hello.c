@@ -2,10 +2,12 @@
  * responder can do per request, answering a fixed small JSON. It is built
  * like the services (same flags, same library) and run like them: one
  * process, STVS_THREADS threads, each with its own FCGX_Request accepting
- * on one unix socket (STVS_LISTEN) with the same backlog as common/listener.c.
+ * on one unix socket (STVS_LISTEN) with the same backlog as common/listener.c,
+ * and keeping the connection when nginx asks (fastcgi_keep_conn: libfcgi
+ * then reads the next request on it, as common/app.c does).
  * What it leaves out is exactly the services' own work: parameters, routing,
  * the bearer check, PostgreSQL, JSON, logging.
- *   STVS_LISTEN=/path/to.sock STVS_THREADS=4 fcgi_hello */
+ *   STVS_LISTEN=/path/to.sock STVS_THREADS=64 fcgi_hello */
 #include <fcgiapp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -40,9 +42,9 @@ int main(void)
 {
     const char *where = getenv("STVS_LISTEN");
     const char *t = getenv("STVS_THREADS");
-    int threads = t ? atoi(t) : 4;
-    if (!where || !*where || threads < 1 || threads > 256) {
-        fprintf(stderr, "fcgi_hello: set STVS_LISTEN (socket path or :port) and STVS_THREADS (1..256)\n");
+    int threads = t ? atoi(t) : 64;
+    if (!where || !*where || threads < 1 || threads > 1024) {
+        fprintf(stderr, "fcgi_hello: set STVS_LISTEN (socket path or :port) and STVS_THREADS (1..1024)\n");
         return 2;
     }
     /* the headers every service answer carries (common/app.c) */

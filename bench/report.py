@@ -135,9 +135,11 @@ w("| machine | %s × %s, %.1f GiB memory, %s, kernel %s |" % (
 w("| versions | nginx %s; %s; %s; %s; libfcgi %s; %s |" % (
     meta.get("nginx", "?"), meta.get("postgres", "?"), meta.get("pgbench", "?"), meta.get("wrk", "?"),
     meta.get("libfcgi", "?"), meta.get("cc", "?")))
-w("| stack | release build (`-O2`), 4 services × `STVS_THREADS=%s` (one PostgreSQL connection each), fcgi_hello "
-  "with %s threads, one nginx (`worker_processes auto`), all on this machine |" % (
-      meta.get("threads"), meta.get("threads")))
+w("| stack | release build (`-O2`), 4 services × `STVS_THREADS=%s` accepting threads sharing "
+  "`STVS_DB_CONNECTIONS=%s` PostgreSQL connections, nginx keeping FastCGI connections (`fastcgi_keep_conn`, "
+  "upstream `keepalive`), fcgi_hello with %s threads behind the same settings, one nginx "
+  "(`worker_processes auto`), all on this machine |" % (
+      meta.get("threads"), meta.get("db_connections", meta.get("threads")), meta.get("threads")))
 w("| PostgreSQL | as `make run` sets it up: fsync %s, synchronous_commit %s, full_page_writes %s, "
   "shared_buffers %s, database %s; the disk does %s fdatasync/s (`pg_test_fsync`, one 8 kB write) |" % (
       meta.get("pg_fsync"), meta.get("pg_synchronous_commit"), meta.get("pg_full_page_writes"),
@@ -154,7 +156,7 @@ w("| load | `wrk -t%s -c%s -d%ss --latency` (%s s warm-up before each read run, 
       meta.get("wrk_threads"), meta.get("connections"), meta.get("duration"), meta.get("warmup"),
       meta.get("pg_clients", meta.get("threads")), meta.get("duration"),
       " (as many connections as the one service process that serves an endpoint has)"
-      if meta.get("pg_clients", meta.get("threads")) == meta.get("threads") else "",
+      if meta.get("pg_clients", meta.get("threads")) == meta.get("db_connections", meta.get("threads")) else "",
       meta.get("connections"), meta.get("duration")))
 w("| machine load | load average %s when the run started (other work on the machine shares its %s cores) |" % (
     meta.get("loadavg_start", "?"), cores))

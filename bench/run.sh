@@ -9,9 +9,10 @@
 #   BENCH_WARMUP=3         seconds of unmeasured warm-up before each read run
 #   BENCH_CONNECTIONS=64   HTTP connections (wrk -c, login_pair workers)
 #   BENCH_WRK_THREADS=2    wrk -t
-#   BENCH_THREADS=4        STVS_THREADS of every service and of fcgi_hello
-#   BENCH_PG_CLIENTS       pgbench -c (default BENCH_THREADS: the connections of the one service
-#                          process that serves an endpoint)
+#   BENCH_THREADS=64       STVS_THREADS of every service and of fcgi_hello (accepting threads)
+#   BENCH_DB_CONNECTIONS=4 STVS_DB_CONNECTIONS of every service (its database pool)
+#   BENCH_PG_CLIENTS       pgbench -c (default BENCH_DB_CONNECTIONS: the connections of the one
+#                          service process that serves an endpoint)
 #   BENCH_TOKENS=2000      volunteers logged in through the API before the token runs
 #   BENCH_MAX_AGE_DAYS=7   a loaded dataset older than this is loaded again
 #   BENCH_IMPORT_ROWS=50000 volunteer rows of the import step (throughput, sign-ups during an import;
@@ -47,8 +48,9 @@ DUR=${BENCH_DURATION:-15}
 WARMUP=${BENCH_WARMUP:-3}
 CONNS=${BENCH_CONNECTIONS:-64}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
-THREADS=${BENCH_THREADS:-4}
-PGC=${BENCH_PG_CLIENTS:-$THREADS}
+THREADS=${BENCH_THREADS:-64}
+DBC=${BENCH_DB_CONNECTIONS:-4}
+PGC=${BENCH_PG_CLIENTS:-$DBC}
 NTOK=${BENCH_TOKENS:-2000}
 MAX_AGE_DAYS=${BENCH_MAX_AGE_DAYS:-7}
 RESULTS=${BENCH_OUT:-$ROOT/bench/RESULTS.md}
@@ -60,18 +62,19 @@ die() { echo "bench: $*" >&3; exit 1; }
 say() { echo "bench: $(date +%H:%M:%S) $*" >&4; }
 
 [[ $SCALE =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "BENCH_SCALE must be a number"
-for v in SEED DUR WARMUP CONNS WRK_THREADS THREADS PGC NTOK MAX_AGE_DAYS; do
+for v in SEED DUR WARMUP CONNS WRK_THREADS THREADS DBC PGC NTOK MAX_AGE_DAYS; do
     [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number"
 done
 [ "$DUR" -ge 1 ] && [ "$DUR" -le 600 ] || die "BENCH_DURATION must be 1..600"
 [ "$CONNS" -ge 1 ] && [ "$CONNS" -le 250 ] || die "BENCH_CONNECTIONS must be 1..250"
-[ "$THREADS" -ge 1 ] && [ "$THREADS" -le 64 ] || die "BENCH_THREADS must be 1..64"
+[ "$THREADS" -ge 1 ] && [ "$THREADS" -le 1024 ] || die "BENCH_THREADS must be 1..1024"
+[ "$DBC" -ge 1 ] && [ "$DBC" -le 64 ] || die "BENCH_DB_CONNECTIONS must be 1..64"
 [ "$PGC" -ge 1 ] && [ "$PGC" -le 150 ] || die "BENCH_PG_CLIENTS must be 1..150"
 [ "$NTOK" -ge 10 ] || die "BENCH_TOKENS must be at least 10"
 
 # The bench stack: its own var/, ports and sockets; release build.
 export STVS_VAR=$ROOT/var/bench HTTP_PORT=${BENCH_HTTP_PORT:-18090} STVS_PG_PORT=${BENCH_PG_PORT:-55434}
-export STVS_THREADS=$THREADS MODE=release
+export STVS_THREADS=$THREADS STVS_DB_CONNECTIONS=$DBC MODE=release
 unset STVS_PG_FAST STVS_WRAPPER
 # The auth service's limits, raised for the run: every login of the bench
 # comes from 127.0.x.y, and the same phones log in again on every rerun
@@ -258,7 +261,7 @@ done
 
 # ------------------------------------------------------------------ the stack
 
-say "starting the bench stack on $BASE (STVS_THREADS=$THREADS)"
+say "starting the bench stack on $BASE (STVS_THREADS=$THREADS, STVS_DB_CONNECTIONS=$DBC)"
 mkdir -p "$VAR/log"
 for s in auth volunteer org activity; do
     echo "$s $(stat -c %s "$VAR/log/$s.log" 2>/dev/null || echo 0)"
@@ -271,11 +274,15 @@ env STVS_LISTEN="$RUN_DIR/fcgi_hello.sock" STVS_THREADS="$THREADS" "$BIN/fcgi_he
 echo $! >"$VAR/run/fcgi_hello.pid"
 
 # The ceilings' locations, added to the stack's own nginx.conf (same http
-# and FastCGI settings as the services'), then a reload.
+# and FastCGI settings as the services': fastcgi.conf's kept connections and
+# the upstream policy's keepalive, as many threads), then a reload.
+KEEPALIVE=$(sed -nE 's/^# @upstream (.+)$/\1/p' nginx/upstream-policy.conf)
+[ -n "$KEEPALIVE" ] || die "nginx/upstream-policy.conf has no '# @upstream keepalive N' line"
 awk '/^# --- server ---/ { server = 1; next } !server' bench/nginx-ceiling.conf.in >"$NGX/bench-http.conf.in"
 awk '/^# --- server ---/ { server = 1; next } server' bench/nginx-ceiling.conf.in >"$NGX/bench-server.conf.in"
 for f in http server; do
-    sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@CONF_DIR@|$NGX|g" "$NGX/bench-$f.conf.in" >"$NGX/bench-$f.conf"
+    sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@CONF_DIR@|$NGX|g" -e "s|@KEEPALIVE@|$KEEPALIVE|g" \
+        "$NGX/bench-$f.conf.in" >"$NGX/bench-$f.conf"
 done
 grep -q '^    include .*/upstreams.conf;' "$NGX/nginx.conf" && grep -q '^        location /api/v1/activities ' "$NGX/nginx.conf" \
     || die "nginx/nginx.conf.in changed shape: update bench/run.sh where it adds the ceiling locations"
@@ -474,7 +481,7 @@ say "machine and versions"
     echo "libfcgi=$(dpkg-query -W -f='${Version}' libfcgi-dev 2>/dev/null)"
     echo "cc=$(cc --version | head -n 1)"
     echo "scale=$SCALE"; echo "seed=$SEED"; echo "duration=$DUR"; echo "warmup=$WARMUP"
-    echo "connections=$CONNS"; echo "wrk_threads=$WRK_THREADS"; echo "threads=$THREADS"; echo "pg_clients=$PGC"; echo "tokens=$NTOK"
+    echo "connections=$CONNS"; echo "wrk_threads=$WRK_THREADS"; echo "threads=$THREADS"; echo "db_connections=$DBC"; echo "pg_clients=$PGC"; echo "tokens=$NTOK"
     echo "nact=$NACT"; echo "nvol=$NVOL"; echo "npool=$NPOOL"; echo "nlist=$NLIST"
     echo "u0=$U0"; echo "u1=$U1"; echo "l0=$L0"; echo "l1=$L1"
     echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"

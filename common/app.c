@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dbpool.h"
 #include "listener.h"
 #include "log.h"
 #include "metrics.h"
@@ -20,6 +21,18 @@
 
 stvs_config app_config;
 jwt_keys app_keys;
+/* The process's database connections, shared by its workers (dbpool.h). */
+static dbpool_t pool;
+
+/* A worker's stack: handlers keep little on it (arenas and libpq hold the
+ * data), and 64 threads of glibc's 8 MiB would reserve half a GiB. jansson's
+ * deepest allowed body (2048 levels) needs 520-640 KiB to parse (release
+ * build): 2 MiB leaves room. Only touched pages count in RSS. */
+#ifdef __SANITIZE_ADDRESS__
+#define WORKER_STACK (4u << 20) /* ASan's redzones make every frame larger */
+#else
+#define WORKER_STACK (2u << 20)
+#endif
 
 typedef struct {
     const service_t *svc;
@@ -27,8 +40,7 @@ typedef struct {
     int route_ix; /* the route table row that took the request, or METRICS_ROUTE_* */
     pthread_t thread;
     FCGX_Request fcgi;
-    db_t db;
-    req_t req;
+    req_t req; /* req.db: a pool connection while a handler runs, else NULL */
 } worker_t;
 
 static const char *param(worker_t *w, const char *name) { return FCGX_GetParam(name, w->fcgi.envp); }
@@ -57,6 +69,20 @@ static void set_request_id(req_t *r, const char *given)
     hex_encode(rnd, sizeof rnd, r->request_id);
 }
 
+/* A pool connection for the request (worker_main gives it back), or false
+ * when none came free within wait_ms. */
+static bool take_db(req_t *r, long wait_ms)
+{
+    r->db = dbpool_take(&pool, wait_ms);
+    if (!r->db) {
+        if (wait_ms)
+            log_msg("warn", r->request_id, "no database connection came free within %ld ms", wait_ms);
+        return false;
+    }
+    r->db->param_arena = &r->arena; /* db_exec refuses to run once it failed an allocation */
+    return true;
+}
+
 /* Paths outside the public API, reached only on the service's own socket:
  * GET /metrics (nginx's public server passes /api/v1/... alone). */
 static bool serve_internal(worker_t *w, req_t *r, const char *uri)
@@ -66,6 +92,10 @@ static bool serve_internal(worker_t *w, req_t *r, const char *uri)
     r->method = "GET";
     r->path = "/metrics";
     w->route_ix = METRICS_ROUTE_SELF;
+    /* the service's own lines may query (import: its queue), if a connection
+     * is free now: a scrape never waits on a busy pool (NULL: they skip it) */
+    if (w->svc->metrics)
+        take_db(r, 0);
     metrics_reply(r, w->svc->metrics);
     return true;
 }
@@ -132,6 +162,12 @@ static void dispatch(worker_t *w, req_t *r)
         return;
     if (fields_failed_reply(r)) /* the query string's own faults (request_query) */
         return;
+    /* only now a database connection: what came before is CPU-only work */
+    if (!(route->flags & ROUTE_NO_DB) && !take_db(r, app_config.db_wait_ms)) {
+        reply_header(r, "Retry-After", "5");
+        reply_error(r, ERR_UNAVAILABLE, "the service is busy; try again shortly");
+        return;
+    }
     route->handler(r);
     if (!r->replied) {
         log_msg("error", r->request_id, "handler for %s %s returned without a reply", r->method, route->pattern);
@@ -218,12 +254,10 @@ static void request_reset(req_t *r)
     json_decref(r->json);
     json_decref(r->resp);
     json_decref(r->field_errors);
-    db_t *db = r->db;
     arena_t arena = r->arena;
     arena_reset(&arena);
     memset(r, 0, sizeof *r);
     r->arena = arena;
-    r->db = db;
 }
 
 static double ms_since(const struct timespec *t0)
@@ -233,17 +267,21 @@ static double ms_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* The next request for this worker: a connection taken from the listener
- * (listener.c does the accepting, so that a stop can drain the backlog)
- * handed to libfcgi, which reads the request from it. False once the
- * listener is draining and its queue is empty. libfcgi has no call to
+/* The next request for this worker: on the connection nginx kept from the
+ * last one (fastcgi_keep_conn: libfcgi keeps it open), or on a connection
+ * taken from the listener (listener.c does the accepting, so that a stop can
+ * drain the backlog and let kept connections go) handed to libfcgi, which
+ * reads the request from it. False once the listener is draining, nginx has
+ * closed the kept connection and the queue is empty. libfcgi has no call to
  * adopt a connection: it is set in FCGX_Request's ipcFd, with
  * keepConnection so that FCGX_Accept_r's opening Finish keeps it (fields
  * fcgiapp.h marks internal; the same in every 2.4 release). */
 static bool next_request(worker_t *w)
 {
     for (;;) {
-        if (w->fcgi.ipcFd < 0) { /* no connection kept from the last request */
+        if (w->fcgi.ipcFd >= 0) {
+            listener_wait_kept(w->listener, w->fcgi.ipcFd);
+        } else {
             int fd = listener_accept(w->listener);
             if (fd < 0)
                 return false;
@@ -261,10 +299,6 @@ static void *worker_main(void *arg)
 {
     worker_t *w = arg;
     req_t *r = &w->req;
-    w->db.param_arena = &r->arena; /* db_exec refuses to run once it failed an allocation */
-    if (db_connect(&w->db) == -2)
-        exit(1); /* a statement does not prepare: a bug, not an outage */
-    r->db = &w->db;
     if (FCGX_InitRequest(&w->fcgi, -1, 0) != 0) {
         log_error("FCGX_InitRequest failed");
         return NULL;
@@ -275,7 +309,11 @@ static void *worker_main(void *arg)
         metrics_busy(1);
         set_request_id(r, param(w, "HTTP_X_REQUEST_ID"));
         dispatch(w, r);
-        db_rollback(&w->db); /* a handler that returned early mid-transaction */
+        if (r->db) { /* back to the pool before the answer is sent */
+            db_rollback(r->db); /* a handler that returned early mid-transaction */
+            dbpool_give(&pool, r->db);
+            r->db = NULL;
+        }
         send_response(w, r);
         FCGX_Finish_r(&w->fcgi);
         double ms = ms_since(&t0);
@@ -346,14 +384,14 @@ static void wait_and_drain(listener_t *l, worker_t *workers, int started)
     int sig = 0;
     stop_signals(&stop);
     if (started == app_config.threads) {
-        log_info("listening on %s with %d threads", app_config.listen, started);
+        log_info("listening on %s with %d threads and %d database connections", app_config.listen, started,
+                 app_config.db_connections);
         sigwait(&stop, &sig);
         log_info("signal %d: no new connections; serving the queued and in-flight requests", sig);
     }
     listener_stop(l);
     for (int i = 0; i < started; i++) {
         pthread_join(workers[i].thread, NULL);
-        db_close(&workers[i].db);
         arena_free(&workers[i].req.arena);
     }
 }
@@ -361,7 +399,9 @@ static void wait_and_drain(listener_t *l, worker_t *workers, int started)
 int app_run(const service_t *svc)
 {
     int rc = 1, started = 0;
+    bool pool_made = false;
     worker_t *workers = NULL;
+    pthread_attr_t attr;
     listener_t listener = {.fd = -1, .wake = {-1, -1}};
     sigset_t stop;
     log_init(svc->name);
@@ -381,27 +421,37 @@ int app_run(const service_t *svc)
         goto out;
     if (listener_open(&listener, app_config.listen) != 0)
         goto out;
-    workers = calloc((size_t)app_config.threads, sizeof *workers);
-    if (!workers)
+    metrics_init(svc->name, svc->routes, svc->nroutes, app_config.threads, app_config.db_connections);
+    if (dbpool_init(&pool, app_config.db_connections, app_config.db_conninfo, svc->name, svc->stmts, svc->nstmts,
+                    svc->common_sql) != 0)
         goto out;
-    metrics_init(svc->name, svc->routes, svc->nroutes, app_config.threads);
+    pool_made = true;
+    if (dbpool_connect(&pool) == -2)
+        goto out; /* a statement does not prepare: a bug, not an outage */
+    workers = calloc((size_t)app_config.threads, sizeof *workers);
+    if (!workers || pthread_attr_init(&attr) != 0)
+        goto out;
+    if (pthread_attr_setstacksize(&attr, WORKER_STACK) != 0)
+        log_error("cannot set the worker stack size; using the default");
     for (int i = 0; i < app_config.threads; i++) {
         worker_t *w = &workers[i];
         w->svc = svc;
         w->listener = &listener;
-        db_init(&w->db, app_config.db_conninfo, svc->name, svc->stmts, svc->nstmts, svc->common_sql);
-        if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+        if (pthread_create(&w->thread, &attr, worker_main, w) != 0) {
             log_error("pthread_create failed");
             break;
         }
         started++;
     }
+    pthread_attr_destroy(&attr);
     wait_and_drain(&listener, workers, started);
     rc = started == app_config.threads ? 0 : 1;
     log_info("stopped");
 out:
     listener_close(&listener);
     free(workers);
+    if (pool_made)
+        dbpool_free(&pool);
     if (svc->cleanup)
         svc->cleanup();
     jwt_keys_free(&app_keys);

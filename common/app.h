@@ -1,5 +1,6 @@
 /* The FastCGI service shell: configuration, worker threads (each with its own
- * FCGX_Request, PostgreSQL connection and arena), the request's walk (parsing
+ * FCGX_Request and arena, on connections nginx keeps) sharing a pool of
+ * PostgreSQL connections (dbpool.h), the request's walk (parsing
  * in request.c, routing, the bearer check, the handler), buffered responses,
  * access logs, GET /metrics (metrics.c) and graceful SIGTERM (listener.c:
  * the backlog is drained, not reset). */

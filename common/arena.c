@@ -117,11 +117,18 @@ void arena_reset(arena_t *a)
     a->failed = false;
     if (!b)
         return;
-    /* Keep the oldest block (the usual working set); free the rest. */
+    /* Keep the oldest block (the usual working set) if it is an ordinary
+     * one: a large first allocation (an upload) is not kept by each of 64
+     * idle threads. Free the rest. */
     while (b->next) {
         arena_block *next = b->next;
         free(b);
         b = next;
+    }
+    if (b->cap > BLOCK_SIZE) {
+        free(b);
+        a->head = NULL;
+        return;
     }
     b->used = 0;
     a->head = b;

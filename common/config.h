@@ -9,7 +9,9 @@ typedef struct {
     const char *db_conninfo;   /* STVS_DB: libpq conninfo */
     const char *listen;        /* STVS_LISTEN: a unix socket path, host:port, [v6]:port, or :port
                                   (loopback only); common/listener.h */
-    int threads;               /* STVS_THREADS */
+    int threads;               /* STVS_THREADS: accepting threads (FastCGI connections), no database of their own */
+    int db_connections;        /* STVS_DB_CONNECTIONS: the process's pool of PostgreSQL connections */
+    long db_wait_ms;           /* STVS_DB_WAIT_MS: how long a request waits for a free one, then 503 */
     const char *issuer;        /* STVS_JWT_ISSUER */
     const char *audience;      /* STVS_JWT_AUDIENCE */
     const char *public_key_file; /* STVS_JWT_PUBLIC_KEY_FILE */

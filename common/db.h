@@ -1,4 +1,4 @@
-/* One PostgreSQL connection per worker thread. Every statement a service can
+/* One PostgreSQL connection of a process's pool (dbpool.h). Every statement a service can
  * run is listed in its sql.c table and prepared once per connection (and
  * again after a reconnect, since prepared statements die with the session).
  * The statements common/'s own helpers run (a region lookup, the caller's

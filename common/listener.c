@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 
 /* A sign-up rush queues more connections than there are threads: past the
  * backlog nginx's connect() fails (EAGAIN) and the client gets a 502 (bench:
@@ -197,6 +198,7 @@ int listener_accept(listener_t *l)
             int one = 1;
             if (l->spec.kind == LISTEN_TCP) /* answers go out whole: no Nagle delay */
                 setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            metrics_connection_accepted();
             return fd;
         }
         if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
@@ -216,6 +218,51 @@ int listener_accept(listener_t *l)
         if (poll(p, 2, -1) < 0 && errno != EINTR) {
             log_error("poll: %s", strerror(errno));
             return -1;
+        }
+    }
+}
+
+/* A stop must not wait for nginx's idle timeout on the connections it keeps,
+ * nor close one under a request nginx is sending: nginx does not replay a
+ * POST it has sent (upstream-policy.conf), and a worker cannot know whether
+ * nginx has just taken the connection from its cache. So the worker asks
+ * nginx to close it: an empty FCGI_STDERR record of request 1. nginx closes
+ * a cached connection on any byte from the upstream (its keepalive close
+ * handler); one it has just taken for a request reads the record as the
+ * start of the answer and ignores it (an empty stderr record is valid before
+ * the headers), and the worker answers that request before asking again. */
+static const unsigned char let_go[8] = {1 /* version */, 7 /* FCGI_STDERR */, 0, 1 /* request 1 */, 0, 0, 0, 0};
+
+/* How long a stop waits for the peer to close a kept connection it was asked
+ * for: nginx does at once; another client that ignores the record gets a
+ * shutdown instead (it has sent nothing on the connection meanwhile). */
+#define LET_GO_MS 5000
+
+void listener_wait_kept(listener_t *l, int fd)
+{
+    bool asked = false;
+    for (;;) {
+        if (!asked && atomic_load(&l->draining)) {
+            /* EPIPE: nginx has closed it already, which the poll below sees */
+            if (send(fd, let_go, sizeof let_go, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EPIPE &&
+                errno != ECONNRESET)
+                log_error("cannot ask nginx to close a kept connection: %s", strerror(errno));
+            asked = true;
+        }
+        /* the wake pipe only until asked: it stays readable once the drain began */
+        struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = l->wake[0], .events = POLLIN}};
+        int n = poll(p, asked ? 1 : 2, asked ? LET_GO_MS : -1);
+        if (n < 0 && errno != EINTR) {
+            log_error("poll: %s", strerror(errno));
+            return; /* libfcgi's read finds out what is wrong */
+        }
+        if (n > 0 && p[0].revents)
+            return;
+        if (n == 0) { /* asked, and nothing came back: libfcgi's read sees the end */
+            log_error("a kept connection was not let go within %d ms of the stop: closing it", LET_GO_MS);
+            if (shutdown(fd, SHUT_RDWR) != 0)
+                log_error("shutdown: %s", strerror(errno));
+            return;
         }
     }
 }

@@ -9,7 +9,8 @@
  * Stopping (listener_stop) first removes the unix socket's path, so a
  * connect() from nginx fails at once (ENOENT) and nginx tries its next
  * upstream, POSTs included since nothing was sent; the connections already
- * queued in the backlog are still accepted until accept() would block. */
+ * queued in the backlog are still accepted until accept() would block, and
+ * the FastCGI connections nginx keeps are let go (listener_wait_kept). */
 #ifndef STVS_LISTENER_H
 #define STVS_LISTENER_H
 #include <stdatomic.h>
@@ -43,6 +44,12 @@ int listener_open(listener_t *l, const char *value);
 /* A connected, blocking socket; -1 once draining and nothing is queued
  * (the worker then ends). */
 int listener_accept(listener_t *l);
+/* Between two requests on a connection nginx keeps (fastcgi_keep_conn and
+ * an upstream keepalive): returns once fd has something to read, the next
+ * request or nginx's close. While draining, it first asks nginx to let the
+ * connection go (listener.c says how, without losing a request nginx is
+ * sending on it at that moment). */
+void listener_wait_kept(listener_t *l, int fd);
 /* Stops taking new connections (the unix path goes) and starts the drain. */
 void listener_stop(listener_t *l);
 void listener_close(listener_t *l);

@@ -24,7 +24,7 @@ static struct {
     const char *service;
     const route_t *routes;
     size_t nroutes;
-    int threads;
+    int threads, db_connections;
     double start_time;
     counter requests[NSLOTS][NCODES + 1]; /* the last column: any other status */
     counter buckets[NSLOTS][NBOUNDS + 1];
@@ -32,9 +32,11 @@ static struct {
     atomic_int busy;
     counter db_errors[DB_ERROR + 1];
     counter db_connects, db_connect_failures, db_reconnects;
+    atomic_int db_pool_busy;
+    counter db_pool_waits, db_pool_timeouts, fcgi_connections;
 } m;
 
-void metrics_init(const char *service, const route_t *routes, size_t nroutes, int threads)
+void metrics_init(const char *service, const route_t *routes, size_t nroutes, int threads, int db_connections)
 {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
@@ -42,6 +44,7 @@ void metrics_init(const char *service, const route_t *routes, size_t nroutes, in
     m.routes = routes;
     m.nroutes = nroutes < MAX_ROUTES ? nroutes : MAX_ROUTES;
     m.threads = threads;
+    m.db_connections = db_connections;
     m.start_time = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 }
 
@@ -64,6 +67,17 @@ void metrics_request(int route, int status, double seconds)
     atomic_fetch_add_explicit(&m.buckets[s][b], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&m.micros[s], (uint_fast64_t)(seconds * 1e6 + 0.5), memory_order_relaxed);
 }
+
+void metrics_db_pool(int busy_delta, bool waited, bool timed_out)
+{
+    atomic_fetch_add_explicit(&m.db_pool_busy, busy_delta, memory_order_relaxed);
+    if (waited)
+        atomic_fetch_add_explicit(&m.db_pool_waits, 1, memory_order_relaxed);
+    if (timed_out)
+        atomic_fetch_add_explicit(&m.db_pool_timeouts, 1, memory_order_relaxed);
+}
+
+void metrics_connection_accepted(void) { atomic_fetch_add_explicit(&m.fcgi_connections, 1, memory_order_relaxed); }
 
 void metrics_busy(int delta) { atomic_fetch_add_explicit(&m.busy, delta, memory_order_relaxed); }
 
@@ -184,6 +198,20 @@ static void write_process(FILE *out)
             "# TYPE stvs_db_reconnects_total counter\nstvs_db_reconnects_total %llu\n",
             (unsigned long long)get(&m.db_connects), (unsigned long long)get(&m.db_connect_failures),
             (unsigned long long)get(&m.db_reconnects));
+    fprintf(out,
+            "# HELP stvs_db_pool_connections Database connections of this process's pool.\n"
+            "# TYPE stvs_db_pool_connections gauge\nstvs_db_pool_connections %d\n"
+            "# HELP stvs_db_pool_busy Pool connections a request holds now.\n"
+            "# TYPE stvs_db_pool_busy gauge\nstvs_db_pool_busy %d\n"
+            "# HELP stvs_db_pool_waits_total Requests that found no free connection and waited.\n"
+            "# TYPE stvs_db_pool_waits_total counter\nstvs_db_pool_waits_total %llu\n"
+            "# HELP stvs_db_pool_timeouts_total Requests answered 503 after waiting STVS_DB_WAIT_MS in vain.\n"
+            "# TYPE stvs_db_pool_timeouts_total counter\nstvs_db_pool_timeouts_total %llu\n"
+            "# HELP stvs_fcgi_connections_total FastCGI connections accepted (nginx keeps them for many requests).\n"
+            "# TYPE stvs_fcgi_connections_total counter\nstvs_fcgi_connections_total %llu\n",
+            m.db_connections, atomic_load_explicit(&m.db_pool_busy, memory_order_relaxed),
+            (unsigned long long)get(&m.db_pool_waits), (unsigned long long)get(&m.db_pool_timeouts),
+            (unsigned long long)get(&m.fcgi_connections));
 }
 
 char *metrics_text(metrics_extra_fn extra, db_t *db, size_t *len)

@@ -16,12 +16,18 @@
 enum { METRICS_ROUTE_SELF = -2, METRICS_ROUTE_NONE = -1 };
 
 /* Once, before the workers start. Routes past the first 64 count as NONE. */
-void metrics_init(const char *service, const route_t *routes, size_t nroutes, int threads);
+void metrics_init(const char *service, const route_t *routes, size_t nroutes, int threads, int db_connections);
 /* route: an index into the table, or METRICS_ROUTE_*. */
 void metrics_request(int route, int status, double seconds);
 void metrics_busy(int delta);
 void metrics_db_error(db_status st);
 void metrics_db_connect(bool ok, bool again);
+/* dbpool.c: busy connections (+1 taken, -1 given back), a request that had
+ * to wait for one, and whether its wait ran out. */
+void metrics_db_pool(int busy_delta, bool waited, bool timed_out);
+/* listener.c: a FastCGI connection accepted (nginx keeps them: far fewer
+ * than requests). */
+void metrics_connection_accepted(void);
 
 /* Writes the service's own lines (a gauge of its queue) during a scrape,
  * on the scrape's database connection. */

@@ -13,6 +13,8 @@ enum {
     ROUTE_AUTH_OPTIONAL = 2, /* public, but a token (if sent, it must be valid) may show more */
     ROUTE_RAW_BODY = 4,      /* the body is an upload: any Content-Type (the handler checks it), up to the
                                 service's max_body instead of MAX_BODY */
+    ROUTE_NO_DB = 8,         /* the handler never queries: it takes no pool connection, so it never waits for
+                                one (a fixed answer: JWKS, code tables, templates) */
 };
 
 typedef struct {

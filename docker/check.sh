@@ -22,10 +22,11 @@
 #      and it keeps STVS's one upstream policy (docker/nginx-policy.sh:
 #      includes nginx/upstream-policy.conf, which compose mounts, sets no
 #      retry rule of its own, the policy's max_fails/fail_timeout on every
-#      server), as do the upstreams scripts/stack.sh generates (`stack.sh
-#      upstreams`, 3 processes and read pools); broken copies (another
-#      max_fails, retry rules of its own, a policy with non_idempotent or
-#      unbounded tries) must fail that check;
+#      server, its keepalive in every upstream), as do the upstreams
+#      scripts/stack.sh generates (`stack.sh upstreams`, 3 processes and read
+#      pools); broken copies (another max_fails, retry rules of its own, a
+#      policy with non_idempotent or unbounded tries, an upstream without the
+#      keepalive or with another) must fail that check;
 #   6. shellcheck on docker/*.sh, when shellcheck is installed.
 # Prints "docker check: ok" at the end, or names each problem and exits 1.
 set -euo pipefail
@@ -454,6 +455,10 @@ else
     refuses "a policy without http_503 (a read-pool process's one 503 would reach the client)" "$D/nginx.conf" "$N/p3.conf"
     sed 's/ backup;$/;/' "$N/stack-upstreams.conf" >"$N/b3.conf"
     refuses "a backup server turned into one with no max_fails" "$N/b3.conf"
+    sed '0,/ keepalive 16; }/s// }/' "$D/nginx.conf" >"$N/b4.conf"
+    refuses "an upstream without the policy's keepalive (nginx would open a connection per request)" "$N/b4.conf"
+    awk '/^upstream stvs_auth / { print; print "        keepalive 4;"; next } { print }' "$N/stack-upstreams.conf" >"$N/b5.conf"
+    refuses "an upstream with a keepalive of its own besides the policy's" "$N/b5.conf"
 fi
 
 # ------------------------------------------------------------------ scripts

@@ -10,6 +10,8 @@
 #     for a path that names one process);
 #   - every upstream server carries exactly the policy's max_fails and
 #     fail_timeout, and a backup server none.
+#   - every upstream block carries the policy's "# @upstream" directive
+#     (keepalive N: nginx keeps FastCGI connections) exactly once.
 #   docker/nginx-policy.sh CONF [POLICY]   (POLICY: nginx/upstream-policy.conf)
 # Names each problem on stderr and exits 1, or prints nothing and exits 0.
 set -euo pipefail
@@ -37,6 +39,8 @@ fi
 directives "$policy" | grep -qE '^fastcgi_next_upstream_timeout [0-9]+s$' || bad "$policy: no fastcgi_next_upstream_timeout Ns"
 params=$(sed -nE 's/^# @server (max_fails=[1-9][0-9]* fail_timeout=[1-9][0-9]*s)$/\1/p' "$policy")
 [ -n "$params" ] || bad "$policy: no '# @server max_fails=N fail_timeout=Ns' line"
+keep=$(sed -nE 's/^# @upstream (keepalive [1-9][0-9]*)$/\1/p' "$policy")
+[ -n "$keep" ] || bad "$policy: no '# @upstream keepalive N' line"
 others=$(directives "$policy" | grep -vE '^(fastcgi_next_upstream|fastcgi_next_upstream_tries|fastcgi_next_upstream_timeout) ' | grep . || true)
 [ -z "$others" ] || bad "$policy: holds more than the retry rules: [$others]"
 
@@ -55,4 +59,10 @@ while read -r line; do
         bad "$name: '$line' must end with the policy's '$params'"
     fi
 done <<<"$servers"
+# an upstream block ends at the empty directive its closing brace leaves
+lacking=$(directives "$conf" | awk -v want="$keep" '
+    /^upstream / { name = $2; n = 0; inside = 1; next }
+    inside && $0 == "" { if (n != 1) print name; inside = 0; next }
+    inside && /^keepalive / { n += ($0 == want) ? 1 : 99 }')
+[ -z "$lacking" ] || bad "$name: upstream(s) without exactly the policy's '$keep': $(echo "$lacking" | tr '\n' ' ')"
 exit "$failed"

@@ -460,7 +460,7 @@ start_services() {
         # shellcheck disable=SC2086 # STVS_WRAPPER is words (valgrind and its options)
         supervise "$slot" "$LOG/$slot.log" env STVS_DB="$(conninfo_of "$pool" "$s")" \
             STVS_LISTEN="$RUN/$slot.sock" \
-            STVS_THREADS="${STVS_THREADS:-4}" \
+            STVS_THREADS="${STVS_THREADS:-64}" STVS_DB_CONNECTIONS="${STVS_DB_CONNECTIONS:-4}" \
             STVS_JWT_PUBLIC_KEY_FILE="$KEYS/jwt-es256.pub" \
             STVS_DATA_KEY_FILE="$KEYS/data.key" \
             "${extra[@]}" \
@@ -540,11 +540,14 @@ sync_web() {
 # fail_timeout are nginx/upstream-policy.conf's, the one policy of every
 # nginx config (docs/SCALING.md, "Upstream policy").
 server_params() { sed -nE 's/^# @server (.+)$/\1/p' "$ROOT/nginx/upstream-policy.conf"; }
+upstream_params() { sed -nE 's/^# @upstream (.+)$/\1/p' "$ROOT/nginx/upstream-policy.conf"; }
 # shellcheck disable=SC2016 # the $ are nginx's variables
 write_upstreams() { # file
-    local pool s i slot params
+    local pool s i slot params keep
     params=$(server_params)
     [ -n "$params" ] || die "nginx/upstream-policy.conf has no '# @server max_fails=N fail_timeout=Ns' line"
+    keep=$(upstream_params)
+    [ -n "$keep" ] || die "nginx/upstream-policy.conf has no '# @upstream keepalive N' line"
     declare -A members=() ro=()
     while read -r pool s i slot; do
         members[$pool]+="        server unix:$RUN/$slot.sock $params;"$'\n'
@@ -554,10 +557,10 @@ write_upstreams() { # file
         echo "# Made by scripts/stack.sh from its process plan: do not edit."
         echo "include $NGX/upstream-policy.conf;"
         for s in "${SERVICES[@]}"; do
-            printf 'upstream stvs_%s {\n%s}\n' "$s" "${members[$s]}"
+            printf 'upstream stvs_%s {\n%s        %s;\n}\n' "$s" "${members[$s]}" "$keep"
             if [ -n "${ro[$s]:-}" ]; then
-                printf 'upstream stvs_%s_ro {\n%s%s}\n' "$s" "${members[$s-ro]}" \
-                    "${members[$s]// $params;/ backup;}"
+                printf 'upstream stvs_%s_ro {\n%s%s        %s;\n}\n' "$s" "${members[$s-ro]}" \
+                    "${members[$s]// $params;/ backup;}" "$keep"
             fi
         done
         echo 'map $http_authorization $stvs_anonymous { "" 1; default 0; }'

@@ -10,8 +10,9 @@
 #      the same front door as nginx/nginx.conf.in (docker/nginx-shape.sh), an
 #      upstream per template, STVS's one upstream policy
 #      (docker/nginx-policy.sh: nginx/upstream-policy.conf included, no retry
-#      rule of its own, the policy's max_fails/fail_timeout on every server;
-#      a copy with another max_fails must fail it), and, with nginx really
+#      rule of its own, the policy's max_fails/fail_timeout on every server,
+#      its keepalive in every upstream; a copy with another max_fails or an
+#      upstream without the keepalive must fail it), and, with nginx really
 #      running on a free loopback port and no service behind it, where each
 #      request goes: anonymous GETs to the read pools and then to their
 #      backups, token holders and POSTs to the primary ones, at most 4 tries
@@ -170,6 +171,8 @@ else
     "$ROOT/docker/nginx-policy.sh" "$S/nginx-stvs.conf" || bad "deploy/systemd/nginx-stvs.conf does not keep the upstream policy (above)"
     sed 's/max_fails=3 fail_timeout=5s;/max_fails=2 fail_timeout=5s;/' "$S/nginx-stvs.conf" >"$N/broken.conf"
     if "$ROOT/docker/nginx-policy.sh" "$N/broken.conf" 2>/dev/null; then bad "the policy check passes a copy with max_fails=2"; fi
+    sed '0,/^    keepalive 16;$/{/^    keepalive 16;$/d}' "$S/nginx-stvs.conf" >"$N/broken.conf"
+    if "$ROOT/docker/nginx-policy.sh" "$N/broken.conf" 2>/dev/null; then bad "the policy check passes a copy with an upstream lacking keepalive"; fi
     # Routing, seen from nginx's error log: no process listens, so every try
     # is a "connect() ... failed" naming the socket it went to.
     "$NGINX" -p "$N/" -c "$N/nginx.conf" 2>>"$N/logs/stderr" &

@@ -19,7 +19,7 @@ static const route_t routes[] = {
     {"DELETE", "/auth/sessions/current", h_sessions_delete_current, ROUTE_AUTH},
     {"GET",    "/auth/me",               h_me,                      ROUTE_AUTH},
     {"PUT",    "/auth/password",         h_password_put,            ROUTE_AUTH},
-    {"GET",    "/auth/jwks.json",        h_jwks,                    0},
+    {"GET",    "/auth/jwks.json",        h_jwks,                    ROUTE_NO_DB},
     {"GET",    "/auth/health",           app_health,                0},
 };
 

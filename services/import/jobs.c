@@ -207,9 +207,11 @@ void jobs_metrics(FILE *out, db_t *db)
                  "# HELP stvs_import_jobs_workers Import worker threads of this process.\n"
                  "# TYPE stvs_import_jobs_workers gauge\nstvs_import_jobs_workers %d\n",
             atomic_load(&running), nworkers);
-    PGresult *res = db_exec(db, SQL_JOBS_QUEUED, 0, NULL);
+    /* no connection came free (app.c), or the database is down: no queue
+     * length rather than a wrong one */
+    PGresult *res = db ? db_exec(db, SQL_JOBS_QUEUED, 0, NULL) : NULL;
     if (!res)
-        return; /* the database is down: no queue length rather than a wrong one */
+        return;
     fprintf(out, "# HELP stvs_import_jobs_queued Import jobs waiting for a worker of any process (the database's count).\n"
                  "# TYPE stvs_import_jobs_queued gauge\nstvs_import_jobs_queued %lld\n",
             db_int(res, 0, "n"));

@@ -9,8 +9,8 @@
 static const route_t routes[] = {
     {"POST", "/imports",                          h_import_create,       ROUTE_AUTH | ROUTE_RAW_BODY},
     {"GET",  "/imports",                          h_import_list,         ROUTE_AUTH},
-    {"GET",  "/imports/templates/volunteers.xlsx", h_template_volunteers, 0},
-    {"GET",  "/imports/templates/orgs.xlsx",      h_template_orgs,       0},
+    {"GET",  "/imports/templates/volunteers.xlsx", h_template_volunteers, ROUTE_NO_DB},
+    {"GET",  "/imports/templates/orgs.xlsx",      h_template_orgs,       ROUTE_NO_DB},
     {"GET",  "/imports/health",                   app_health,            0},
     {"GET",  "/imports/{id}",                     h_import_get,          ROUTE_AUTH},
     {"GET",  "/imports/{id}/rows",                h_import_rows,         ROUTE_AUTH},

@@ -4,7 +4,7 @@
 #include "volunteer.h"
 
 static const route_t routes[] = {
-    {"GET",   "/meta/codes",                      h_meta_codes,         0},
+    {"GET",   "/meta/codes",                      h_meta_codes,         ROUTE_NO_DB},
     {"GET",   "/meta/regions",                    h_meta_regions,       0},
     {"POST",  "/volunteers",                      h_volunteer_create,   ROUTE_AUTH},
     {"GET",   "/volunteers",                      h_volunteer_list,     ROUTE_AUTH},

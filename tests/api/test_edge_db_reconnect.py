@@ -8,14 +8,14 @@ import time
 
 from harness import Client, LOG_DIR, eq, ok, psql, new_phone, register_volunteer, volunteer_body
 
-THREADS = int(os.environ.get("STVS_THREADS", "4"))
+THREADS = int(os.environ.get("STVS_DB_CONNECTIONS", "4"))  # the pool's connections, each to reconnect
 SERVICES = ("auth", "volunteer", "org", "activity")
 HEALTH = {"auth": "/auth/health", "volunteer": "/volunteers/health", "org": "/orgs/health",
           "activity": "/activities/health"}
 
 
 def _terminate(services=SERVICES):
-    for svc in services:  # every worker connected first (a worker connects on its next request)
+    for svc in services:  # every connection connected first (a pool connects at start; this makes sure)
         for _ in range(2 * THREADS):
             Client().get(HEALTH[svc])
     names = ",".join("'%s'" % s for s in services)

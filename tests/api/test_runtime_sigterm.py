@@ -1,11 +1,12 @@
 """SIGTERM with requests queued in the listen backlog: each gets its real
 answer (issue 14: 3 of 3 queued PATCHes got 502 when the backlog was reset).
 
-A psql session holds the account row that password logins lock, so more
-logins than the service has threads wait: some in its threads, the rest in
-the socket's backlog (seen with ss). Then SIGTERM, then the lock goes (after
-2.5 s: the logins waiting behind one another's password_attempts row stay
-under the 5 s statement_timeout). The
+A psql session holds the account row that password logins lock: one login
+per pool connection waits on it, health checks wait for a pool connection
+in every other thread, and the rest wait in the socket's backlog (seen with
+ss). Then SIGTERM, then the lock goes (after 2.5 s: the logins waiting
+behind one another's password_attempts row stay under the 5 s
+statement_timeout, the health checks under the pool's 5 s wait). The
 test restarts the stack's services afterwards (scripts/stack.sh run), so
 the suite goes on with the stack as it found it."""
 
@@ -18,7 +19,7 @@ import threading
 import time
 
 from harness import Client, PSQL, eq, login, new_phone, ok, wait_for_service
-from runtime import ROOT, THREADS, alive, pids, sockets
+from runtime import DB_CONNECTIONS, ROOT, THREADS, alive, pids, sockets
 
 PASSWORD = "a long enough password"
 
@@ -53,20 +54,27 @@ def test_sigterm_answers_every_request_queued_in_the_backlog():
     holder.stdin.close()
     time.sleep(0.5)
 
-    n = len(sockets("auth")) * (THREADS + 2) + 2  # more than every auth process's threads (N processes too)
+    procs = len(sockets("auth"))
+    logins = procs * DB_CONNECTIONS  # each holds a pool connection, waiting on the lock
+    n = procs * (THREADS + 2) + 2  # more than every auth process's threads (N processes too)
     results = [None] * n
 
-    def log_in(i):
+    def ask(i):
         try:
-            results[i] = Client().post("/auth/sessions", {"phone": phone, "password": PASSWORD}, timeout=40)
+            if i < logins:
+                results[i] = Client().post("/auth/sessions", {"phone": phone, "password": PASSWORD}, timeout=40)
+            else:
+                results[i] = Client().get("/auth/health", timeout=40)
         except OSError as e:
             results[i] = e
-    threads = [threading.Thread(target=log_in, args=(i,)) for i in range(n)]
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(n)]
     restarted = False
     try:
-        for t in threads:
+        for i, t in enumerate(threads):
             t.start()
-        time.sleep(1.0)  # every thread waits on the lock; the rest are queued
+            if i + 1 == logins:
+                time.sleep(0.3)  # the logins take the pool first
+        time.sleep(1.0)  # every thread waits on the lock or the pool; the rest are queued
         queued = _backlog(sock)
         ok(queued >= 1, "no request waits in %s's backlog (ss Recv-Q %d): the test proves nothing" % (sock, queued))
         os.kill(pid, signal.SIGTERM)
@@ -78,7 +86,7 @@ def test_sigterm_answers_every_request_queued_in_the_backlog():
             t.join(60)
         holder.wait(30)
         answers = [r.status if hasattr(r, "status") else repr(r) for r in results]
-        eq(answers, [200] * n, "every login (%d in threads, %d queued) after SIGTERM" % (n - queued, queued))
+        eq(answers, [200] * n, "every request (%d in threads, %d queued) after SIGTERM" % (n - queued, queued))
         deadline = time.monotonic() + 15
         while alive(pid) and time.monotonic() < deadline:
             time.sleep(0.1)

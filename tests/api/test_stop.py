@@ -2,7 +2,10 @@
 
 Runs last (it stops the auth service). Requests are held in flight
 deterministically: a psql session locks the account row that password login
-locks too, so the logins wait inside the service while SIGTERM arrives.
+locks too, so the logins wait inside the service while SIGTERM arrives: one
+per pool connection, and two more waiting for a connection. nginx keeps its
+connections to the service (fastcgi_keep_conn): the exit must not wait for
+nginx's idle timeout (60 s) on them.
 """
 
 import os
@@ -16,7 +19,7 @@ from harness import Client, PSQL, eq, login, new_phone, ok, problem
 from runtime import alive
 
 RUN_DIR = os.environ.get("STVS_TEST_RUN_DIR", "")
-THREADS = int(os.environ.get("STVS_THREADS", "4"))
+IN_FLIGHT = int(os.environ.get("STVS_DB_CONNECTIONS", "4")) + 2
 
 
 def test_sigterm_lets_in_flight_requests_finish_then_the_service_exits():
@@ -35,15 +38,15 @@ def test_sigterm_lets_in_flight_requests_finish_then_the_service_exits():
     holder.stdin.close()
     time.sleep(0.5)
 
-    results = [None] * THREADS
+    results = [None] * IN_FLIGHT
 
     def log_in(i):
         results[i] = Client().post("/auth/sessions", {"phone": phone, "password": "a long enough password"},
                                    timeout=20)
-    threads = [threading.Thread(target=log_in, args=(i,)) for i in range(THREADS)]
+    threads = [threading.Thread(target=log_in, args=(i,)) for i in range(IN_FLIGHT)]
     for t in threads:
         t.start()
-    time.sleep(0.7)  # every worker thread is now waiting on the row lock
+    time.sleep(0.7)  # every pool connection is now waiting on the row lock, two requests on the pool
     os.kill(pid, signal.SIGTERM)
     time.sleep(0.5)
     ok(alive(pid), "the service exited with requests in flight")

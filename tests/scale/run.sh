@@ -17,7 +17,9 @@ export STVS_VAR=$ROOT/var/test-scale
 export HTTP_PORT=${TEST_SCALE_HTTP_PORT:-18135}
 export STVS_PG_PORT=${TEST_SCALE_PG_PORT:-55535}
 unset STVS_REPLICA_PORT STVS_METRICS_PORT STVS_RUN_DIR STVS_WRAPPER STVS_READ_PROCS
-export STVS_PROCS=3 STVS_REPLICA=1 STVS_PG_FAST=1 STVS_THREADS=4
+# 32 threads: more than nginx's 2 workers keep idle (16 each) plus what is in
+# flight, spread over 3 processes (docs/SCALING.md, "Kept FastCGI connections")
+export STVS_PROCS=3 STVS_REPLICA=1 STVS_PG_FAST=1 STVS_THREADS=32 STVS_DB_CONNECTIONS=4
 # read pools try their standby again after an outage every 2 s, not 30 (common/db.c)
 export STVS_DB_FAILBACK_SECONDS=2
 export SMS_OUTBOX=$STVS_VAR/sms-outbox.jsonl

@@ -54,6 +54,15 @@ static void test_cap(void)
           arena_alloc(&a, (size_t)-1) == NULL && arena_failed(&a));
     arena_free(&a);
 
+    arena_t big = {0};
+    arena_alloc(&big, 1 << 20); /* an upload read first */
+    arena_reset(&big);
+    CHECK("arena: a large first block is not kept by an idle arena", big.head == NULL);
+    arena_alloc(&big, 10);
+    arena_reset(&big);
+    CHECK("arena: an ordinary first block is kept for the next request", big.head != NULL);
+    arena_free(&big);
+
     arena_t b = {.cap = 32};
     CHECK("arena_printf: fits under the cap", streq(arena_printf(&b, "%d", 12345), "12345"));
     CHECK("arena_printf: past the cap is NULL and marks failed",

@@ -23,7 +23,7 @@ static void extra(FILE *out, db_t *db)
 
 int main(void)
 {
-    metrics_init("unit", routes, NELEM(routes), 3);
+    metrics_init("unit", routes, NELEM(routes), 3, 2);
     metrics_request(0, 200, 0.003);
     metrics_request(0, 200, 0.2);
     metrics_request(0, 404, 20);
@@ -38,6 +38,12 @@ int main(void)
     metrics_db_connect(true, false);
     metrics_db_connect(true, true);
     metrics_db_connect(false, true);
+    metrics_db_pool(1, false, false); /* taken */
+    metrics_db_pool(1, false, false);
+    metrics_db_pool(-1, false, false); /* given back */
+    metrics_db_pool(0, true, false);  /* waited, handed one */
+    metrics_db_pool(0, true, true);   /* waited in vain */
+    metrics_connection_accepted();
 
     size_t len = 0;
     char *t = metrics_text(extra, NULL, &len);
@@ -68,6 +74,11 @@ int main(void)
     CHECK("connects, failures and reconnects", has(t, "stvs_db_connects_total 2\n") &&
                                                     has(t, "stvs_db_connect_failures_total 1\n") &&
                                                     has(t, "stvs_db_reconnects_total 1\n"));
+    CHECK("the pool: size, busy, waits, timeouts", has(t, "stvs_db_pool_connections 2\n") &&
+                                                       has(t, "stvs_db_pool_busy 1\n") &&
+                                                       has(t, "stvs_db_pool_waits_total 2\n") &&
+                                                       has(t, "stvs_db_pool_timeouts_total 1\n"));
+    CHECK("accepted FastCGI connections", has(t, "stvs_fcgi_connections_total 1\n"));
     CHECK("every family has its TYPE line",
           has(t, "# TYPE stvs_http_requests_total counter\n") &&
               has(t, "# TYPE stvs_http_request_duration_seconds histogram\n") &&

@@ -1,0 +1,82 @@
+/* The connection pool (common/dbpool.c) without a database: connections are
+ * taken and given back, a request that finds none waits no longer than its
+ * wait, one given back goes to the oldest waiter first. */
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "dbpool.h"
+
+static dbpool_t pool;
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+typedef struct {
+    long wait_ms;
+    db_t *got;
+    int order; /* when it got one: 1 for the first */
+} taker;
+
+static int served;
+static pthread_mutex_t served_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *take(void *arg)
+{
+    taker *t = arg;
+    t->got = dbpool_take(&pool, t->wait_ms);
+    pthread_mutex_lock(&served_lock);
+    t->order = ++served;
+    pthread_mutex_unlock(&served_lock);
+    return NULL;
+}
+
+int main(void)
+{
+    CHECK("a pool of 2 is made", dbpool_init(&pool, 2, "dbname=none", "unit", NULL, 0, 0) == 0);
+    db_t *a = dbpool_take(&pool, 10), *b = dbpool_take(&pool, 10);
+    CHECK("two free connections are taken at once", a && b && a != b);
+
+    double t0 = now_ms();
+    db_t *c = dbpool_take(&pool, 150);
+    double waited = now_ms() - t0;
+    CHECK("a third finds none: NULL after its wait", c == NULL);
+    CHECK("the wait is the one asked for (150 ms), not forever", waited >= 140 && waited < 2000);
+    t0 = now_ms();
+    CHECK("a try (wait 0) returns NULL at once", dbpool_take(&pool, 0) == NULL && now_ms() - t0 < 50);
+
+    /* two waiters, the first in line arrives first */
+    taker first = {.wait_ms = 5000}, second = {.wait_ms = 5000};
+    pthread_t t1, t2;
+    pthread_create(&t1, NULL, take, &first);
+    usleep(50 * 1000);
+    pthread_create(&t2, NULL, take, &second);
+    usleep(50 * 1000);
+    dbpool_give(&pool, a);
+    usleep(50 * 1000);
+    CHECK("a connection given back goes to the oldest waiter", first.got == a && second.got == NULL);
+    dbpool_give(&pool, b);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    CHECK("then to the next one", second.got == b && first.order == 1 && second.order == 2);
+
+    /* a waiter that gave up is not handed one later */
+    taker late = {.wait_ms = 50};
+    pthread_t t3;
+    pthread_create(&t3, NULL, take, &late);
+    pthread_join(t3, NULL);
+    CHECK("a waiter whose time ran out got none", late.got == NULL);
+    dbpool_give(&pool, first.got);
+    dbpool_give(&pool, second.got);
+    db_t *x = dbpool_take(&pool, 0), *y = dbpool_take(&pool, 0);
+    CHECK("both are free again after the waiter left", x && y && x != y);
+    dbpool_give(&pool, x);
+    dbpool_give(&pool, y);
+    dbpool_free(&pool);
+    return CHECK_DONE();
+}
