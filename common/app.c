@@ -70,10 +70,12 @@ static void set_request_id(req_t *r, const char *given)
 }
 
 /* A pool connection for the request (worker_main gives it back), or false
- * when none came free within wait_ms. */
+ * when none came free within wait_ms. GET and HEAD wait as reads (served
+ * before writes: dbpool.h). */
 static bool take_db(req_t *r, long wait_ms)
 {
-    r->db = dbpool_take(&pool, wait_ms);
+    bool read = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
+    r->db = dbpool_take(&pool, read ? DBPOOL_READ : DBPOOL_WRITE, wait_ms);
     if (!r->db) {
         if (wait_ms)
             log_msg("warn", r->request_id, "no database connection came free within %ld ms", wait_ms);

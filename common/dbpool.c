@@ -8,8 +8,9 @@
 #include "metrics.h"
 
 /* A request waiting for a connection: dbpool_give hands one straight to the
- * oldest (no barging: a newcomer cannot take it first), so waits stay in
- * arrival order under a rush. On the waiter's own stack. */
+ * oldest of the first class that has a waiter (no barging: a newcomer cannot
+ * take it first), so waits stay in arrival order within a class under a
+ * rush. On the waiter's own stack. */
 struct dbpool_waiter {
     dbpool_waiter *next;
     pthread_cond_t handed;
@@ -49,22 +50,22 @@ int dbpool_connect(dbpool_t *p)
     return 0;
 }
 
-static void unlink_waiter(dbpool_t *p, dbpool_waiter *w)
+static void unlink_waiter(dbpool_t *p, dbpool_class class, dbpool_waiter *w)
 {
-    dbpool_waiter **at = &p->first, *prev = NULL;
+    dbpool_waiter **at = &p->first[class], *prev = NULL;
     while (*at && *at != w)
         prev = *at, at = &(*at)->next;
     if (!*at)
         return;
     *at = w->next;
-    if (p->last == w)
-        p->last = prev;
+    if (p->last[class] == w)
+        p->last[class] = prev;
 }
 
-db_t *dbpool_take(dbpool_t *p, long wait_ms)
+db_t *dbpool_take(dbpool_t *p, dbpool_class class, long wait_ms)
 {
     pthread_mutex_lock(&p->lock);
-    if (p->nidle && !p->first) {
+    if (p->nidle) { /* a connection is idle only while nobody waits (dbpool_give) */
         db_t *db = p->idle[--p->nidle];
         pthread_mutex_unlock(&p->lock);
         metrics_db_pool(1, false, false);
@@ -82,16 +83,16 @@ db_t *dbpool_take(dbpool_t *p, long wait_ms)
     if (until.tv_nsec >= 1000000000L)
         until.tv_sec++, until.tv_nsec -= 1000000000L;
     pthread_cond_init(&w.handed, &p->clock);
-    if (p->last)
-        p->last->next = &w;
+    if (p->last[class])
+        p->last[class]->next = &w;
     else
-        p->first = &w;
-    p->last = &w;
+        p->first[class] = &w;
+    p->last[class] = &w;
     int rc = 0;
     while (!w.got && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&w.handed, &p->lock, &until);
     if (!w.got)
-        unlink_waiter(p, &w);
+        unlink_waiter(p, class, &w);
     pthread_mutex_unlock(&p->lock);
     pthread_cond_destroy(&w.handed);
     metrics_db_pool(0, true, !w.got); /* a connection handed over stays busy */
@@ -102,11 +103,12 @@ void dbpool_give(dbpool_t *p, db_t *db)
 {
     db->param_arena = NULL; /* the request's arena is about to be reset */
     pthread_mutex_lock(&p->lock);
-    dbpool_waiter *w = p->first;
+    dbpool_class class = p->first[DBPOOL_READ] ? DBPOOL_READ : DBPOOL_WRITE;
+    dbpool_waiter *w = p->first[class];
     if (w) {
-        p->first = w->next;
-        if (!p->first)
-            p->last = NULL;
+        p->first[class] = w->next;
+        if (!p->first[class])
+            p->last[class] = NULL;
         w->got = db;
         pthread_cond_signal(&w->handed);
     } else {

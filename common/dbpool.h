@@ -4,8 +4,11 @@
  * waits on nginx, on a kept FastCGI connection or on a client's body holds
  * none. Each connection has the service's statements prepared and keeps its
  * own reconnect and fail-back logic (db.c). Waiters are served first come,
- * first served; one that finds none free within its wait gets NULL (app.c
- * answers 503 unavailable): no request waits forever. */
+ * first served within their class, reads (GET) before writes: in a sign-up
+ * rush every connection may be held by sign-ups queued on one activity's
+ * row lock, and a read that queued behind them all would wait for the whole
+ * rush (bench/ANALYSIS.md, the rush). One that finds none free within its
+ * wait gets NULL (app.c answers 503 unavailable): no request waits forever. */
 #ifndef STVS_DBPOOL_H
 #define STVS_DBPOOL_H
 #include <pthread.h>
@@ -13,6 +16,7 @@
 #include "db.h"
 
 typedef struct dbpool_waiter dbpool_waiter;
+typedef enum { DBPOOL_READ, DBPOOL_WRITE } dbpool_class;
 
 typedef struct {
     pthread_mutex_t lock;
@@ -20,7 +24,8 @@ typedef struct {
     db_t *conns;
     db_t **idle;              /* a stack of the free connections: the warmest on top */
     int n, nidle;
-    dbpool_waiter *first, *last; /* requests waiting for a connection, oldest first */
+    /* requests waiting for a connection, oldest first: [DBPOOL_READ], then [DBPOOL_WRITE] */
+    dbpool_waiter *first[2], *last[2];
 } dbpool_t;
 
 /* n connections, none connected yet. 0, or -1 out of memory. */
@@ -31,8 +36,9 @@ int dbpool_init(dbpool_t *p, int n, const char *conninfo, const char *app_name, 
 int dbpool_connect(dbpool_t *p);
 /* A free connection, waiting up to wait_ms for one; NULL when none came
  * (at once when wait_ms is 0). */
-db_t *dbpool_take(dbpool_t *p, long wait_ms);
-/* Back to the pool (after db_rollback): to the oldest waiter, if any. */
+db_t *dbpool_take(dbpool_t *p, dbpool_class class, long wait_ms);
+/* Back to the pool (after db_rollback): to the oldest waiting read, else the
+ * oldest waiting write, if any. */
 void dbpool_give(dbpool_t *p, db_t *db);
 /* Closes every connection; the pool must be idle. */
 void dbpool_free(dbpool_t *p);

@@ -1,6 +1,7 @@
 /* The connection pool (common/dbpool.c) without a database: connections are
  * taken and given back, a request that finds none waits no longer than its
- * wait, one given back goes to the oldest waiter first. */
+ * wait, one given back goes to the oldest waiting read first, then to the
+ * oldest waiting write. */
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@ static double now_ms(void)
 }
 
 typedef struct {
+    dbpool_class class;
     long wait_ms;
     db_t *got;
     int order; /* when it got one: 1 for the first */
@@ -29,7 +31,7 @@ static pthread_mutex_t served_lock = PTHREAD_MUTEX_INITIALIZER;
 static void *take(void *arg)
 {
     taker *t = arg;
-    t->got = dbpool_take(&pool, t->wait_ms);
+    t->got = dbpool_take(&pool, t->class, t->wait_ms);
     pthread_mutex_lock(&served_lock);
     t->order = ++served;
     pthread_mutex_unlock(&served_lock);
@@ -39,19 +41,19 @@ static void *take(void *arg)
 int main(void)
 {
     CHECK("a pool of 2 is made", dbpool_init(&pool, 2, "dbname=none", "unit", NULL, 0, 0) == 0);
-    db_t *a = dbpool_take(&pool, 10), *b = dbpool_take(&pool, 10);
+    db_t *a = dbpool_take(&pool, DBPOOL_WRITE, 10), *b = dbpool_take(&pool, DBPOOL_READ, 10);
     CHECK("two free connections are taken at once", a && b && a != b);
 
     double t0 = now_ms();
-    db_t *c = dbpool_take(&pool, 150);
+    db_t *c = dbpool_take(&pool, DBPOOL_WRITE, 150);
     double waited = now_ms() - t0;
     CHECK("a third finds none: NULL after its wait", c == NULL);
     CHECK("the wait is the one asked for (150 ms), not forever", waited >= 140 && waited < 2000);
     t0 = now_ms();
-    CHECK("a try (wait 0) returns NULL at once", dbpool_take(&pool, 0) == NULL && now_ms() - t0 < 50);
+    CHECK("a try (wait 0) returns NULL at once", dbpool_take(&pool, DBPOOL_READ, 0) == NULL && now_ms() - t0 < 50);
 
     /* two waiters, the first in line arrives first */
-    taker first = {.wait_ms = 5000}, second = {.wait_ms = 5000};
+    taker first = {.class = DBPOOL_WRITE, .wait_ms = 5000}, second = {.class = DBPOOL_WRITE, .wait_ms = 5000};
     pthread_t t1, t2;
     pthread_create(&t1, NULL, take, &first);
     usleep(50 * 1000);
@@ -66,17 +68,41 @@ int main(void)
     CHECK("then to the next one", second.got == b && first.order == 1 && second.order == 2);
 
     /* a waiter that gave up is not handed one later */
-    taker late = {.wait_ms = 50};
+    taker late = {.class = DBPOOL_READ, .wait_ms = 50};
     pthread_t t3;
     pthread_create(&t3, NULL, take, &late);
     pthread_join(t3, NULL);
     CHECK("a waiter whose time ran out got none", late.got == NULL);
     dbpool_give(&pool, first.got);
     dbpool_give(&pool, second.got);
-    db_t *x = dbpool_take(&pool, 0), *y = dbpool_take(&pool, 0);
+    db_t *x = dbpool_take(&pool, DBPOOL_WRITE, 0), *y = dbpool_take(&pool, DBPOOL_WRITE, 0);
     CHECK("both are free again after the waiter left", x && y && x != y);
+
+    /* two writes wait, then a read: the read is served first, then the writes in order */
+    taker w1 = {.class = DBPOOL_WRITE, .wait_ms = 5000}, w2 = {.class = DBPOOL_WRITE, .wait_ms = 5000};
+    taker rd = {.class = DBPOOL_READ, .wait_ms = 5000};
+    pthread_t tw1, tw2, tr;
+    served = 0;
+    pthread_create(&tw1, NULL, take, &w1);
+    usleep(50 * 1000);
+    pthread_create(&tw2, NULL, take, &w2);
+    usleep(50 * 1000);
+    pthread_create(&tr, NULL, take, &rd);
+    usleep(50 * 1000);
     dbpool_give(&pool, x);
+    usleep(50 * 1000);
+    CHECK("a connection given back goes to the waiting read before older writes",
+          rd.got == x && !w1.got && !w2.got);
     dbpool_give(&pool, y);
+    usleep(50 * 1000);
+    CHECK("then to the oldest write", w1.got == y && !w2.got);
+    dbpool_give(&pool, rd.got);
+    pthread_join(tw1, NULL);
+    pthread_join(tw2, NULL);
+    pthread_join(tr, NULL);
+    CHECK("then to the next write", w2.got == x && rd.order == 1 && w1.order == 2 && w2.order == 3);
+    dbpool_give(&pool, w1.got);
+    dbpool_give(&pool, w2.got);
     dbpool_free(&pool);
     return CHECK_DONE();
 }
