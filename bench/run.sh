@@ -26,9 +26,13 @@
 #   BENCH_PAIR_DURATION=10 seconds of each of those runs
 #   BENCH_STATS_CALLS=200  calls of each stats endpoint at one client (bench/stats_latency.py)
 #   BENCH_STATS_SECONDS=5  seconds of each stats endpoint's run at 16 clients (wrk)
-#   BENCH_OUT=bench/RESULTS.md
+#   BENCH_OUT=bench/RESULTS.md (with BENCH_ONLY=stats: $BENCH_VAR/STATS-scale<scale>.md)
+#   BENCH_VAR=var/bench    the stack's var directory (cluster, dataset, logs, raw results): a dataset of
+#                          another scale in a directory of its own is kept next to the standard one
+#   BENCH_ONLY=stats       only the stats step (7b) on the dataset of BENCH_SCALE: loads or reuses it, starts
+#                          the stack, runs 7b, writes the stats figures alone to BENCH_OUT
 #   BENCH_PERF=1           also sample each HTTP run with perf (top symbols in the results)
-# The stack: STVS_VAR=var/bench, nginx on 127.0.0.1:18090, PostgreSQL on the
+# The stack: STVS_VAR=var/bench (BENCH_VAR), nginx on 127.0.0.1:18090, PostgreSQL on the
 # socket var/bench/run/pg port 55434, release build, durable PostgreSQL
 # settings as make run has them (no STVS_PG_FAST). A loaded dataset is
 # reused when its marker (bench.dataset) matches the scale, the seed, the
@@ -53,7 +57,8 @@ DBC=${BENCH_DB_CONNECTIONS:-4}
 PGC=${BENCH_PG_CLIENTS:-$DBC}
 NTOK=${BENCH_TOKENS:-2000}
 MAX_AGE_DAYS=${BENCH_MAX_AGE_DAYS:-7}
-RESULTS=${BENCH_OUT:-$ROOT/bench/RESULTS.md}
+ONLY=${BENCH_ONLY:-}
+BVAR=${BENCH_VAR:-var/bench}
 
 # fds 3 and 4: the terminal's stderr and stdout, for messages from inside
 # functions whose output goes to a results file
@@ -71,9 +76,16 @@ done
 [ "$DBC" -ge 1 ] && [ "$DBC" -le 64 ] || die "BENCH_DB_CONNECTIONS must be 1..64"
 [ "$PGC" -ge 1 ] && [ "$PGC" -le 150 ] || die "BENCH_PG_CLIENTS must be 1..150"
 [ "$NTOK" -ge 10 ] || die "BENCH_TOKENS must be at least 10"
+case $ONLY in '' | stats) ;; *) die "BENCH_ONLY must be stats (or unset: every step)" ;; esac
+[[ $BVAR =~ ^[A-Za-z0-9_./-]+$ ]] || die "BENCH_VAR must be a plain path"
+case $BVAR in /*) ;; *) BVAR=$ROOT/$BVAR ;; esac
+SCALE=$(awk -v s="$SCALE" 'BEGIN { printf "%g", s }')
+if [ -n "$ONLY" ]; then RESULTS=${BENCH_OUT:-$BVAR/STATS-scale$SCALE.md}; else RESULTS=${BENCH_OUT:-$ROOT/bench/RESULTS.md}; fi
+# every step but the stats step (7b) runs only without BENCH_ONLY
+all_steps() { [ -z "$ONLY" ]; }
 
 # The bench stack: its own var/, ports and sockets; release build.
-export STVS_VAR=$ROOT/var/bench HTTP_PORT=${BENCH_HTTP_PORT:-18090} STVS_PG_PORT=${BENCH_PG_PORT:-55434}
+export STVS_VAR=$BVAR HTTP_PORT=${BENCH_HTTP_PORT:-18090} STVS_PG_PORT=${BENCH_PG_PORT:-55434}
 export STVS_THREADS=$THREADS STVS_DB_CONNECTIONS=$DBC MODE=release
 unset STVS_PG_FAST STVS_WRAPPER
 # The auth service's limits, raised for the run: every login of the bench
@@ -165,7 +177,6 @@ SEED_SHA=$(cat bench/seed.sh bench/seed.sql | sha256sum | cut -c1-16)
 marker=$(sql_val "SELECT scale || ' ' || seed || ' ' || migrations || ' ' || seed_sha || ' '
                          || (now() - loaded_at < interval '$MAX_AGE_DAYS days')
                   FROM bench.dataset" 2>/dev/null || true)
-SCALE=$(awk -v s="$SCALE" 'BEGIN { printf "%g", s }')
 want="$SCALE $SEED $MIGRATIONS $SEED_SHA true"
 if [ "$marker" = "$want" ]; then
     say "reusing the loaded dataset (scale $SCALE, seed $SEED)"
@@ -502,163 +513,166 @@ say "machine and versions"
 } >"$OUT/meta.txt"
 sed 's/^/    /' "$OUT/meta.txt" | grep -E 'nproc|cpu=|mem_kib|fdatasync|rows_activity.activities|npool|loadavg'
 
-# 1. the ceilings
-wrk_run return200 plain.lua /bench/return200
-wrk_run fcgi plain.lua /bench/fcgi
+if all_steps; then
+    # 1. the ceilings
+    wrk_run return200 plain.lua /bench/return200
+    wrk_run fcgi plain.lua /bench/fcgi
 
-# 2. the reads (no token)
-pg_run list activity pg_list.sql -D nlist="$NLIST" -D page_size=20 -D offset=0
-# the list's SQL as it was before the capped count (issue 15), for the before/after ratio
-pg_run list_today activity pg_list_today.sql -D nlist="$NLIST" -D page_size=20 -D offset=0
-wrk_run list list.lua "/api/v1/activities" "$DATA/regions.txt"
-pg_run activity_get activity pg_activity_get.sql -D nact="$NACT"
-wrk_run detail detail.lua "/api/v1/activities/1" "$NACT"
+    # 2. the reads (no token)
+    pg_run list activity pg_list.sql -D nlist="$NLIST" -D page_size=20 -D offset=0
+    # the list's SQL as it was before the capped count (issue 15), for the before/after ratio
+    pg_run list_today activity pg_list_today.sql -D nlist="$NLIST" -D page_size=20 -D offset=0
+    wrk_run list list.lua "/api/v1/activities" "$DATA/regions.txt"
+    pg_run activity_get activity pg_activity_get.sql -D nact="$NACT"
+    wrk_run detail detail.lua "/api/v1/activities/1" "$NACT"
 
-# 3. tokens, through the real login (access tokens live 15 minutes)
-say "logging $NTOK volunteers in through the API (sms-codes, outbox, sessions)"
-t0=$(date +%s.%N)
-bounded $((NTOK / 20 + 180)) "$BIN/login_pair" --port "$HTTP_PORT" --outbox "$SMS_OUTBOX" \
-    --phones "$DATA/token_phones.txt" --concurrency "$CONNS" --tokens-out "$DATA/tokens.txt"
-echo "{\"tokens\":$NTOK,\"seconds\":$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')}" >"$OUT/tokens.json"
-[ "$(wc -l <"$DATA/tokens.txt")" = "$NTOK" ] || die "token preparation wrote $(wc -l <"$DATA/tokens.txt") tokens, not $NTOK"
+    # 3. tokens, through the real login (access tokens live 15 minutes)
+    say "logging $NTOK volunteers in through the API (sms-codes, outbox, sessions)"
+    t0=$(date +%s.%N)
+    bounded $((NTOK / 20 + 180)) "$BIN/login_pair" --port "$HTTP_PORT" --outbox "$SMS_OUTBOX" \
+        --phones "$DATA/token_phones.txt" --concurrency "$CONNS" --tokens-out "$DATA/tokens.txt"
+    echo "{\"tokens\":$NTOK,\"seconds\":$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')}" >"$OUT/tokens.json"
+    [ "$(wc -l <"$DATA/tokens.txt")" = "$NTOK" ] || die "token preparation wrote $(wc -l <"$DATA/tokens.txt") tokens, not $NTOK"
 
-pg_run volunteer_me volunteer pg_volunteer_me.sql -D u0="$U0" -D u1="$U1"
-wrk_run me me.lua "/api/v1/volunteers/me" "$DATA/tokens.txt"
+    pg_run volunteer_me volunteer pg_volunteer_me.sql -D u0="$U0" -D u1="$U1"
+    wrk_run me me.lua "/api/v1/volunteers/me" "$DATA/tokens.txt"
 
-# 4. the sign-up: pgbench, then back to the same state, then wrk
-since=$(sql_val "SELECT clock_timestamp()")
-pg_run signup activity pg_signup.sql -D n=0 -D clients="$PGC" -D npool="$NPOOL" -D ntok="$NTOK" \
-    -D u0="$U0" -D pseed="$SEED"
-verify_signups pg-signup "$since"
-reset_signups
-since=$(sql_val "SELECT clock_timestamp()")
-wrk_run signup signup.lua "/api/v1/activities/1/signups" "$DATA/tokens.txt" "$DATA/pool.txt"
-verify_signups wrk-signup "$since"
-reset_signups
+    # 4. the sign-up: pgbench, then back to the same state, then wrk
+    since=$(sql_val "SELECT clock_timestamp()")
+    pg_run signup activity pg_signup.sql -D n=0 -D clients="$PGC" -D npool="$NPOOL" -D ntok="$NTOK" \
+        -D u0="$U0" -D pseed="$SEED"
+    verify_signups pg-signup "$since"
+    reset_signups
+    since=$(sql_val "SELECT clock_timestamp()")
+    wrk_run signup signup.lua "/api/v1/activities/1/signups" "$DATA/tokens.txt" "$DATA/pool.txt"
+    verify_signups wrk-signup "$since"
+    reset_signups
 
-# 4b. the sign-up rush (issue 15): RUSH_N volunteers, tokens signed by the
-#     driver with the stack's key, try to sign up for one new activity of
-#     capacity RUSH_CAP within RUSH_S seconds, while the list and the detail
-#     run at a set, non-saturating rate (wrk with a pause per connection);
-#     the same background load alone first, for its p99 without the rush
-RUSH_N=${BENCH_RUSH_USERS:-20000} RUSH_S=${BENCH_RUSH_SECONDS:-10} RUSH_CAP=${BENCH_RUSH_CAPACITY:-500}
-read -r RB_LC RB_LD RB_DC RB_DD <<<"${BENCH_RUSH_BG:-4 20 8 5}"
-for v in RUSH_N RUSH_S RUSH_CAP RB_LC RB_LD RB_DC RB_DD; do
-    [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number (BENCH_RUSH_*)"
-done
-R1=$((U0 - 1)) R0=$((U0 - RUSH_N))
-[ "$R0" -ge 2 ] || { R0=2; say "the rush: only $((R1 - 1)) volunteers below the token holders at this scale"; }
-RUSH_ID=$(sql_val "INSERT INTO activity.activities (org_id, title, description, service_category, themes,
-                       region_code, address, starts_at, ends_at, signup_starts_at, signup_ends_at, capacity,
-                       service_hours, contact_name, contact_phone, requirements, members_only, created_by)
-                   SELECT org_id, '报名高峰', description, service_category, themes, region_code, address,
-                          now() + interval '2 days', now() + interval '2 days 3 hours', now() - interval '1 hour',
-                          now() + interval '1 day', $RUSH_CAP, 2, contact_name, contact_phone, requirements,
-                          false, created_by
-                   FROM activity.activities WHERE id = 1 RETURNING id" | head -n 1)
-[[ $RUSH_ID =~ ^[0-9]+$ ]] || die "could not create the rush's activity"
-rush_window() { # name with-rush(0|1)
-    local name=$1 secs=$((RUSH_S + 4)) pids=() rc=0
-    BENCH_WRK_JSON=$OUT/$name-list.json BENCH_CONNECTIONS=$RB_LC BENCH_DELAY_MS=$RB_LD BENCH_SEED=$SEED \
-        timeout -k 5 $((secs + 30)) wrk -t1 -c"$RB_LC" -d"${secs}s" --latency --timeout 10s -s bench/list.lua \
-        "$BASE/api/v1/activities" -- "$DATA/regions.txt" >"$OUT/$name-list.txt" 2>&1 &
-    pids+=($!)
-    BENCH_WRK_JSON=$OUT/$name-detail.json BENCH_CONNECTIONS=$RB_DC BENCH_DELAY_MS=$RB_DD BENCH_SEED=$SEED \
-        timeout -k 5 $((secs + 30)) wrk -t1 -c"$RB_DC" -d"${secs}s" --latency --timeout 10s -s bench/detail.lua \
-        "$BASE/api/v1/activities/1" -- "$NACT" >"$OUT/$name-detail.txt" 2>&1 &
-    pids+=($!)
-    if [ "$2" = 1 ]; then
-        sleep 2
-        bounded $((RUSH_S + 150)) "$BIN/rush" --port "$HTTP_PORT" --key "$VAR/keys/jwt-es256.key" \
-            --activity "$RUSH_ID" --users "$R0" "$R1" --seconds "$RUSH_S" --capacity "$RUSH_CAP" \
-            --json "$OUT/rush.json" >"$OUT/rush.txt" 2>&1 || rc=$?
-        [ $rc -eq 0 ] || { FAILED+=("rush (exit $rc)"); say "the rush failed (exit $rc); see $OUT/rush.txt"; }
-    fi
-    for p in "${pids[@]}"; do wait "$p" || FAILED+=("$name background wrk"); done
-}
-say "the rush's background load alone: list ${RB_LC}c/${RB_LD}ms, detail ${RB_DC}c/${RB_DD}ms, $((RUSH_S + 4))s"
-rush_window rush-bg-alone 0
-say "the sign-up rush: $((R1 - R0 + 1)) volunteers, activity $RUSH_ID of capacity $RUSH_CAP, ${RUSH_S}s, same background"
-rush_window rush-bg-during 1
-psql_su -At -F ' ' <<SQL | awk '{ printf "{\"signed_up\":%d,\"capacity\":%d,\"rows\":%d}\n", $1, $2, $3 }' >"$OUT/rush-verify.json"
+    # 4b. the sign-up rush (issue 15): RUSH_N volunteers, tokens signed by the
+    #     driver with the stack's key, try to sign up for one new activity of
+    #     capacity RUSH_CAP within RUSH_S seconds, while the list and the detail
+    #     run at a set, non-saturating rate (wrk with a pause per connection);
+    #     the same background load alone first, for its p99 without the rush
+    RUSH_N=${BENCH_RUSH_USERS:-20000} RUSH_S=${BENCH_RUSH_SECONDS:-10} RUSH_CAP=${BENCH_RUSH_CAPACITY:-500}
+    read -r RB_LC RB_LD RB_DC RB_DD <<<"${BENCH_RUSH_BG:-4 20 8 5}"
+    for v in RUSH_N RUSH_S RUSH_CAP RB_LC RB_LD RB_DC RB_DD; do
+        [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number (BENCH_RUSH_*)"
+    done
+    R1=$((U0 - 1)) R0=$((U0 - RUSH_N))
+    [ "$R0" -ge 2 ] || { R0=2; say "the rush: only $((R1 - 1)) volunteers below the token holders at this scale"; }
+    RUSH_ID=$(sql_val "INSERT INTO activity.activities (org_id, title, description, service_category, themes,
+                           region_code, address, starts_at, ends_at, signup_starts_at, signup_ends_at, capacity,
+                           service_hours, contact_name, contact_phone, requirements, members_only, created_by)
+                       SELECT org_id, '报名高峰', description, service_category, themes, region_code, address,
+                              now() + interval '2 days', now() + interval '2 days 3 hours', now() - interval '1 hour',
+                              now() + interval '1 day', $RUSH_CAP, 2, contact_name, contact_phone, requirements,
+                              false, created_by
+                       FROM activity.activities WHERE id = 1 RETURNING id" | head -n 1)
+    [[ $RUSH_ID =~ ^[0-9]+$ ]] || die "could not create the rush's activity"
+    rush_window() { # name with-rush(0|1)
+        local name=$1 secs=$((RUSH_S + 4)) pids=() rc=0
+        BENCH_WRK_JSON=$OUT/$name-list.json BENCH_CONNECTIONS=$RB_LC BENCH_DELAY_MS=$RB_LD BENCH_SEED=$SEED \
+            timeout -k 5 $((secs + 30)) wrk -t1 -c"$RB_LC" -d"${secs}s" --latency --timeout 10s -s bench/list.lua \
+            "$BASE/api/v1/activities" -- "$DATA/regions.txt" >"$OUT/$name-list.txt" 2>&1 &
+        pids+=($!)
+        BENCH_WRK_JSON=$OUT/$name-detail.json BENCH_CONNECTIONS=$RB_DC BENCH_DELAY_MS=$RB_DD BENCH_SEED=$SEED \
+            timeout -k 5 $((secs + 30)) wrk -t1 -c"$RB_DC" -d"${secs}s" --latency --timeout 10s -s bench/detail.lua \
+            "$BASE/api/v1/activities/1" -- "$NACT" >"$OUT/$name-detail.txt" 2>&1 &
+        pids+=($!)
+        if [ "$2" = 1 ]; then
+            sleep 2
+            bounded $((RUSH_S + 150)) "$BIN/rush" --port "$HTTP_PORT" --key "$VAR/keys/jwt-es256.key" \
+                --activity "$RUSH_ID" --users "$R0" "$R1" --seconds "$RUSH_S" --capacity "$RUSH_CAP" \
+                --json "$OUT/rush.json" >"$OUT/rush.txt" 2>&1 || rc=$?
+            [ $rc -eq 0 ] || { FAILED+=("rush (exit $rc)"); say "the rush failed (exit $rc); see $OUT/rush.txt"; }
+        fi
+        for p in "${pids[@]}"; do wait "$p" || FAILED+=("$name background wrk"); done
+    }
+    say "the rush's background load alone: list ${RB_LC}c/${RB_LD}ms, detail ${RB_DC}c/${RB_DD}ms, $((RUSH_S + 4))s"
+    rush_window rush-bg-alone 0
+    say "the sign-up rush: $((R1 - R0 + 1)) volunteers, activity $RUSH_ID of capacity $RUSH_CAP, ${RUSH_S}s, same background"
+    rush_window rush-bg-during 1
+    psql_su -At -F ' ' <<SQL | awk '{ printf "{\"signed_up\":%d,\"capacity\":%d,\"rows\":%d}\n", $1, $2, $3 }' >"$OUT/rush-verify.json"
 SELECT signed_up, capacity, (SELECT count(*) FROM activity.signups WHERE activity_id = $RUSH_ID)
 FROM activity.activities WHERE id = $RUSH_ID;
 SQL
-if [ -s "$OUT/rush.json" ]; then cut -c1-300 "$OUT/rush.json" | sed 's/^/    /'; fi
-sed 's/^/    /' "$OUT/rush-verify.json"
-reset_signups
+    if [ -s "$OUT/rush.json" ]; then cut -c1-300 "$OUT/rush.json" | sed 's/^/    /'; fi
+    sed 's/^/    /' "$OUT/rush-verify.json"
+    reset_signups
 
-# 4c. issue 12: sign-up throughput with and without the stats trigger
-#     (activities_stats_signups, migration 017: the one a sign-up fires), wrk
-#     and pgbench, in alternating pairs from the same state; the sign-ups of
-#     each run are removed with the trigger in the state they were made in, so
-#     the summaries stay exact
-PAIRS=${BENCH_PAIRS:-3} PAIR_DUR=${BENCH_PAIR_DURATION:-10}
-trigger() { psql_su -c "ALTER TABLE activity.activities $1 TRIGGER activities_stats_signups"; }
-for i in $(seq 1 "$PAIRS"); do
-    order="on off"
-    if [ $((i % 2)) = 0 ]; then order="off on"; fi
-    for mode in $order; do
-        if [ "$mode" = off ]; then trigger DISABLE; fi
-        RUN_DUR=$PAIR_DUR wrk_run "signup-trig-$mode-$i" signup.lua "/api/v1/activities/1/signups" \
-            "$DATA/tokens.txt" "$DATA/pool.txt"
-        reset_signups
-        RUN_DUR=$PAIR_DUR pg_run "signup-trig-$mode-$i" activity pg_signup.sql -D n=0 -D clients="$PGC" \
-            -D npool="$NPOOL" -D ntok="$NTOK" -D u0="$U0" -D pseed="$((SEED + i))"
-        reset_signups
-        if [ "$mode" = off ]; then trigger ENABLE; fi
+    # 4c. issue 12: sign-up throughput with and without the stats trigger
+    #     (activities_stats_signups, migration 017: the one a sign-up fires), wrk
+    #     and pgbench, in alternating pairs from the same state; the sign-ups of
+    #     each run are removed with the trigger in the state they were made in, so
+    #     the summaries stay exact
+    PAIRS=${BENCH_PAIRS:-3} PAIR_DUR=${BENCH_PAIR_DURATION:-10}
+    trigger() { psql_su -c "ALTER TABLE activity.activities $1 TRIGGER activities_stats_signups"; }
+    for i in $(seq 1 "$PAIRS"); do
+        order="on off"
+        if [ $((i % 2)) = 0 ]; then order="off on"; fi
+        for mode in $order; do
+            if [ "$mode" = off ]; then trigger DISABLE; fi
+            RUN_DUR=$PAIR_DUR wrk_run "signup-trig-$mode-$i" signup.lua "/api/v1/activities/1/signups" \
+                "$DATA/tokens.txt" "$DATA/pool.txt"
+            reset_signups
+            RUN_DUR=$PAIR_DUR pg_run "signup-trig-$mode-$i" activity pg_signup.sql -D n=0 -D clients="$PGC" \
+                -D npool="$NPOOL" -D ntok="$NTOK" -D u0="$U0" -D pseed="$((SEED + i))"
+            reset_signups
+            if [ "$mode" = off ]; then trigger ENABLE; fi
+        done
     done
-done
 
-# 5. the login pair: the driver first (pgbench's sends would put phones of
-#    the same population in their resend cooldown), then its SQL alone
-say "login pair: bench/login_pair, $CONNS workers, ${DUR}s"
-measure login $((DUR + 60)) "$BIN/login_pair" --port "$HTTP_PORT" --outbox "$SMS_OUTBOX" \
-    --phones "$DATA/login_phones.txt" --concurrency "$CONNS" --duration "$DUR" --json "$OUT/login.json"
-[ -s "$OUT/login.json" ] && cut -c1-200 "$OUT/login.json" | sed 's/^/    /'
-pg_run login auth pg_login.sql -D l0="$L0" -D l1="$L1" -D resend=1 -D per_day=1000 -D per_hour=1000000 \
-    -D per_minute=1000000 -D hour=3600 -D minute=60 \
-    -D purpose=login -D chash="$(printf '%064d' 0)" -D code_ttl=300 -D refresh_ttl=2592000
+    # 5. the login pair: the driver first (pgbench's sends would put phones of
+    #    the same population in their resend cooldown), then its SQL alone
+    say "login pair: bench/login_pair, $CONNS workers, ${DUR}s"
+    measure login $((DUR + 60)) "$BIN/login_pair" --port "$HTTP_PORT" --outbox "$SMS_OUTBOX" \
+        --phones "$DATA/login_phones.txt" --concurrency "$CONNS" --duration "$DUR" --json "$OUT/login.json"
+    [ -s "$OUT/login.json" ] && cut -c1-200 "$OUT/login.json" | sed 's/^/    /'
+    pg_run login auth pg_login.sql -D l0="$L0" -D l1="$L1" -D resend=1 -D per_day=1000 -D per_hour=1000000 \
+        -D per_minute=1000000 -D hour=3600 -D minute=60 \
+        -D purpose=login -D chash="$(printf '%064d' 0)" -D code_ttl=300 -D refresh_ttl=2592000
 
-# 6. the list query alone, one connection: its cost at this scale
-say "the list's SQL on one connection (its cost at this scale)"
-PGOPTIONS="-c statement_timeout=5000 -c TimeZone=Asia/Shanghai $LIST_PLAN_MODE" bounded 60 \
-    "$PGBIN/pgbench" -h "$PGSOCK" -p "$PG_PORT" -U stvs_activity -n -M prepared -c 1 -T 5 \
-    -f "$VAR/pgbench/pg_list.sql" -D nlist="$NLIST" -D page_size=20 -D offset=0 stvs >"$OUT/pg-list-1conn.txt" 2>&1 || true
+    # 6. the list query alone, one connection: its cost at this scale
+    say "the list's SQL on one connection (its cost at this scale)"
+    PGOPTIONS="-c statement_timeout=5000 -c TimeZone=Asia/Shanghai $LIST_PLAN_MODE" bounded 60 \
+        "$PGBIN/pgbench" -h "$PGSOCK" -p "$PG_PORT" -U stvs_activity -n -M prepared -c 1 -T 5 \
+        -f "$VAR/pgbench/pg_list.sql" -D nlist="$NLIST" -D page_size=20 -D offset=0 stvs >"$OUT/pg-list-1conn.txt" 2>&1 || true
 
-rss_json >"$OUT/rss-final.json"
+    rss_json >"$OUT/rss-final.json"
 
-# 7. a login flood from one client address (API.md v1.1): GET /auth/me alone
-#    and while 127.0.0.1 floods password logins (bench/login_flood.sh), first
-#    with the limit raised as above (as before LOGIN_PER_ADDRESS_PER_MINUTE
-#    existed), then with the services restarted at its default
-login_flood() { # name
-    local rc=0
-    bounded $((DUR * 3 + 240)) bench/login_flood.sh "$HTTP_PORT" "$SMS_OUTBOX" "$BIN/login_pair" "$OUT" "$1" "$DUR" \
-        >"$OUT/$1.txt" 2>&1 || rc=$?
-    if [ $rc -ne 0 ]; then
-        FAILED+=("$1 (exit $rc)")
-        say "$1: failed (exit $rc); see $OUT/$1.txt"
-    else
-        cut -c1-200 "$OUT/$1.json" | sed 's/^/    /'
-    fi
-}
-say "login flood from one address, the login limit raised (as before it existed)"
-login_flood login-flood-nolimit
-say "restarting the services with LOGIN_PER_ADDRESS_PER_MINUTE at its default"
-# the logins counted above (limit raised) would hold every bench address past
-# the default for a minute: the flood starts from a clean count, as the
-# driver's own token logins (from 127.0.2.1-4) need
-psql_su -c "DELETE FROM auth.address_hits WHERE kind = 'login'"
-env -u LOGIN_PER_ADDRESS_PER_MINUTE scripts/stack.sh run >/dev/null
-say "login flood from one address, the login limit at its default"
-login_flood login-flood
+    # 7. a login flood from one client address (API.md v1.1): GET /auth/me alone
+    #    and while 127.0.0.1 floods password logins (bench/login_flood.sh), first
+    #    with the limit raised as above (as before LOGIN_PER_ADDRESS_PER_MINUTE
+    #    existed), then with the services restarted at its default
+    login_flood() { # name
+        local rc=0
+        bounded $((DUR * 3 + 240)) bench/login_flood.sh "$HTTP_PORT" "$SMS_OUTBOX" "$BIN/login_pair" "$OUT" "$1" "$DUR" \
+            >"$OUT/$1.txt" 2>&1 || rc=$?
+        if [ $rc -ne 0 ]; then
+            FAILED+=("$1 (exit $rc)")
+            say "$1: failed (exit $rc); see $OUT/$1.txt"
+        else
+            cut -c1-200 "$OUT/$1.json" | sed 's/^/    /'
+        fi
+    }
+    say "login flood from one address, the login limit raised (as before it existed)"
+    login_flood login-flood-nolimit
+    say "restarting the services with LOGIN_PER_ADDRESS_PER_MINUTE at its default"
+    # the logins counted above (limit raised) would hold every bench address past
+    # the default for a minute: the flood starts from a clean count, as the
+    # driver's own token logins (from 127.0.2.1-4) need
+    psql_su -c "DELETE FROM auth.address_hits WHERE kind = 'login'"
+    env -u LOGIN_PER_ADDRESS_PER_MINUTE scripts/stack.sh run >/dev/null
+    say "login flood from one address, the login limit at its default"
+    login_flood login-flood
+fi
 
 # 7b. issue 12's stats endpoints: p50/p99 of each at one client
 #     (bench/stats_latency.py, a token of the dataset's national admin, user 1,
 #     signed with the stack's key), then each one's throughput at 16 clients
 STATS_CALLS=${BENCH_STATS_CALLS:-200} STATS_SECS=${BENCH_STATS_SECONDS:-5}
 say "stats: every endpoint at one client ($STATS_CALLS calls), then at 16 clients (${STATS_SECS}s each)"
+STATS_LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 rc=0
 bounded 600 python3 bench/stats_latency.py "$BASE/api/v1" "$VAR/keys/jwt-es256.key" 1 "$STATS_CALLS" \
     --json "$OUT/stats-1.json" --token-out "$DATA/stats-token.txt" >"$OUT/stats-1.txt" 2>&1 || rc=$?
@@ -678,43 +692,49 @@ else
         printf '%s\t%s\n' "$k" "$path" >>"$OUT/stats-16.index"
     done <"$DATA/stats-paths.txt"
 fi
+STATS_LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# 8. 集体注册 (API.md v1.1): IMPORT_ROWS (default 50,000) volunteer rows
-#    validated and committed (rows/s of each step), then sign-up latency on an
-#    idle stack and while the same number of rows is imported. The scripts use
-#    the API tests' harness and fixture generators.
-IMPORT_ROWS=${BENCH_IMPORT_ROWS:-50000}
-bench_import() { # name script
-    local rc=0
-    STVS_TEST_BASE="$BASE/api/v1" STVS_TEST_OUTBOX="$SMS_OUTBOX" \
-    STVS_TEST_PSQL="psql -h $PGSOCK -p $PG_PORT -U stvs -d stvs -X -q -At -v ON_ERROR_STOP=1" \
-        bounded 600 python3 "$2" "$IMPORT_ROWS" >"$OUT/$1.txt" 2>&1 || rc=$?
-    if [ $rc -ne 0 ]; then
-        FAILED+=("$1 (exit $rc)")
-        say "$1: failed (exit $rc); see $OUT/$1.txt"
-    else
-        sed 's/^/    /' "$OUT/$1.txt"
+if all_steps; then
+    # 8. 集体注册 (API.md v1.1): IMPORT_ROWS (default 50,000) volunteer rows
+    #    validated and committed (rows/s of each step), then sign-up latency on an
+    #    idle stack and while the same number of rows is imported. The scripts use
+    #    the API tests' harness and fixture generators.
+    IMPORT_ROWS=${BENCH_IMPORT_ROWS:-50000}
+    bench_import() { # name script
+        local rc=0
+        STVS_TEST_BASE="$BASE/api/v1" STVS_TEST_OUTBOX="$SMS_OUTBOX" \
+        STVS_TEST_PSQL="psql -h $PGSOCK -p $PG_PORT -U stvs -d stvs -X -q -At -v ON_ERROR_STOP=1" \
+            bounded 600 python3 "$2" "$IMPORT_ROWS" >"$OUT/$1.txt" 2>&1 || rc=$?
+        if [ $rc -ne 0 ]; then
+            FAILED+=("$1 (exit $rc)")
+            say "$1: failed (exit $rc); see $OUT/$1.txt"
+        else
+            sed 's/^/    /' "$OUT/$1.txt"
+        fi
+    }
+    [[ $IMPORT_ROWS =~ ^[0-9]+$ ]] || die "BENCH_IMPORT_ROWS must be a whole number"
+    if [ "$IMPORT_ROWS" -gt 0 ]; then
+        say "import: $IMPORT_ROWS volunteer rows validated and committed"
+        bench_import import-rows bench/import_rows.py
+        say "import: sign-up p99 alone and during an import of $IMPORT_ROWS rows"
+        bench_import import-signup bench/import_signup_p99.py
     fi
-}
-[[ $IMPORT_ROWS =~ ^[0-9]+$ ]] || die "BENCH_IMPORT_ROWS must be a whole number"
-if [ "$IMPORT_ROWS" -gt 0 ]; then
-    say "import: $IMPORT_ROWS volunteer rows validated and committed"
-    bench_import import-rows bench/import_rows.py
-    say "import: sign-up p99 alone and during an import of $IMPORT_ROWS rows"
-    bench_import import-signup bench/import_signup_p99.py
 fi
 
 {
     echo "finished=$(date -Iseconds)"
-    echo "rush_users=$R0..$R1"; echo "rush_bg=$RB_LC $RB_LD $RB_DC $RB_DD"
-    echo "stats_seconds=$STATS_SECS"; echo "pairs=$PAIRS"; echo "pair_duration=$PAIR_DUR"
+    if all_steps; then
+        echo "rush_users=$R0..$R1"; echo "rush_bg=$RB_LC $RB_LD $RB_DC $RB_DD"
+        echo "pairs=$PAIRS"; echo "pair_duration=$PAIR_DUR"
+    fi
+    echo "stats_seconds=$STATS_SECS"; echo "stats_loadavg=$STATS_LOAD0 / $STATS_LOAD1"
 } >>"$OUT/meta.txt"
 while read -r s off; do
     echo "log_errors_$s=$(tail -c +$((off + 1)) "$VAR/log/$s.log" | grep -c '"level":"error"' || true)"
 done <"$OUT/log-offsets" >>"$OUT/meta.txt"
 
 say "writing $RESULTS"
-python3 bench/report.py "$OUT" "$RESULTS"
+python3 bench/report.py "$OUT" "$RESULTS" ${ONLY:+--only "$ONLY"}
 if [ ${#FAILED[@]} -gt 0 ]; then
     die "some runs failed: ${FAILED[*]} (see $RESULTS)"
 fi
