@@ -7,16 +7,14 @@
 
 #include "metrics.h"
 
-/* A request waiting for a connection, on the waiter's own stack. A
- * connection given back goes to the idle stack and wakes one waiter (the
- * oldest read, else the oldest write), which takes it when it runs; a
- * thread already running may take it first (a write only while no read
- * waits). Handing it to the sleeping waiter instead left it idle for a
- * scheduler slice on busy cores (bench/ANALYSIS.md, the pool's trade). */
+/* A request waiting for a connection: dbpool_give hands one straight to the
+ * oldest of the first class that has a waiter (no barging: a newcomer cannot
+ * take it first), so waits stay in arrival order within a class under a
+ * rush. On the waiter's own stack. */
 struct dbpool_waiter {
     dbpool_waiter *next;
-    pthread_cond_t wake;
-    bool woken; /* told a connection came free, not yet running */
+    pthread_cond_t handed;
+    db_t *got;
 };
 
 int dbpool_init(dbpool_t *p, int n, const char *conninfo, const char *app_name, const db_stmt *stmts, int nstmts,
@@ -64,34 +62,10 @@ static void unlink_waiter(dbpool_t *p, dbpool_class class, dbpool_waiter *w)
         p->last[class] = prev;
 }
 
-/* Wakes the oldest waiter not yet woken, reads first, for each idle
- * connection no woken waiter is already on its way to. */
-static void wake_waiters(dbpool_t *p)
-{
-    int on_their_way = 0;
-    for (int c = DBPOOL_READ; c <= DBPOOL_WRITE; c++)
-        for (dbpool_waiter *w = p->first[c]; w; w = w->next)
-            on_their_way += w->woken;
-    for (int c = DBPOOL_READ; c <= DBPOOL_WRITE && on_their_way < p->nidle; c++)
-        for (dbpool_waiter *w = p->first[c]; w && on_their_way < p->nidle; w = w->next)
-            if (!w->woken) {
-                w->woken = true;
-                on_their_way++;
-                pthread_cond_signal(&w->wake);
-            }
-}
-
-/* An idle connection this class may take now: a write never takes one a
- * waiting read was woken for. */
-static bool may_take(const dbpool_t *p, dbpool_class class)
-{
-    return p->nidle > 0 && (class == DBPOOL_READ || !p->first[DBPOOL_READ]);
-}
-
 db_t *dbpool_take(dbpool_t *p, dbpool_class class, long wait_ms)
 {
     pthread_mutex_lock(&p->lock);
-    if (may_take(p, class)) {
+    if (p->nidle) { /* a connection is idle only while nobody waits (dbpool_give) */
         db_t *db = p->idle[--p->nidle];
         pthread_mutex_unlock(&p->lock);
         metrics_db_pool(1, false, false);
@@ -101,47 +75,48 @@ db_t *dbpool_take(dbpool_t *p, dbpool_class class, long wait_ms)
         pthread_mutex_unlock(&p->lock);
         return NULL;
     }
-    dbpool_waiter w = {.woken = false};
+    dbpool_waiter w = {.got = NULL};
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);
     until.tv_sec += wait_ms / 1000;
     until.tv_nsec += (wait_ms % 1000) * 1000000L;
     if (until.tv_nsec >= 1000000000L)
         until.tv_sec++, until.tv_nsec -= 1000000000L;
-    pthread_cond_init(&w.wake, &p->clock);
+    pthread_cond_init(&w.handed, &p->clock);
     if (p->last[class])
         p->last[class]->next = &w;
     else
         p->first[class] = &w;
     p->last[class] = &w;
-    db_t *db = NULL;
-    for (;;) {
-        int rc = pthread_cond_timedwait(&w.wake, &p->lock, &until);
-        w.woken = false;
-        if (may_take(p, class)) {
-            db = p->idle[--p->nidle];
-            break;
-        }
-        if (rc == ETIMEDOUT)
-            break;
-        /* a running thread took it first (or a spurious wake-up): wait on, in place */
-    }
-    unlink_waiter(p, class, &w);
-    wake_waiters(p); /* a connection still idle, or one this waiter was woken for and left */
+    int rc = 0;
+    while (!w.got && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&w.handed, &p->lock, &until);
+    if (!w.got)
+        unlink_waiter(p, class, &w);
     pthread_mutex_unlock(&p->lock);
-    pthread_cond_destroy(&w.wake);
-    metrics_db_pool(db ? 1 : 0, true, !db);
-    return db;
+    pthread_cond_destroy(&w.handed);
+    metrics_db_pool(0, true, !w.got); /* a connection handed over stays busy */
+    return w.got;
 }
 
 void dbpool_give(dbpool_t *p, db_t *db)
 {
     db->param_arena = NULL; /* the request's arena is about to be reset */
     pthread_mutex_lock(&p->lock);
-    p->idle[p->nidle++] = db;
-    wake_waiters(p);
+    dbpool_class class = p->first[DBPOOL_READ] ? DBPOOL_READ : DBPOOL_WRITE;
+    dbpool_waiter *w = p->first[class];
+    if (w) {
+        p->first[class] = w->next;
+        if (!p->first[class])
+            p->last[class] = NULL;
+        w->got = db;
+        pthread_cond_signal(&w->handed);
+    } else {
+        p->idle[p->nidle++] = db;
+    }
     pthread_mutex_unlock(&p->lock);
-    metrics_db_pool(-1, false, false);
+    if (!w)
+        metrics_db_pool(-1, false, false);
 }
 
 void dbpool_free(dbpool_t *p)

@@ -3,13 +3,11 @@
  * a handler runs and gives it back when the request ends, so a thread that
  * waits on nginx, on a kept FastCGI connection or on a client's body holds
  * none. Each connection has the service's statements prepared and keeps its
- * own reconnect and fail-back logic (db.c). A connection given back wakes
- * the oldest waiting read, else the oldest waiting write: in a sign-up rush
- * every connection may be held by sign-ups queued on one activity's row
- * lock, and a read that queued behind them all would wait for the whole
- * rush (bench/ANALYSIS.md, the rush). A thread already running may take it
- * before the woken one runs (a write only while no read waits), so a
- * connection never idles for a wake-up. One that finds none free within its
+ * own reconnect and fail-back logic (db.c). Waiters are served first come,
+ * first served within their class, reads (GET) before writes: in a sign-up
+ * rush every connection may be held by sign-ups queued on one activity's
+ * row lock, and a read that queued behind them all would wait for the whole
+ * rush (bench/ANALYSIS.md, the rush). One that finds none free within its
  * wait gets NULL (app.c answers 503 unavailable): no request waits forever. */
 #ifndef STVS_DBPOOL_H
 #define STVS_DBPOOL_H
@@ -39,8 +37,8 @@ int dbpool_connect(dbpool_t *p);
 /* A free connection, waiting up to wait_ms for one; NULL when none came
  * (at once when wait_ms is 0). */
 db_t *dbpool_take(dbpool_t *p, dbpool_class class, long wait_ms);
-/* Back to the pool (after db_rollback); wakes the oldest waiting read, else
- * the oldest waiting write, if any. */
+/* Back to the pool (after db_rollback): to the oldest waiting read, else the
+ * oldest waiting write, if any. */
 void dbpool_give(dbpool_t *p, db_t *db);
 /* Closes every connection; the pool must be idle. */
 void dbpool_free(dbpool_t *p);
