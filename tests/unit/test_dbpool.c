@@ -38,6 +38,14 @@ static void *take(void *arg)
     return NULL;
 }
 
+/* A taker on a thread of its own, given 50 ms to queue up in the pool
+ * before the next one, so that arrival order is the order of the calls. */
+static void queue_taker(pthread_t *thread, taker *t)
+{
+    pthread_create(thread, NULL, take, t);
+    usleep(50 * 1000);
+}
+
 int main(void)
 {
     CHECK("a pool of 2 is made", dbpool_init(&pool, 2, "dbname=none", "unit", NULL, 0, 0) == 0);
@@ -55,10 +63,8 @@ int main(void)
     /* two waiters, the first in line arrives first */
     taker first = {.class = DBPOOL_WRITE, .wait_ms = 5000}, second = {.class = DBPOOL_WRITE, .wait_ms = 5000};
     pthread_t t1, t2;
-    pthread_create(&t1, NULL, take, &first);
-    usleep(50 * 1000);
-    pthread_create(&t2, NULL, take, &second);
-    usleep(50 * 1000);
+    queue_taker(&t1, &first);
+    queue_taker(&t2, &second);
     dbpool_give(&pool, a);
     usleep(50 * 1000);
     CHECK("a connection given back goes to the oldest waiter", first.got == a && second.got == NULL);
@@ -83,12 +89,9 @@ int main(void)
     taker rd = {.class = DBPOOL_READ, .wait_ms = 5000};
     pthread_t tw1, tw2, tr;
     served = 0;
-    pthread_create(&tw1, NULL, take, &w1);
-    usleep(50 * 1000);
-    pthread_create(&tw2, NULL, take, &w2);
-    usleep(50 * 1000);
-    pthread_create(&tr, NULL, take, &rd);
-    usleep(50 * 1000);
+    queue_taker(&tw1, &w1);
+    queue_taker(&tw2, &w2);
+    queue_taker(&tr, &rd);
     dbpool_give(&pool, x);
     usleep(50 * 1000);
     CHECK("a connection given back goes to the waiting read before older writes",
