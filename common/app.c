@@ -38,6 +38,7 @@ typedef struct {
     const service_t *svc;
     listener_t *listener;
     int route_ix; /* the route table row that took the request, or METRICS_ROUTE_* */
+    const route_t *route; /* its row, for the pool's job (run_route) */
     pthread_t thread;
     FCGX_Request fcgi;
     req_t req; /* req.db: a pool connection while a handler runs, else NULL */
@@ -69,20 +70,42 @@ static void set_request_id(req_t *r, const char *given)
     hex_encode(rnd, sizeof rnd, r->request_id);
 }
 
-/* A pool connection for the request (worker_main gives it back), or false
- * when none came free within wait_ms. GET and HEAD wait as reads (served
- * before writes: dbpool.h). */
-static bool take_db(req_t *r, long wait_ms)
+/* The pool's jobs (dbpool.h): they may run on the thread that freed the
+ * connection rather than on the request's own, so they touch only the
+ * request (w) and the connection. */
+static void lend_db(req_t *r, db_t *db)
 {
-    bool read = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
-    r->db = dbpool_take(&pool, read ? DBPOOL_READ : DBPOOL_WRITE, wait_ms);
-    if (!r->db) {
-        if (wait_ms)
-            log_msg("warn", r->request_id, "no database connection came free within %ld ms", wait_ms);
-        return false;
-    }
-    r->db->param_arena = &r->arena; /* db_exec refuses to run once it failed an allocation */
-    return true;
+    r->db = db;
+    db->param_arena = &r->arena; /* db_exec refuses to run once it failed an allocation */
+}
+
+static void return_db(req_t *r)
+{
+    db_rollback(r->db); /* a handler that returned early mid-transaction */
+    r->db->param_arena = NULL; /* the request's arena is reset after its answer */
+    r->db = NULL;
+}
+
+static void run_route(void *arg, db_t *db)
+{
+    worker_t *w = arg;
+    lend_db(&w->req, db);
+    w->route->handler(&w->req);
+    return_db(&w->req);
+}
+
+static void run_metrics(void *arg, db_t *db)
+{
+    worker_t *w = arg;
+    lend_db(&w->req, db);
+    metrics_reply(&w->req, w->svc->metrics);
+    return_db(&w->req);
+}
+
+/* GET and HEAD wait as reads (served before writes: dbpool.h). */
+static dbpool_class pool_class(const req_t *r)
+{
+    return !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD") ? DBPOOL_READ : DBPOOL_WRITE;
 }
 
 /* Paths outside the public API, reached only on the service's own socket:
@@ -96,9 +119,8 @@ static bool serve_internal(worker_t *w, req_t *r, const char *uri)
     w->route_ix = METRICS_ROUTE_SELF;
     /* the service's own lines may query (import: its queue), if a connection
      * is free now: a scrape never waits on a busy pool (NULL: they skip it) */
-    if (w->svc->metrics)
-        take_db(r, 0);
-    metrics_reply(r, w->svc->metrics);
+    if (!w->svc->metrics || !dbpool_run(&pool, DBPOOL_READ, 0, run_metrics, w))
+        metrics_reply(r, w->svc->metrics);
     return true;
 }
 
@@ -148,6 +170,7 @@ static void dispatch(worker_t *w, req_t *r)
         reply_error(r, ERR_METHOD_NOT_ALLOWED, arena_printf(&r->arena, "allowed: %s", allow));
         return;
     case ROUTE_FOUND:
+        w->route = route;
         w->route_ix = (int)(route - w->svc->routes);
         break;
     }
@@ -165,12 +188,14 @@ static void dispatch(worker_t *w, req_t *r)
     if (fields_failed_reply(r)) /* the query string's own faults (request_query) */
         return;
     /* only now a database connection: what came before is CPU-only work */
-    if (!(route->flags & ROUTE_NO_DB) && !take_db(r, app_config.db_wait_ms)) {
+    if (route->flags & ROUTE_NO_DB) {
+        route->handler(r);
+    } else if (!dbpool_run(&pool, pool_class(r), app_config.db_wait_ms, run_route, w)) {
+        log_msg("warn", r->request_id, "no database connection came free within %ld ms", app_config.db_wait_ms);
         reply_header(r, "Retry-After", "5");
         reply_error(r, ERR_UNAVAILABLE, "the service is busy; try again shortly");
         return;
     }
-    route->handler(r);
     if (!r->replied) {
         log_msg("error", r->request_id, "handler for %s %s returned without a reply", r->method, route->pattern);
         reply_error(r, ERR_INTERNAL, NULL);
@@ -310,12 +335,7 @@ static void *worker_main(void *arg)
         clock_gettime(CLOCK_MONOTONIC, &t0);
         metrics_busy(1);
         set_request_id(r, param(w, "HTTP_X_REQUEST_ID"));
-        dispatch(w, r);
-        if (r->db) { /* back to the pool before the answer is sent */
-            db_rollback(r->db); /* a handler that returned early mid-transaction */
-            dbpool_give(&pool, r->db);
-            r->db = NULL;
-        }
+        dispatch(w, r); /* the pool has its connection back before the answer is sent */
         send_response(w, r);
         FCGX_Finish_r(&w->fcgi);
         double ms = ms_since(&t0);

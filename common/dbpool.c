@@ -7,14 +7,18 @@
 
 #include "metrics.h"
 
-/* A request waiting for a connection: dbpool_give hands one straight to the
- * oldest of the first class that has a waiter (no barging: a newcomer cannot
- * take it first), so waits stay in arrival order within a class under a
- * rush. On the waiter's own stack. */
+/* A job waiting for a connection, on its caller's stack. The thread that
+ * frees a connection takes the oldest waiter of the first class that has
+ * one (no barging: a newcomer finds no connection idle while any waits) and
+ * runs its job, or, past DBPOOL_RUNS_FOR_OTHERS, hands it the connection. */
+typedef enum { WAITING, RUNNING_ELSEWHERE, RAN, HANDED } waiter_state;
 struct dbpool_waiter {
     dbpool_waiter *next;
-    pthread_cond_t handed;
-    db_t *got;
+    pthread_cond_t woken;
+    dbpool_job *job;
+    void *arg;
+    waiter_state state;
+    db_t *handed; /* HANDED: the connection to run the job on */
 };
 
 int dbpool_init(dbpool_t *p, int n, const char *conninfo, const char *app_name, const db_stmt *stmts, int nstmts,
@@ -62,61 +66,94 @@ static void unlink_waiter(dbpool_t *p, dbpool_class class, dbpool_waiter *w)
         p->last[class] = prev;
 }
 
-db_t *dbpool_take(dbpool_t *p, dbpool_class class, long wait_ms)
+/* The oldest waiter, reads first, out of its queue; NULL when none waits.
+ * Under the lock. */
+static dbpool_waiter *next_waiter(dbpool_t *p)
 {
-    pthread_mutex_lock(&p->lock);
-    if (p->nidle) { /* a connection is idle only while nobody waits (dbpool_give) */
-        db_t *db = p->idle[--p->nidle];
-        pthread_mutex_unlock(&p->lock);
-        metrics_db_pool(1, false, false);
-        return db;
-    }
-    if (wait_ms <= 0) { /* a try, not a wait */
-        pthread_mutex_unlock(&p->lock);
-        return NULL;
-    }
-    dbpool_waiter w = {.got = NULL};
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += wait_ms / 1000;
-    until.tv_nsec += (wait_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L)
-        until.tv_sec++, until.tv_nsec -= 1000000000L;
-    pthread_cond_init(&w.handed, &p->clock);
-    if (p->last[class])
-        p->last[class]->next = &w;
-    else
-        p->first[class] = &w;
-    p->last[class] = &w;
-    int rc = 0;
-    while (!w.got && rc != ETIMEDOUT)
-        rc = pthread_cond_timedwait(&w.handed, &p->lock, &until);
-    if (!w.got)
-        unlink_waiter(p, class, &w);
-    pthread_mutex_unlock(&p->lock);
-    pthread_cond_destroy(&w.handed);
-    metrics_db_pool(0, true, !w.got); /* a connection handed over stays busy */
-    return w.got;
-}
-
-void dbpool_give(dbpool_t *p, db_t *db)
-{
-    db->param_arena = NULL; /* the request's arena is about to be reset */
-    pthread_mutex_lock(&p->lock);
     dbpool_class class = p->first[DBPOOL_READ] ? DBPOOL_READ : DBPOOL_WRITE;
     dbpool_waiter *w = p->first[class];
     if (w) {
         p->first[class] = w->next;
         if (!p->first[class])
             p->last[class] = NULL;
-        w->got = db;
-        pthread_cond_signal(&w->handed);
-    } else {
-        p->idle[p->nidle++] = db;
     }
+    return w;
+}
+
+/* A job has run on db: run the waiting ones on it, oldest first, then free
+ * it, or after DBPOOL_RUNS_FOR_OTHERS hand it to the next waiter. The
+ * connection never waits for a sleeping thread to be scheduled while there
+ * is work for it, and the order stays the queue's. */
+static void run_waiting(dbpool_t *p, db_t *db)
+{
+    pthread_mutex_lock(&p->lock);
+    for (int ran = 0;; ran++) {
+        dbpool_waiter *w = next_waiter(p);
+        if (!w) {
+            p->idle[p->nidle++] = db;
+            pthread_mutex_unlock(&p->lock);
+            metrics_db_pool(-1, false, false);
+            return;
+        }
+        if (ran == DBPOOL_RUNS_FOR_OTHERS) {
+            w->state = HANDED;
+            w->handed = db;
+            pthread_cond_signal(&w->woken);
+            pthread_mutex_unlock(&p->lock);
+            return;
+        }
+        w->state = RUNNING_ELSEWHERE;
+        pthread_mutex_unlock(&p->lock);
+        w->job(w->arg, db);
+        pthread_mutex_lock(&p->lock);
+        w->state = RAN; /* w is gone once the lock is let go */
+        pthread_cond_signal(&w->woken);
+    }
+}
+
+bool dbpool_run(dbpool_t *p, dbpool_class class, long wait_ms, dbpool_job *job, void *arg)
+{
+    pthread_mutex_lock(&p->lock);
+    if (p->nidle) { /* a connection is idle only while nobody waits (run_waiting) */
+        db_t *db = p->idle[--p->nidle];
+        pthread_mutex_unlock(&p->lock);
+        metrics_db_pool(1, false, false);
+        job(arg, db);
+        run_waiting(p, db);
+        return true;
+    }
+    if (wait_ms <= 0) { /* a try, not a wait */
+        pthread_mutex_unlock(&p->lock);
+        return false;
+    }
+    dbpool_waiter w = {.job = job, .arg = arg, .state = WAITING};
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += wait_ms / 1000;
+    until.tv_nsec += (wait_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L)
+        until.tv_sec++, until.tv_nsec -= 1000000000L;
+    pthread_cond_init(&w.woken, &p->clock);
+    if (p->last[class])
+        p->last[class]->next = &w;
+    else
+        p->first[class] = &w;
+    p->last[class] = &w;
+    int rc = 0;
+    while (w.state == WAITING && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&w.woken, &p->lock, &until);
+    while (w.state == RUNNING_ELSEWHERE) /* started in time: it ends, however long it takes */
+        pthread_cond_wait(&w.woken, &p->lock);
+    if (w.state == WAITING)
+        unlink_waiter(p, class, &w);
     pthread_mutex_unlock(&p->lock);
-    if (!w)
-        metrics_db_pool(-1, false, false);
+    pthread_cond_destroy(&w.woken);
+    metrics_db_pool(0, true, w.state == WAITING); /* a connection handed over stays busy */
+    if (w.state == HANDED) {
+        job(arg, w.handed);
+        run_waiting(p, w.handed);
+    }
+    return w.state != WAITING;
 }
 
 void dbpool_free(dbpool_t *p)

@@ -1,8 +1,10 @@
-/* The connection pool (common/dbpool.c) without a database: connections are
- * taken and given back, a request that finds none waits no longer than its
- * wait, one given back goes to the oldest waiting read first, then to the
- * oldest waiting write. */
+/* The connection pool (common/dbpool.c) without a database: a job runs at
+ * once on a free connection; one that finds none waits no longer than its
+ * wait to start; waiting jobs run oldest read first, then oldest write; the
+ * thread that frees a connection runs the waiting jobs itself, and after
+ * DBPOOL_RUNS_FOR_OTHERS of them hands the connection to the next waiter. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -10,6 +12,9 @@
 #include "dbpool.h"
 
 static dbpool_t pool;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
+static int order; /* jobs run so far */
 
 static double now_ms(void)
 {
@@ -18,94 +23,178 @@ static double now_ms(void)
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
+/* A call of dbpool_run on a thread of its own, and what became of its job. */
 typedef struct {
     dbpool_class class;
     long wait_ms;
-    db_t *got;
-    int order; /* when it got one: 1 for the first */
-} taker;
+    bool hold;      /* the job runs until release() */
+    int sleep_ms;   /* the job takes this long */
+    pthread_t caller;
+    bool returned, ran;
+    db_t *db;       /* the connection it ran on */
+    pthread_t ran_on;
+    int order;      /* 1 for the first job run */
+    bool released;
+    double returned_ms;
+} call;
 
-static int served;
-static pthread_mutex_t served_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void *take(void *arg)
+static void job(void *arg, db_t *db)
 {
-    taker *t = arg;
-    t->got = dbpool_take(&pool, t->class, t->wait_ms);
-    pthread_mutex_lock(&served_lock);
-    t->order = ++served;
-    pthread_mutex_unlock(&served_lock);
+    call *c = arg;
+    pthread_mutex_lock(&lock);
+    c->ran = true;
+    c->db = db;
+    c->ran_on = pthread_self();
+    c->order = ++order;
+    pthread_cond_broadcast(&changed);
+    while (c->hold && !c->released)
+        pthread_cond_wait(&changed, &lock);
+    pthread_mutex_unlock(&lock);
+    if (c->sleep_ms)
+        usleep((useconds_t)c->sleep_ms * 1000);
+}
+
+static void *caller_main(void *arg)
+{
+    call *c = arg;
+    bool ran = dbpool_run(&pool, c->class, c->wait_ms, job, c);
+    pthread_mutex_lock(&lock);
+    c->returned = ran || !c->ran; /* false only if it claims a job that ran did not */
+    c->returned_ms = now_ms();
+    pthread_cond_broadcast(&changed);
+    pthread_mutex_unlock(&lock);
     return NULL;
 }
 
-/* A taker on a thread of its own, given 50 ms to queue up in the pool
- * before the next one, so that arrival order is the order of the calls. */
-static void queue_taker(pthread_t *thread, taker *t)
+/* Starts the call and gives it 50 ms to run or queue, so that arrival order
+ * is the order of these calls. */
+static void start(call *c)
 {
-    pthread_create(thread, NULL, take, t);
+    pthread_create(&c->caller, NULL, caller_main, c);
     usleep(50 * 1000);
 }
+
+static void release(call *c)
+{
+    pthread_mutex_lock(&lock);
+    c->released = true;
+    pthread_cond_broadcast(&changed);
+    pthread_mutex_unlock(&lock);
+}
+
+static void finish(call *c) { pthread_join(c->caller, NULL); }
+
+static bool ran_now(call *c)
+{
+    pthread_mutex_lock(&lock);
+    bool ran = c->ran;
+    pthread_mutex_unlock(&lock);
+    return ran;
+}
+
+#define HOLDER(cls) {.class = (cls), .wait_ms = 5000, .hold = true}
+#define QUICK(cls) {.class = (cls), .wait_ms = 5000}
 
 int main(void)
 {
     CHECK("a pool of 2 is made", dbpool_init(&pool, 2, "dbname=none", "unit", NULL, 0, 0) == 0);
-    db_t *a = dbpool_take(&pool, DBPOOL_WRITE, 10), *b = dbpool_take(&pool, DBPOOL_READ, 10);
-    CHECK("two free connections are taken at once", a && b && a != b);
+    call a = HOLDER(DBPOOL_WRITE), b = HOLDER(DBPOOL_READ);
+    start(&a);
+    start(&b);
+    CHECK("two jobs run at once, each on its own connection", ran_now(&a) && ran_now(&b) && a.db != b.db);
+    CHECK("a job on a free connection runs on its caller's thread", pthread_equal(a.ran_on, a.caller));
 
+    call late = {.class = DBPOOL_WRITE, .wait_ms = 150};
     double t0 = now_ms();
-    db_t *c = dbpool_take(&pool, DBPOOL_WRITE, 150);
-    double waited = now_ms() - t0;
-    CHECK("a third finds none: NULL after its wait", c == NULL);
-    CHECK("the wait is the one asked for (150 ms), not forever", waited >= 140 && waited < 2000);
+    start(&late);
+    finish(&late);
+    CHECK("a third finds none: not run after its wait", !late.ran && late.returned);
+    CHECK("the wait is the one asked for (150 ms), not forever",
+          late.returned_ms - t0 >= 140 && late.returned_ms - t0 < 2000);
+    call tried = {.class = DBPOOL_READ, .wait_ms = 0};
     t0 = now_ms();
-    CHECK("a try (wait 0) returns NULL at once", dbpool_take(&pool, DBPOOL_READ, 0) == NULL && now_ms() - t0 < 50);
+    start(&tried);
+    finish(&tried);
+    CHECK("a try (wait 0) is not run and returns at once", !tried.ran && tried.returned_ms - t0 < 50);
 
-    /* two waiters, the first in line arrives first */
-    taker first = {.class = DBPOOL_WRITE, .wait_ms = 5000}, second = {.class = DBPOOL_WRITE, .wait_ms = 5000};
-    pthread_t t1, t2;
-    queue_taker(&t1, &first);
-    queue_taker(&t2, &second);
-    dbpool_give(&pool, a);
+    /* two waiting writes, then a read; a's connection comes free */
+    call w1 = HOLDER(DBPOOL_WRITE), w2 = QUICK(DBPOOL_WRITE), rd = QUICK(DBPOOL_READ);
+    order = 0;
+    start(&w1);
+    start(&w2);
+    start(&rd);
+    CHECK("jobs that find no free connection wait", !ran_now(&w1) && !ran_now(&w2) && !ran_now(&rd));
+    release(&a);
+    finish(&rd);
     usleep(50 * 1000);
-    CHECK("a connection given back goes to the oldest waiter", first.got == a && second.got == NULL);
-    dbpool_give(&pool, b);
-    pthread_join(t1, NULL);
-    pthread_join(t2, NULL);
-    CHECK("then to the next one", second.got == b && first.order == 1 && second.order == 2);
+    CHECK("the read that came last runs first", rd.order == 1 && rd.db == a.db);
+    CHECK("the freeing thread runs it, not the sleeping caller", pthread_equal(rd.ran_on, a.caller));
+    pthread_mutex_lock(&lock); /* w1's job is still running */
+    CHECK("then the oldest write, on the same thread", w1.order == 2 && pthread_equal(w1.ran_on, a.caller));
+    pthread_mutex_unlock(&lock);
+    CHECK("the younger write waits for a connection", !ran_now(&w2));
+    release(&b);
+    finish(&b);
+    finish(&w2);
+    CHECK("then the younger write, on the connection freed next", w2.order == 3 && w2.db == b.db);
+    CHECK("its caller learned that it ran", w2.returned);
+    release(&w1);
+    finish(&w1);
+    finish(&a);
+    CHECK("a caller whose job another thread ran returns once it has run", w1.returned && rd.returned);
 
-    /* a waiter that gave up is not handed one later */
-    taker late = {.class = DBPOOL_READ, .wait_ms = 50};
-    pthread_t t3;
-    pthread_create(&t3, NULL, take, &late);
-    pthread_join(t3, NULL);
-    CHECK("a waiter whose time ran out got none", late.got == NULL);
-    dbpool_give(&pool, first.got);
-    dbpool_give(&pool, second.got);
-    db_t *x = dbpool_take(&pool, DBPOOL_WRITE, 0), *y = dbpool_take(&pool, DBPOOL_WRITE, 0);
-    CHECK("both are free again after the waiter left", x && y && x != y);
+    /* a job that started on another thread is waited for past its wait */
+    call h1 = HOLDER(DBPOOL_WRITE), h2 = HOLDER(DBPOOL_WRITE);
+    call slow = {.class = DBPOOL_WRITE, .wait_ms = 100, .sleep_ms = 300};
+    start(&h1);
+    start(&h2);
+    start(&slow); /* queued 50 ms into its 100 */
+    t0 = now_ms();
+    release(&h1);
+    finish(&slow);
+    CHECK("a job that started in time is waited for however long it runs",
+          slow.ran && slow.returned && slow.returned_ms - t0 >= 290);
 
-    /* two writes wait, then a read: the read is served first, then the writes in order */
-    taker w1 = {.class = DBPOOL_WRITE, .wait_ms = 5000}, w2 = {.class = DBPOOL_WRITE, .wait_ms = 5000};
-    taker rd = {.class = DBPOOL_READ, .wait_ms = 5000};
-    pthread_t tw1, tw2, tr;
-    served = 0;
-    queue_taker(&tw1, &w1);
-    queue_taker(&tw2, &w2);
-    queue_taker(&tr, &rd);
-    dbpool_give(&pool, x);
-    usleep(50 * 1000);
-    CHECK("a connection given back goes to the waiting read before older writes",
-          rd.got == x && !w1.got && !w2.got);
-    dbpool_give(&pool, y);
-    usleep(50 * 1000);
-    CHECK("then to the oldest write", w1.got == y && !w2.got);
-    dbpool_give(&pool, rd.got);
-    pthread_join(tw1, NULL);
-    pthread_join(tw2, NULL);
-    pthread_join(tr, NULL);
-    CHECK("then to the next write", w2.got == x && rd.order == 1 && w1.order == 2 && w2.order == 3);
-    dbpool_give(&pool, w1.got);
-    dbpool_give(&pool, w2.got);
+    /* past DBPOOL_RUNS_FOR_OTHERS the connection is handed to the next waiter */
+    call queued[DBPOOL_RUNS_FOR_OTHERS + 2];
+    for (int i = 0; i < (int)NELEM(queued); i++) {
+        queued[i] = (call)QUICK(DBPOOL_WRITE);
+        queued[i].sleep_ms = 5;
+    }
+    call h3 = HOLDER(DBPOOL_WRITE);
+    start(&h3); /* on the connection h1 freed: both are held again */
+    for (int i = 0; i < (int)NELEM(queued); i++)
+        start(&queued[i]);
+    release(&h2);
+    finish(&h2);
+    for (int i = 0; i < (int)NELEM(queued); i++)
+        finish(&queued[i]);
+    bool by_h2 = true;
+    for (int i = 0; i < DBPOOL_RUNS_FOR_OTHERS; i++)
+        by_h2 = by_h2 && pthread_equal(queued[i].ran_on, h2.caller);
+    call *handed = &queued[DBPOOL_RUNS_FOR_OTHERS];
+    CHECK("the freeing thread runs DBPOOL_RUNS_FOR_OTHERS waiting jobs", by_h2);
+    CHECK("then hands the connection to the next, which runs its own job",
+          pthread_equal(handed->ran_on, handed->caller) && handed->db == h2.db);
+    CHECK("and runs the next waiting one", pthread_equal(queued[DBPOOL_RUNS_FOR_OTHERS + 1].ran_on, handed->caller));
+    bool in_order = true;
+    for (int i = 1; i < (int)NELEM(queued); i++)
+        in_order = in_order && queued[i].order == queued[i - 1].order + 1;
+    CHECK("waiting jobs ran in arrival order", in_order);
+    release(&h3);
+    finish(&h3);
+
+    call x = QUICK(DBPOOL_WRITE), y = HOLDER(DBPOOL_WRITE), z = HOLDER(DBPOOL_WRITE);
+    start(&y);
+    start(&z);
+    CHECK("both connections are free again once the queue is empty", ran_now(&y) && ran_now(&z) && y.db != z.db);
+    release(&y);
+    release(&z);
+    finish(&y);
+    finish(&z);
+    start(&x);
+    finish(&x);
+    CHECK("a job after them all runs at once", x.ran && pthread_equal(x.ran_on, x.caller));
     dbpool_free(&pool);
     return CHECK_DONE();
 }
