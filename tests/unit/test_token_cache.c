@@ -1,8 +1,10 @@
-/* The verifier's per-thread cache of verified tokens may only ever return
+/* The verifier's cache of verified tokens may only ever return
  * what a full verification of the same bytes would. */
 #include "check.h"
 
 #include <jwt.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <stdlib.h>
@@ -52,6 +54,29 @@ static char *graft(const char *token, const char *other)
     return out;
 }
 
+/* Threads verifying their own tokens through the one shared table, over
+ * and over: each must always get its own token's claims. */
+#define RACERS 8
+#define RACER_TOKENS 64
+typedef struct {
+    const jwt_keys *k;
+    char *tokens[RACER_TOKENS];
+    long long first_user;
+    time_t now;
+    int wrong;
+} racer;
+
+static void *race(void *arg)
+{
+    racer *r = arg;
+    token_claims c;
+    for (int round = 0; round < 20; round++)
+        for (int i = 0; i < RACER_TOKENS; i++)
+            if (jwt_verify_access(r->k, r->tokens[i], r->now, &c) != TOKEN_OK || c.user_id != r->first_user + i)
+                r->wrong++;
+    return NULL;
+}
+
 int main(void)
 {
     EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
@@ -79,6 +104,27 @@ int main(void)
     CHECK("other keys load", jwt_keys_load(&other, pub2, strlen(pub2), "stvs", "stvs-api", err, sizeof err) == 0);
     CHECK("a token cached under one key is not accepted under another",
           jwt_verify_access(&other, alice, now, &c) != TOKEN_OK);
+
+    racer racers[RACERS];
+    pthread_t threads[RACERS];
+    for (int t = 0; t < RACERS; t++) {
+        racers[t] = (racer){.k = &k, .first_user = 1000 + t * RACER_TOKENS, .now = now};
+        for (int i = 0; i < RACER_TOKENS; i++) {
+            char sub[24];
+            snprintf(sub, sizeof sub, "%lld", racers[t].first_user + i);
+            racers[t].tokens[i] = sign(priv, k.kid, sub, now);
+        }
+    }
+    for (int t = 0; t < RACERS; t++)
+        pthread_create(&threads[t], NULL, race, &racers[t]);
+    int wrong = 0;
+    for (int t = 0; t < RACERS; t++) {
+        pthread_join(threads[t], NULL);
+        wrong += racers[t].wrong;
+        for (int i = 0; i < RACER_TOKENS; i++)
+            free(racers[t].tokens[i]);
+    }
+    CHECK("threads sharing the cache each get their own tokens' claims, every time", wrong == 0);
 
     free(grafted);
     free(alice);
