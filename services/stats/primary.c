@@ -2,9 +2,11 @@
  * set, is where it reads: a standby, or a standby-first multi-host conninfo
  * ("host=a,b target_session_attrs=prefer-standby"). Its few writes (a
  * target, the folds) go to STVS_DB, the primary, whatever STVS_STATS_DB
- * says: each worker thread opens its own connection there the first time it
- * writes (most never do), closed when the thread ends. Without STVS_STATS_DB
- * both are STVS_DB and a worker writes on its one connection. */
+ * says: the handlers' writes share one connection there, opened at the
+ * first write and taken in turn (a write is one statement; they are rare,
+ * and a connection per thread would be 256 backends). Without
+ * STVS_STATS_DB both are STVS_DB and a handler writes on its pool
+ * connection. */
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -13,15 +15,10 @@
 
 static struct {
     const char *conninfo; /* STVS_DB: the primary */
-    bool split;           /* STVS_STATS_DB is set: the workers' connections read there */
-    pthread_key_t key;    /* a worker's connection to the primary, or NULL */
-} primary;
-
-static void primary_close(void *p)
-{
-    db_close(p);
-    free(p);
-}
+    bool split;           /* STVS_STATS_DB is set: the pool's connections read there */
+    pthread_mutex_t lock; /* held while a write runs on db */
+    db_t db;              /* the writes' connection to the primary (split), opened at its first statement */
+} primary = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 int stats_init(const stvs_config *cfg)
 {
@@ -30,9 +27,8 @@ int stats_init(const stvs_config *cfg)
     if (config_str("STVS_STATS_DB", "", &reads))
         return -1;
     if (*reads) {
-        if (pthread_key_create(&primary.key, primary_close) != 0)
-            return -1;
         primary.split = true;
+        db_init(&primary.db, primary.conninfo, "stats-write", stats_sql, SQL__MAX, 0);
         /* app.c opens the workers' connections after this hook, with this conninfo */
         app_config.db_conninfo = reads;
         log_info("reading through STVS_STATS_DB, writing through STVS_DB");
@@ -44,38 +40,20 @@ void stats_cleanup(void)
 {
     stats_fold_stop();
     if (primary.split)
-        pthread_key_delete(primary.key); /* after app.c joined the workers: their destructors ran */
-}
-
-/* This worker's connection to the primary (made on first use), or NULL. */
-static db_t *primary_db(req_t *r)
-{
-    if (!primary.split)
-        return r->db;
-    db_t *db = pthread_getspecific(primary.key);
-    if (!db) {
-        if (!(db = calloc(1, sizeof *db)))
-            return NULL;
-        if (pthread_setspecific(primary.key, db) != 0) {
-            free(db);
-            return NULL;
-        }
-        db_init(db, primary.conninfo, "stats-write", stats_sql, SQL__MAX, 0);
-    }
-    db->param_arena = &r->arena;
-    return db;
+        db_close(&primary.db); /* after app.c joined the workers */
 }
 
 PGresult *stats_write_or_reply(req_t *r, int stmt, int nparams, const char *const *params)
 {
-    db_t *db = primary_db(r);
-    if (!db) {
-        reply_error(r, ERR_INTERNAL, NULL);
-        return NULL;
-    }
+    if (!primary.split)
+        return db_query_or_reply(r, stmt, nparams, params);
     db_t *reads = r->db;
-    r->db = db; /* so that a failure is answered from the connection it happened on */
+    pthread_mutex_lock(&primary.lock);
+    primary.db.param_arena = &r->arena;
+    r->db = &primary.db; /* so that a failure is answered from the connection it happened on */
     PGresult *res = db_query_or_reply(r, stmt, nparams, params);
     r->db = reads;
+    primary.db.param_arena = NULL;
+    pthread_mutex_unlock(&primary.lock);
     return res;
 }
