@@ -9,7 +9,7 @@
 #   BENCH_WARMUP=3         seconds of unmeasured warm-up before each read run
 #   BENCH_CONNECTIONS=64   HTTP connections (wrk -c, login_pair workers)
 #   BENCH_WRK_THREADS=2    wrk -t
-#   BENCH_THREADS=64       STVS_THREADS of every service and of fcgi_hello (accepting threads)
+#   BENCH_THREADS=256      STVS_THREADS of every service and of fcgi_hello (accepting threads)
 #   BENCH_DB_CONNECTIONS=4 STVS_DB_CONNECTIONS of every service (its database pool)
 #   BENCH_PG_CLIENTS       pgbench -c (default BENCH_DB_CONNECTIONS: the connections of the one
 #                          service process that serves an endpoint)
@@ -52,7 +52,7 @@ DUR=${BENCH_DURATION:-15}
 WARMUP=${BENCH_WARMUP:-3}
 CONNS=${BENCH_CONNECTIONS:-64}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
-THREADS=${BENCH_THREADS:-64}
+THREADS=${BENCH_THREADS:-256}
 DBC=${BENCH_DB_CONNECTIONS:-4}
 PGC=${BENCH_PG_CLIENTS:-$DBC}
 NTOK=${BENCH_TOKENS:-2000}

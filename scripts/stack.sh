@@ -460,7 +460,7 @@ start_services() {
         # shellcheck disable=SC2086 # STVS_WRAPPER is words (valgrind and its options)
         supervise "$slot" "$LOG/$slot.log" env STVS_DB="$(conninfo_of "$pool" "$s")" \
             STVS_LISTEN="$RUN/$slot.sock" \
-            STVS_THREADS="${STVS_THREADS:-64}" STVS_DB_CONNECTIONS="${STVS_DB_CONNECTIONS:-4}" \
+            STVS_THREADS="${STVS_THREADS:-256}" STVS_DB_CONNECTIONS="${STVS_DB_CONNECTIONS:-4}" \
             STVS_JWT_PUBLIC_KEY_FILE="$KEYS/jwt-es256.pub" \
             STVS_DATA_KEY_FILE="$KEYS/data.key" \
             "${extra[@]}" \

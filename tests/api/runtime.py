@@ -16,7 +16,7 @@ from harness import PSQL, ok
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RUN_DIR = os.environ.get("STVS_TEST_RUN_DIR", "")
-THREADS = int(os.environ.get("STVS_THREADS", "64"))
+THREADS = int(os.environ.get("STVS_THREADS", "256"))
 DB_CONNECTIONS = int(os.environ.get("STVS_DB_CONNECTIONS", "4"))
 
 
