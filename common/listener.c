@@ -171,6 +171,11 @@ int listener_open(listener_t *l, const char *value)
     memset(l, 0, sizeof *l);
     l->fd = l->wake[0] = l->wake[1] = -1;
     atomic_init(&l->draining, false);
+    if (pthread_mutex_init(&l->accept_lock, NULL) != 0) {
+        log_error("cannot make the listener's lock");
+        return -1;
+    }
+    l->accept_lock_made = true;
     if (listen_parse(value, &l->spec, err, sizeof err)) {
         log_error("configuration: STVS_LISTEN=%s: %s", value ? value : "", err);
         return -1;
@@ -188,7 +193,17 @@ int listener_open(listener_t *l, const char *value)
     return 0;
 }
 
+static int accept_next(listener_t *l);
+
 int listener_accept(listener_t *l)
+{
+    pthread_mutex_lock(&l->accept_lock);
+    int fd = accept_next(l);
+    pthread_mutex_unlock(&l->accept_lock);
+    return fd;
+}
+
+static int accept_next(listener_t *l)
 {
     for (;;) {
         /* the listener is non-blocking (the drain must see an empty queue);
@@ -290,4 +305,7 @@ void listener_close(listener_t *l)
         if (l->wake[i] >= 0)
             close(l->wake[i]);
     l->fd = l->wake[0] = l->wake[1] = -1;
+    if (l->accept_lock_made)
+        pthread_mutex_destroy(&l->accept_lock);
+    l->accept_lock_made = false;
 }

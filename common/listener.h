@@ -13,6 +13,7 @@
  * the FastCGI connections nginx keeps are let go (listener_wait_kept). */
 #ifndef STVS_LISTENER_H
 #define STVS_LISTENER_H
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -30,7 +31,9 @@ typedef struct {
 
 typedef struct {
     listen_spec spec;
-    int fd;          /* non-blocking; workers wait in poll() */
+    int fd;          /* non-blocking; one worker at a time waits in poll() on it */
+    pthread_mutex_t accept_lock; /* held by the worker waiting for the next connection */
+    bool accept_lock_made;
     int wake[2];     /* a pipe made readable once, to wake every waiting worker for the drain */
     dev_t dev;       /* the socket file this process made: removed only if still ours */
     ino_t ino;
@@ -42,7 +45,10 @@ int listen_parse(const char *value, listen_spec *out, char *err, size_t errlen);
 /* 0, or -1 after logging why (in use by a live process, cannot bind...). */
 int listener_open(listener_t *l, const char *value);
 /* A connected, blocking socket; -1 once draining and nothing is queued
- * (the worker then ends). */
+ * (the worker then ends). The idle workers take turns: one waits on the
+ * socket, the others on a lock, so a new connection wakes one thread, not
+ * all of them (256 threads polling the socket cost the detail a fifth of its
+ * throughput: bench/ANALYSIS.md). */
 int listener_accept(listener_t *l);
 /* Between two requests on a connection nginx keeps (fastcgi_keep_conn and
  * an upstream keepalive): returns once fd has something to read, the next

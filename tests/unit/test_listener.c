@@ -1,6 +1,7 @@
 /* STVS_LISTEN: its forms, a socket path a live process holds, a stale one,
  * and the drain (what is queued is still accepted after the stop). */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -152,10 +153,71 @@ static void test_tcp_loopback(void)
     listener_close(&l);
 }
 
+/* Idle workers take turns on the socket (one polls, the others wait on the
+ * lock): every connection is still accepted by exactly one of them, and a
+ * stop ends all of them. */
+#define TAKERS 16
+typedef struct {
+    listener_t *l;
+    int accepted;
+} taker;
+
+static void *take_all(void *arg)
+{
+    taker *t = arg;
+    int fd;
+    while ((fd = listener_accept(t->l)) >= 0) {
+        t->accepted++;
+        close(fd);
+    }
+    return NULL;
+}
+
+static void test_workers_take_turns(void)
+{
+    char dir[] = "/tmp/stvs-listener-XXXXXX", path[64];
+    if (!mkdtemp(dir)) {
+        CHECK("mkdtemp", false);
+        return;
+    }
+    snprintf(path, sizeof path, "%s/svc.sock", dir);
+    listener_t l;
+    CHECK("a socket for the takers", listener_open(&l, path) == 0);
+    taker takers[TAKERS];
+    pthread_t threads[TAKERS];
+    for (int i = 0; i < TAKERS; i++) {
+        takers[i] = (taker){.l = &l};
+        pthread_create(&threads[i], NULL, take_all, &takers[i]);
+    }
+    int clients[40], connected = 0;
+    for (int i = 0; i < 40; i++) {
+        clients[i] = connect_to(path);
+        connected += clients[i] >= 0;
+        if (i % 10 == 9)
+            usleep(20 * 1000); /* some arrive while the takers wait, some while they are queued */
+    }
+    usleep(100 * 1000);
+    listener_stop(&l);
+    int accepted = 0;
+    for (int i = 0; i < TAKERS; i++) {
+        pthread_join(threads[i], NULL); /* hangs here if a stop leaves a taker waiting */
+        accepted += takers[i].accepted;
+    }
+    /* reached only if the stop ended every taker, the one polling and those waiting their turn */
+    CHECK("16 idle workers accept each of 40 connections once, then a stop ends them all",
+          connected == 40 && accepted == 40);
+    for (int i = 0; i < 40; i++)
+        if (clients[i] >= 0)
+            close(clients[i]);
+    listener_close(&l);
+    rmdir(dir);
+}
+
 int main(void)
 {
     test_parse();
     test_unix_socket();
     test_tcp_loopback();
+    test_workers_take_turns();
     return CHECK_DONE();
 }
