@@ -79,14 +79,22 @@ static int connect_to(const char *path)
     return fd;
 }
 
+/* A new folder (dir: a mkdtemp template) and the socket path in it. */
+static bool socket_in_new_dir(char *dir, char *path, size_t size)
+{
+    if (!mkdtemp(dir)) {
+        CHECK("mkdtemp", false);
+        return false;
+    }
+    snprintf(path, size, "%s/svc.sock", dir);
+    return true;
+}
+
 static void test_unix_socket(void)
 {
     char dir[] = "/tmp/stvs-listener-XXXXXX", path[64];
-    if (!mkdtemp(dir)) {
-        CHECK("mkdtemp", false);
+    if (!socket_in_new_dir(dir, path, sizeof path))
         return;
-    }
-    snprintf(path, sizeof path, "%s/svc.sock", dir);
     listener_t a, b, c;
     struct stat st;
     CHECK("a free path is taken", listener_open(&a, path) == 0);
@@ -176,11 +184,8 @@ static void *take_all(void *arg)
 static void test_workers_take_turns(void)
 {
     char dir[] = "/tmp/stvs-listener-XXXXXX", path[64];
-    if (!mkdtemp(dir)) {
-        CHECK("mkdtemp", false);
+    if (!socket_in_new_dir(dir, path, sizeof path))
         return;
-    }
-    snprintf(path, sizeof path, "%s/svc.sock", dir);
     listener_t l;
     CHECK("a socket for the takers", listener_open(&l, path) == 0);
     taker takers[TAKERS];
