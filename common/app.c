@@ -119,7 +119,7 @@ static bool serve_internal(worker_t *w, req_t *r, const char *uri)
     w->route_ix = METRICS_ROUTE_SELF;
     /* the service's own lines may query (import: its queue), if a connection
      * is free now: a scrape never waits on a busy pool (NULL: they skip it) */
-    if (!w->svc->metrics || !dbpool_run(&pool, DBPOOL_READ, 0, run_metrics, w))
+    if (!w->svc->metrics || !dbpool_run(&pool, DBPOOL_READ, false, 0, run_metrics, w))
         metrics_reply(r, w->svc->metrics);
     return true;
 }
@@ -190,7 +190,7 @@ static void dispatch(worker_t *w, req_t *r)
     /* only now a database connection: what came before is CPU-only work */
     if (route->flags & ROUTE_NO_DB) {
         route->handler(r);
-    } else if (!dbpool_run(&pool, pool_class(r), app_config.db_wait_ms, run_route, w)) {
+    } else if (!dbpool_run(&pool, pool_class(r), route->flags & ROUTE_SLOW, app_config.db_wait_ms, run_route, w)) {
         log_msg("warn", r->request_id, "no database connection came free within %ld ms", app_config.db_wait_ms);
         reply_header(r, "Retry-After", "5");
         reply_error(r, ERR_UNAVAILABLE, "the service is busy; try again shortly");

@@ -10,13 +10,15 @@
 /* A job waiting for a connection, on its caller's stack. The thread that
  * frees a connection takes the oldest waiter of the first class that has
  * one (no barging: a newcomer finds no connection idle while any waits) and
- * runs its job, or, past DBPOOL_RUNS_FOR_OTHERS, hands it the connection. */
+ * runs its job, or, past DBPOOL_RUNS_FOR_OTHERS or for a slow job, hands it
+ * the connection. */
 typedef enum { WAITING, RUNNING_ELSEWHERE, RAN, HANDED } waiter_state;
 struct dbpool_waiter {
     dbpool_waiter *next;
     pthread_cond_t woken;
     dbpool_job *job;
     void *arg;
+    bool slow;    /* never run by another thread: always HANDED */
     waiter_state state;
     db_t *handed; /* HANDED: the connection to run the job on */
 };
@@ -81,7 +83,8 @@ static dbpool_waiter *next_waiter(dbpool_t *p)
 }
 
 /* A job has run on db: run the waiting ones on it, oldest first, then free
- * it, or after DBPOOL_RUNS_FOR_OTHERS hand it to the next waiter. The
+ * it, or after DBPOOL_RUNS_FOR_OTHERS (or for a slow job) hand it to the
+ * next waiter. The
  * connection never waits for a sleeping thread to be scheduled while there
  * is work for it, and the order stays the queue's. */
 static void run_waiting(dbpool_t *p, db_t *db)
@@ -95,7 +98,7 @@ static void run_waiting(dbpool_t *p, db_t *db)
             metrics_db_pool(-1, false, false);
             return;
         }
-        if (ran == DBPOOL_RUNS_FOR_OTHERS) {
+        if (ran == DBPOOL_RUNS_FOR_OTHERS || w->slow) {
             w->state = HANDED;
             w->handed = db;
             pthread_cond_signal(&w->woken);
@@ -111,7 +114,7 @@ static void run_waiting(dbpool_t *p, db_t *db)
     }
 }
 
-bool dbpool_run(dbpool_t *p, dbpool_class class, long wait_ms, dbpool_job *job, void *arg)
+bool dbpool_run(dbpool_t *p, dbpool_class class, bool slow, long wait_ms, dbpool_job *job, void *arg)
 {
     pthread_mutex_lock(&p->lock);
     if (p->nidle) { /* a connection is idle only while nobody waits (run_waiting) */
@@ -126,7 +129,7 @@ bool dbpool_run(dbpool_t *p, dbpool_class class, long wait_ms, dbpool_job *job, 
         pthread_mutex_unlock(&p->lock);
         return false;
     }
-    dbpool_waiter w = {.job = job, .arg = arg, .state = WAITING};
+    dbpool_waiter w = {.job = job, .arg = arg, .slow = slow, .state = WAITING};
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);
     until.tv_sec += wait_ms / 1000;

@@ -13,7 +13,8 @@
  * (up to DBPOOL_RUNS_FOR_OTHERS of them, then it hands the connection over):
  * handing the connection to a sleeping waiter left it idle until the
  * scheduler ran that thread, on two busy cores the login pair's -22%
- * (bench/ANALYSIS.md, round two). A job waits no longer than its wait_ms to
+ * (bench/ANALYSIS.md, round two). A slow job (an export) is always handed
+ * the connection, so that no quick request's answer waits for it. A job waits no longer than its wait_ms to
  * start (then dbpool_run returns false: app.c answers 503); one that started
  * is always waited for. */
 #ifndef STVS_DBPOOL_H
@@ -53,10 +54,10 @@ int dbpool_init(dbpool_t *p, int n, const char *conninfo, const char *app_name, 
  * its first statement); -2 when a statement does not prepare (a bug). */
 int dbpool_connect(dbpool_t *p);
 /* Runs job(arg, db) on a connection: at once on a free one, else once its
- * turn comes, on this thread or on the one that freed the connection; true
- * when it has run. False, without running it, when its turn did not come
- * within wait_ms (at once when wait_ms is 0). */
-bool dbpool_run(dbpool_t *p, dbpool_class class, long wait_ms, dbpool_job *job, void *arg);
+ * turn comes, on this thread or (unless slow) on the one that freed the
+ * connection; true when it has run. False, without running it, when its
+ * turn did not come within wait_ms (at once when wait_ms is 0). */
+bool dbpool_run(dbpool_t *p, dbpool_class class, bool slow, long wait_ms, dbpool_job *job, void *arg);
 /* Closes every connection; the pool must be idle. */
 void dbpool_free(dbpool_t *p);
 

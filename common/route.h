@@ -15,6 +15,9 @@ enum {
                                 service's max_body instead of MAX_BODY */
     ROUTE_NO_DB = 8,         /* the handler never queries: it takes no pool connection, so it never waits for
                                 one (a fixed answer: JWKS, code tables, templates) */
+    ROUTE_SLOW = 16,         /* the handler may take long (a workbook built, an upload read): when it waits for
+                                a pool connection, it runs on its own thread, never on the thread that frees
+                                one before that thread sends its own answer (dbpool.h) */
 };
 
 typedef struct {

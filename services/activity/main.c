@@ -11,7 +11,7 @@ static const route_t routes[] = {
     {"POST",   "/activities/{id}/signups",           h_signup_create,   ROUTE_AUTH},
     {"DELETE", "/activities/{id}/signups/me",        h_signup_withdraw, ROUTE_AUTH},
     {"GET",    "/activities/{id}/signups",           h_signups_list,    ROUTE_AUTH},
-    {"GET",    "/activities/{id}/signups.xlsx",      h_signups_xlsx,    ROUTE_AUTH},
+    {"GET",    "/activities/{id}/signups.xlsx",      h_signups_xlsx,    ROUTE_AUTH | ROUTE_SLOW},
     {"POST",   "/activities/{id}/service-records",   h_records_post,    ROUTE_AUTH},
     {"PUT",    "/activities/{id}/report",            h_report_put,      ROUTE_AUTH},
     {"GET",    "/activities/{id}/report",            h_report_get,      0},

@@ -7,7 +7,7 @@
 #include "import.h"
 
 static const route_t routes[] = {
-    {"POST", "/imports",                          h_import_create,       ROUTE_AUTH | ROUTE_RAW_BODY},
+    {"POST", "/imports",                          h_import_create,       ROUTE_AUTH | ROUTE_RAW_BODY | ROUTE_SLOW},
     {"GET",  "/imports",                          h_import_list,         ROUTE_AUTH},
     {"GET",  "/imports/templates/volunteers.xlsx", h_template_volunteers, ROUTE_NO_DB},
     {"GET",  "/imports/templates/orgs.xlsx",      h_template_orgs,       ROUTE_NO_DB},
@@ -15,7 +15,7 @@ static const route_t routes[] = {
     {"GET",  "/imports/{id}",                     h_import_get,          ROUTE_AUTH},
     {"GET",  "/imports/{id}/rows",                h_import_rows,         ROUTE_AUTH},
     {"POST", "/imports/{id}/commit",              h_import_commit,       ROUTE_AUTH},
-    {"GET",  "/imports/{id}/errors.xlsx",         h_import_errors_xlsx,  ROUTE_AUTH},
+    {"GET",  "/imports/{id}/errors.xlsx",         h_import_errors_xlsx,  ROUTE_AUTH | ROUTE_SLOW},
 };
 
 unsigned char id_seal_key[32], id_index_key[32], import_key[32];

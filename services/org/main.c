@@ -14,7 +14,7 @@ static const route_t routes[] = {
     {"POST",   "/orgs/{id}/admins",                  h_admin_add,      ROUTE_AUTH},
     {"DELETE", "/orgs/{id}/admins/{id}",             h_admin_remove,   ROUTE_AUTH},
     {"GET",    "/orgs/{id}/members",                 h_members_list,   ROUTE_AUTH},
-    {"GET",    "/orgs/{id}/members.xlsx",            h_members_xlsx,   ROUTE_AUTH},
+    {"GET",    "/orgs/{id}/members.xlsx",            h_members_xlsx,   ROUTE_AUTH | ROUTE_SLOW},
     {"POST",   "/orgs/{id}/members",                 h_member_apply,   ROUTE_AUTH},
     {"DELETE", "/orgs/{id}/members/me",              h_member_leave,   ROUTE_AUTH},
     {"DELETE", "/orgs/{id}/members/{id}",            h_member_remove,  ROUTE_AUTH},

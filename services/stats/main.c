@@ -10,7 +10,7 @@ static const route_t routes[] = {
     {"GET", "/stats/targets/{id}",   h_target_get,     ROUTE_AUTH},
     {"PUT", "/stats/targets/{id}",   h_target_put,     ROUTE_AUTH},
     {"GET", "/stats/quarterly",      h_quarterly,      ROUTE_AUTH},
-    {"GET", "/stats/monthly-report", h_monthly_report, ROUTE_AUTH},
+    {"GET", "/stats/monthly-report", h_monthly_report, ROUTE_AUTH | ROUTE_SLOW},
     {"GET", "/stats/trend",          h_trend,          ROUTE_AUTH},
     {"GET", "/stats/public",         h_public,         0},
     {"GET", "/stats/health",         app_health,       0},

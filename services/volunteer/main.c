@@ -14,7 +14,7 @@ static const route_t routes[] = {
     {"GET",   "/volunteers/me/orgs",              h_me_orgs,            ROUTE_AUTH},
     {"GET",   "/volunteers/me/activities",        h_me_activities,      ROUTE_AUTH},
     {"GET",   "/volunteers/me/service-records",   h_me_service_records, ROUTE_AUTH},
-    {"GET",   "/volunteers/me/service-records.xlsx", h_me_service_records_xlsx, ROUTE_AUTH},
+    {"GET",   "/volunteers/me/service-records.xlsx", h_me_service_records_xlsx, ROUTE_AUTH | ROUTE_SLOW},
     {"GET",   "/volunteers/{id}",                 h_volunteer_get,      ROUTE_AUTH},
     {"GET",   "/volunteers/health",               app_health,           0},
 };

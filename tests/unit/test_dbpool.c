@@ -2,7 +2,8 @@
  * once on a free connection; one that finds none waits no longer than its
  * wait to start; waiting jobs run oldest read first, then oldest write; the
  * thread that frees a connection runs the waiting jobs itself, and after
- * DBPOOL_RUNS_FOR_OTHERS of them hands the connection to the next waiter. */
+ * DBPOOL_RUNS_FOR_OTHERS of them (or at a slow one) hands the connection to
+ * the next waiter. */
 #include <pthread.h>
 #include <stdbool.h>
 #include <time.h>
@@ -28,6 +29,7 @@ typedef struct {
     dbpool_class class;
     long wait_ms;
     bool hold;      /* the job runs until release() */
+    bool slow;      /* never run on another request's thread */
     int sleep_ms;   /* the job takes this long */
     pthread_t caller;
     bool returned, ran;
@@ -57,7 +59,7 @@ static void job(void *arg, db_t *db)
 static void *caller_main(void *arg)
 {
     call *c = arg;
-    bool ran = dbpool_run(&pool, c->class, c->wait_ms, job, c);
+    bool ran = dbpool_run(&pool, c->class, c->slow, c->wait_ms, job, c);
     pthread_mutex_lock(&lock);
     c->returned = ran || !c->ran; /* false only if it claims a job that ran did not */
     c->returned_ms = now_ms();
@@ -183,6 +185,24 @@ int main(void)
     CHECK("waiting jobs ran in arrival order", in_order);
     release(&h3);
     finish(&h3);
+
+    /* a slow job (an export) is handed the connection and runs on its own thread */
+    call h4 = HOLDER(DBPOOL_WRITE), h5 = HOLDER(DBPOOL_WRITE);
+    call slow_job = {.class = DBPOOL_READ, .wait_ms = 5000, .slow = true}, after = QUICK(DBPOOL_READ);
+    start(&h4);
+    start(&h5);
+    start(&slow_job);
+    start(&after);
+    release(&h4);
+    finish(&h4);
+    finish(&slow_job);
+    finish(&after);
+    CHECK("a slow waiting job runs on its own thread, not on the one that freed the connection",
+          slow_job.ran && pthread_equal(slow_job.ran_on, slow_job.caller) && slow_job.db == h4.db);
+    CHECK("and the job after it runs on the slow job's thread, once it is done",
+          after.ran && pthread_equal(after.ran_on, slow_job.caller) && after.order == slow_job.order + 1);
+    release(&h5);
+    finish(&h5);
 
     call x = QUICK(DBPOOL_WRITE), y = HOLDER(DBPOOL_WRITE), z = HOLDER(DBPOOL_WRITE);
     start(&y);
