@@ -84,9 +84,8 @@ static dbpool_waiter *next_waiter(dbpool_t *p)
 
 /* A job has run on db: run the waiting ones on it, oldest first, then free
  * it, or after DBPOOL_RUNS_FOR_OTHERS (or for a slow job) hand it to the
- * next waiter. The
- * connection never waits for a sleeping thread to be scheduled while there
- * is work for it, and the order stays the queue's. */
+ * next waiter. The connection never waits for a sleeping thread to be
+ * scheduled while there is work for it, and the order stays the queue's. */
 static void run_waiting(dbpool_t *p, db_t *db)
 {
     pthread_mutex_lock(&p->lock);
