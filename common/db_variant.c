@@ -30,6 +30,26 @@ bool db_variant_sql(const db_stmt *st, unsigned shape, char *buf, size_t size)
     return n > 0 && (size_t)n < size;
 }
 
+/* NULL when res is a command's success (then cleared), else the failed
+ * result: libpq's, or a made one when it returned none. */
+static PGresult *command_failure(PGconn *conn, PGresult *res)
+{
+    if (res && PQresultStatus(res) == PGRES_COMMAND_OK) {
+        PQclear(res);
+        return NULL;
+    }
+    return res ? res : PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
+}
+
+/* The text of st's shape into buf: NULL, or (logged) a failed result. */
+static PGresult *shape_sql(PGconn *conn, const db_stmt *st, unsigned shape, char *buf, size_t size)
+{
+    if (db_variant_sql(st, shape, buf, size))
+        return NULL;
+    log_error("db: %s: the text of shape %x does not fit", st->name, shape);
+    return PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
+}
+
 /* The cache of this session: emptied when the session is not the one it
  * was filled on (prepared statements die with their session). */
 static db_variant_cache *session_cache(db_t *db)
@@ -52,10 +72,10 @@ static PGresult *plan_mode(db_t *db, db_variant_cache *c, bool generic)
 {
     if (c->generic == generic)
         return NULL;
-    PGresult *res = PQexec(db->conn, generic ? "SET plan_cache_mode = force_generic_plan" : "RESET plan_cache_mode");
-    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) /* a failed SET changes nothing */
-        return res ? res : PQmakeEmptyPGresult(db->conn, PGRES_FATAL_ERROR);
-    PQclear(res);
+    PGresult *res = command_failure(
+        db->conn, PQexec(db->conn, generic ? "SET plan_cache_mode = force_generic_plan" : "RESET plan_cache_mode"));
+    if (res) /* a failed SET changes nothing */
+        return res;
     c->generic = generic;
     return NULL;
 }
@@ -98,10 +118,8 @@ PGresult *db_variant_exec(db_t *db, int stmt, const db_stmt *st, int nparams, co
     bool per_call = v->per_call && v->per_call(shape);
     if (!per_call && kept(c, stmt, shape))
         return run_kept(db, c, name, nparams, params);
-    if (!db_variant_sql(st, shape, sql, sizeof sql)) {
-        log_error("db: %s: the text of shape %x does not fit", st->name, shape);
-        return PQmakeEmptyPGresult(db->conn, PGRES_FATAL_ERROR);
-    }
+    if ((res = shape_sql(db->conn, st, shape, sql, sizeof sql)))
+        return res;
     /* shapes whose generic plan would be worse, and any past the cache's
      * room, are planned for each call's values (the unnamed statement) */
     if (per_call || c->n == DB_VARIANTS_KEPT) {
@@ -109,10 +127,8 @@ PGresult *db_variant_exec(db_t *db, int stmt, const db_stmt *st, int nparams, co
             return res;
         return PQexecParams(db->conn, sql, nparams, v->types, params, NULL, NULL, 0);
     }
-    res = PQprepare(db->conn, name, sql, nparams, v->types);
-    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
-        return res ? res : PQmakeEmptyPGresult(db->conn, PGRES_FATAL_ERROR);
-    PQclear(res);
+    if ((res = command_failure(db->conn, PQprepare(db->conn, name, sql, nparams, v->types))))
+        return res;
     c->kept[c->n].stmt = stmt;
     c->kept[c->n].shape = shape;
     c->n++;
@@ -124,15 +140,10 @@ PGresult *db_variant_check(PGconn *conn, const db_stmt *st)
     const db_variants *v = st->variants;
     char sql[VARIANT_SQL_MAX];
     for (int i = 0; i < v->nchecked; i++) {
-        if (!db_variant_sql(st, v->checked[i], sql, sizeof sql)) {
-            log_error("db: %s: the text of shape %x does not fit", st->name, v->checked[i]);
-            return PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
-        }
+        PGresult *res = shape_sql(conn, st, v->checked[i], sql, sizeof sql);
         /* the unnamed statement: parsed and typed, not planned, not kept */
-        PGresult *res = PQprepare(conn, "", sql, v->ntypes, v->types);
-        if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
-            return res ? res : PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
-        PQclear(res);
+        if (res || (res = command_failure(conn, PQprepare(conn, "", sql, v->ntypes, v->types))))
+            return res;
     }
     return NULL;
 }
