@@ -193,16 +193,6 @@ int listener_open(listener_t *l, const char *value)
     return 0;
 }
 
-static int accept_next(listener_t *l);
-
-int listener_accept(listener_t *l)
-{
-    pthread_mutex_lock(&l->accept_lock);
-    int fd = accept_next(l);
-    pthread_mutex_unlock(&l->accept_lock);
-    return fd;
-}
-
 static int accept_next(listener_t *l)
 {
     for (;;) {
@@ -235,6 +225,14 @@ static int accept_next(listener_t *l)
             return -1;
         }
     }
+}
+
+int listener_accept(listener_t *l)
+{
+    pthread_mutex_lock(&l->accept_lock);
+    int fd = accept_next(l);
+    pthread_mutex_unlock(&l->accept_lock);
+    return fd;
 }
 
 /* A stop must not wait for nginx's idle timeout on the connections it keeps,
