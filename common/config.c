@@ -110,8 +110,8 @@ int config_load_common(stvs_config *cfg, bool need_data_key)
     long threads, conns, wait_ms, failback;
     memset(cfg, 0, sizeof *cfg);
     if (config_str("STVS_DB", NULL, &cfg->db_conninfo) || config_str("STVS_LISTEN", NULL, &cfg->listen) ||
-        config_int("STVS_THREADS", 256, 1, 1024, &threads) ||
-        config_int("STVS_DB_CONNECTIONS", 4, 1, 256, &conns) || config_int("STVS_DB_WAIT_MS", 5000, 1, 60000, &wait_ms) || config_str("STVS_JWT_ISSUER", "stvs", &cfg->issuer) ||
+        config_int("STVS_THREADS", 256, 1, 1024, &threads) || config_int("STVS_DB_CONNECTIONS", 4, 1, 256, &conns) ||
+        config_int("STVS_DB_WAIT_MS", 5000, 1, 60000, &wait_ms) || config_str("STVS_JWT_ISSUER", "stvs", &cfg->issuer) ||
         config_str("STVS_JWT_AUDIENCE", "stvs-api", &cfg->audience) ||
         config_str("STVS_JWT_PUBLIC_KEY_FILE", NULL, &cfg->public_key_file) ||
         config_int("STVS_DB_FAILBACK_SECONDS", 30, 1, 86400, &failback))
