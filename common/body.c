@@ -81,13 +81,15 @@ bool has_control_chars(const char *s, bool allow_newlines)
     return false;
 }
 
-bool code_table_has(const code_table *t, const char *code)
+int code_table_index(const code_table *t, const char *code)
 {
     for (size_t i = 0; i < t->n; i++)
         if (!strcmp(t->entries[i].code, code))
-            return true;
-    return false;
+            return (int)i;
+    return -1;
 }
+
+bool code_table_has(const code_table *t, const char *code) { return code_table_index(t, code) >= 0; }
 
 static const field_spec *spec_find(const field_spec *specs, size_t n, const char *name)
 {

@@ -115,6 +115,8 @@ bool has_control_chars(const char *s, bool allow_newlines);
  * field is 422 "blank". */
 bool is_blank_text(const char *s);
 bool code_table_has(const code_table *t, const char *code);
+/* The code's row in t, or -1 when t has no such code. */
+int code_table_index(const code_table *t, const char *code);
 /* The first rule a string breaks, in the order the field tables check them,
  * by the code they report: "invalid_format" (not UTF-8),
  * "control_character" (newlines allowed when multiline), "blank" (free text

@@ -23,7 +23,7 @@ extern const db_stmt activity_sql[SQL__MAX];
  * bits 0-2 the status, 3-5 the region, 6-7 the word, then one bit for each
  * filter that is only present or absent. Each shape is one text of the list's
  * statements (list_variants). */
-enum {
+enum { /* CANCELLED to UPCOMING: CODES_ACTIVITY_STATUS's rows, in its order */
     LIST_STATUS_NONE, LIST_STATUS_CANCELLED, LIST_STATUS_ENDED, LIST_STATUS_ONGOING, LIST_STATUS_RECRUITING,
     LIST_STATUS_SIGNUP_CLOSED, LIST_STATUS_UPCOMING, LIST_STATUS_OTHER, LIST_STATUS_FORMS
 };

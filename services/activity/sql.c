@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "activity.h"
+#include "codes.h"
 
 #define FROM_ACTIVITIES " FROM activity.activities a JOIN org.orgs o ON o.id = a.org_id"
 
@@ -42,8 +43,6 @@ static const char *const status_where[LIST_STATUS_FORMS] = {
     [LIST_STATUS_UPCOMING] = STATUS_IS NOT_STARTED,
     [LIST_STATUS_OTHER] = STATUS_IS,
 };
-/* status_where's order from LIST_STATUS_CANCELLED on. */
-static const char *const status_names[] = {"cancelled", "ended", "ongoing", "recruiting", "signup_closed", "upcoming"};
 
 /* Region: a region and everything under it is the code range $2..$3
  * (ref.region_range). Region codes are six digits (ref.regions), so a
@@ -88,16 +87,6 @@ static const struct {
 };
 #define NPRESENT (sizeof present_where / sizeof *present_where)
 
-/* Characters of UTF-8 text, as PostgreSQL's char_length counts them in a
- * UTF-8 database (the query's field table has refused invalid UTF-8). */
-static size_t utf8_length(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
 /* Whether code (six characters) is prefix followed by fill up to six. */
 static bool is_prefix(const char *code, const char *prefix, size_t n, char fill)
 {
@@ -129,13 +118,12 @@ static unsigned region_form(const char *lo, const char *hi)
 unsigned list_shape(const char *const *params)
 {
     unsigned status = LIST_STATUS_NONE;
-    if (params[0]) {
-        status = LIST_STATUS_OTHER;
-        for (unsigned i = 0; i < sizeof status_names / sizeof *status_names; i++)
-            if (!strcmp(params[0], status_names[i]))
-                status = LIST_STATUS_CANCELLED + i;
+    if (params[0]) { /* LIST_STATUS_CANCELLED on are in CODES_ACTIVITY_STATUS's order */
+        int row = code_table_index(&CODES_ACTIVITY_STATUS, params[0]);
+        status = row < 0 ? LIST_STATUS_OTHER : LIST_STATUS_CANCELLED + (unsigned)row;
     }
-    unsigned q = !params[6] ? LIST_Q_NONE : utf8_length(params[6]) == 2 ? LIST_Q_TWO_CHARS : LIST_Q_OTHER;
+    /* characters as PostgreSQL counts them (the query's field table refused invalid UTF-8) */
+    unsigned q = !params[6] ? LIST_Q_NONE : utf8_chars(params[6]) == 2 ? LIST_Q_TWO_CHARS : LIST_Q_OTHER;
     unsigned shape = status | region_form(params[1], params[2]) << LIST_REGION_SHIFT | q << LIST_Q_SHIFT;
     for (size_t i = 0; i < NPRESENT; i++)
         if (params[present_where[i].param])
