@@ -253,6 +253,21 @@ GRANT USAGE ON SCHEMA bench TO stvs_activity, stvs_volunteer, stvs_auth;
 GRANT SELECT ON ALL TABLES IN SCHEMA bench TO stvs_activity, stvs_volunteer, stvs_auth;
 ANALYZE bench.list_params, bench.signup_pool;
 SQL
+# The times as the list printed them before issue 15 (to_char; migration 018
+# redefined ref.rfc3339 and activity.rfc3339_exact), for pg_list_today.sql
+psql_su -At <<'SQL'
+CREATE OR REPLACE FUNCTION bench.rfc3339_then(timestamptz) RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+    SELECT to_char($1, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM')
+$$;
+CREATE OR REPLACE FUNCTION bench.rfc3339_exact_then(timestamptz) RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+    SELECT to_char($1, 'YYYY-MM-DD"T"HH24:MI:SS')
+           || CASE WHEN date_trunc('second', $1) = $1 THEN ''
+                   ELSE '.' || rtrim(to_char($1, 'US'), '0') END
+           || to_char($1, 'TZH:TZM')
+$$;
+SQL
 NLIST=$(sql_val "SELECT count(*) FROM bench.list_params")
 NPOOL=$(sql_val "SELECT count(*) FROM bench.signup_pool")
 [ "$NPOOL" -gt 0 ] || die "no recruiting activity open to all: the dataset is too small"

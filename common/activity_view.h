@@ -9,13 +9,15 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "region.h"
+
 /* The status expression: activity.status_at() at the server's clock. */
-#define ACTIVITY_STATUS                                                                                        \
+#define ACTIVITY_STATUS                                                                                       \
     "activity.status_at(a.cancelled_at, a.starts_at, a.ends_at, a.signup_starts_at, a.signup_ends_at, now())"
 
-#define ACTIVITY_COLUMNS                                                                                       \
+#define ACTIVITY_COLUMNS                                                                                      \
     "a.id, a.org_id, o.name AS org_name, a.title, a.description, a.service_category,"                         \
-    " to_json(a.themes) AS themes, ref.region_json(a.region_code) AS region, a.address,"                      \
+    " to_json(a.themes) AS themes, " REGION_DISPLAY("a.region_code") " AS region, a.address,"                 \
     " activity.rfc3339_exact(a.starts_at) AS starts_at, activity.rfc3339_exact(a.ends_at) AS ends_at,"        \
     " activity.rfc3339_exact(a.signup_starts_at) AS signup_starts_at,"                                        \
     " activity.rfc3339_exact(a.signup_ends_at) AS signup_ends_at,"                                            \

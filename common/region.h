@@ -8,6 +8,12 @@
 
 #include "http.h"
 
+/* A region's JSON ({code, name, level, path}, ref.regions.display) in a
+ * select list, for the code column named: a subquery the executor runs on
+ * its own cached plan, where ref.region_json() (plpgsql) made a call through
+ * SPI for every row (the list page's 20 rows: ~10% of its time). */
+#define REGION_DISPLAY(code) "(SELECT region_row.display FROM ref.regions region_row WHERE region_row.code = " code ")"
+
 typedef struct {
     bool found;
     bool county_level; /* a county, or a city without counties (东莞市) */

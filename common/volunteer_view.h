@@ -9,12 +9,14 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
-#define VOLUNTEER_COLUMNS                                                                                      \
+#include "region.h"
+
+#define VOLUNTEER_COLUMNS                                                                                     \
     "v.id, v.real_name, u.phone, v.id_masked, v.gender, v.political_status, v.ethnicity, v.employer,"         \
-    " v.title, v.education, v.occupation, ref.region_json(v.region_code) AS region,"                          \
+    " v.title, v.education, v.occupation, " REGION_DISPLAY("v.region_code") " AS region,"                     \
     " to_json(v.service_categories) AS service_categories, to_json(v.service_fields) AS service_fields,"      \
-    " v.grassroots_role, v.skills, v.availability, activity.hours_of(v.id) AS service_hours,"                              \
-    " ref.rfc3339(v.created_at) AS created_at, ref.rfc3339(v.updated_at) AS updated_at,"                    \
+    " v.grassroots_role, v.skills, v.availability, activity.hours_of(v.id) AS service_hours,"                 \
+    " ref.rfc3339(v.created_at) AS created_at, ref.rfc3339(v.updated_at) AS updated_at,"                      \
     " v.source, v.claim_status"
 
 /* The phone is shown in full only when full_phone (the volunteer itself,

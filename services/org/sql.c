@@ -5,7 +5,7 @@
 #define ORG_COLUMNS                                                                                            \
     "o.id, o.name, o.level, o.parent_id, p.name AS parent_name, o.status, o.reject_reason,"                   \
     " o.registered_with_civil_affairs, o.supervisor_type, o.supervisor_name, o.founded_on::text AS founded_on," \
-    " to_json(o.service_categories) AS service_categories, ref.region_json(o.region_code) AS region,"         \
+    " to_json(o.service_categories) AS service_categories, " REGION_DISPLAY("o.region_code") " AS region,"     \
     " o.leader_name, o.leader_title, o.description, o.member_count,"                                          \
     " org.activity_count(o.id) AS activity_count, ref.rfc3339(o.created_at) AS created_at,"                   \
     " to_json(o.former_names) AS former_names, o.version"

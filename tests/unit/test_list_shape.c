@@ -106,9 +106,43 @@ static void test_every_shape_states_its_filters(void)
     CHECK("a shape outside the forms has no text", !db_variant_sql(st, bad, sql, sizeof sql));
 }
 
+/* Within a province, a city or a county the status is tested on the
+ * region index's own entries, with one starts_at bound and none of the
+ * window conditions that would bring in another index to AND with; without
+ * a region those conditions stay, for the window indexes to serve. */
+static void test_status_inside_a_region_keeps_to_the_region_index(void)
+{
+    const db_stmt *st = &activity_sql[SQL_LIST_COUNT];
+    static const struct {
+        unsigned status;
+        const char *bound;
+    } forms[] = {{LIST_STATUS_ENDED, "a.starts_at <= now()"},       {LIST_STATUS_ONGOING, "a.starts_at <= now()"},
+                 {LIST_STATUS_RECRUITING, "a.starts_at > now()"},   {LIST_STATUS_SIGNUP_CLOSED, "a.starts_at > now()"},
+                 {LIST_STATUS_UPCOMING, "a.starts_at > now()"},     {LIST_STATUS_CANCELLED, NULL}};
+    static const unsigned in_region[] = {LIST_REGION_PROVINCE, LIST_REGION_CITY, LIST_REGION_CODE};
+    char sql[8192];
+    int wrong = 0;
+    for (size_t f = 0; f < NELEM(forms); f++) {
+        for (size_t r = 0; r < NELEM(in_region); r++) {
+            bool ok = db_variant_sql(st, S(forms[f].status, in_region[r], 0, 0), sql, sizeof sql) &&
+                      !strstr(sql, "tstzrange") && !strstr(sql, "ends_at <=") &&
+                      !strstr(sql, "cancelled_at IS NOT NULL") && (!forms[f].bound || strstr(sql, forms[f].bound));
+            if (!ok && wrong++ < 3)
+                fprintf(stderr, "  in a region: %s\n", sql);
+        }
+        bool windows = db_variant_sql(st, S(forms[f].status, LIST_REGION_COUNTRY, 0, 0), sql, sizeof sql) &&
+                       (forms[f].status == LIST_STATUS_UPCOMING || strstr(sql, "tstzrange") ||
+                        strstr(sql, "ends_at <=") || strstr(sql, "cancelled_at IS NOT NULL"));
+        if (!windows && wrong++ < 3)
+            fprintf(stderr, "  country-wide: %s\n", sql);
+    }
+    CHECK("a status in a region keeps to the region's index; country-wide it keeps its window", wrong == 0);
+}
+
 int main(void)
 {
     test_shape_of_parameters();
     test_every_shape_states_its_filters();
+    test_status_inside_a_region_keeps_to_the_region_index();
     return CHECK_DONE();
 }
