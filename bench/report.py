@@ -317,8 +317,9 @@ one = text("pg-list-1conn.txt")
 m = re.search(r"latency average = ([\d.]+) ms", one)
 if m:
     w("")
-    w("The list's SQL (region lookup, count, page) on one connection at this scale: %s ms per request "
-      "(%s activities); how it grows with the table: [docs/query-plans.md](../docs/query-plans.md)." % (
+    w("The list's SQL (its page and capped count in one statement; the service keeps the region) on one "
+      "connection at this scale: %s ms per request (%s activities); how it grows with the table: "
+      "[docs/query-plans.md](../docs/query-plans.md)." % (
           m.group(1), f0(int(meta.get("nact", 0)))))
 w("")
 

@@ -236,11 +236,13 @@ U0=$((NVOL - NTOK + 1)) U1=$NVOL                       # the token holders
 L0=2 L1=$(( U0 - 1 < 100001 ? U0 - 1 : 100001 ))        # the login pair's phones (user 1 is the national admin)
 psql_su -At <<SQL
 DROP TABLE IF EXISTS bench.list_params, bench.signup_pool;
-CREATE TABLE bench.list_params (n int PRIMARY KEY, region text NOT NULL, status text NOT NULL);
+CREATE TABLE bench.list_params (n int PRIMARY KEY, region text NOT NULL, status text NOT NULL,
+                                lo text NOT NULL, hi text NOT NULL);
 INSERT INTO bench.list_params
-SELECT row_number() OVER (ORDER BY r.code, s.status), r.code, s.status
+SELECT row_number() OVER (ORDER BY r.code, s.status), r.code, s.status, g.lo, g.hi
 FROM ref.regions r
 CROSS JOIN unnest(ARRAY['cancelled', 'ended', 'ongoing', 'recruiting', 'signup_closed', 'upcoming']) s(status)
+CROSS JOIN LATERAL ref.region_range(r.code) g
 WHERE r.level IN ('province', 'city');
 CREATE TABLE bench.signup_pool (n int PRIMARY KEY, activity_id bigint NOT NULL);
 INSERT INTO bench.signup_pool

@@ -1,24 +1,122 @@
 #include "activity_view.h"
 
+#include <stdlib.h>
+
 #include "db.h"
+#include "log.h"
+
+/* ACTIVITY_COLUMNS' names, in the order the object prints them. */
+#define ACTIVITY_NCOLUMNS 24
+static const char *const column_names[ACTIVITY_NCOLUMNS] = {
+    "id", "org_id", "org_name", "title", "description", "service_category", "themes", "region", "address",
+    "starts_at", "ends_at", "signup_starts_at", "signup_ends_at", "capacity", "signed_up", "status",
+    "service_hours", "contact_name", "contact_phone", "requirements", "members_only", "cancel_reason",
+    "created_at", "updated_at"};
+enum {
+    C_ID, C_ORG_ID, C_ORG_NAME, C_TITLE, C_DESCRIPTION, C_CATEGORY, C_THEMES, C_REGION, C_ADDRESS, C_STARTS,
+    C_ENDS, C_SIGNUP_STARTS, C_SIGNUP_ENDS, C_CAPACITY, C_SIGNED_UP, C_STATUS, C_HOURS, C_CONTACT_NAME,
+    C_CONTACT_PHONE, C_REQUIREMENTS, C_MEMBERS_ONLY, C_CANCEL_REASON, C_CREATED, C_UPDATED
+};
+
+/* ACTIVITY_COLUMNS' numbers in a result, found once for all its rows. */
+typedef struct {
+    int col[ACTIVITY_NCOLUMNS];
+} activity_columns;
+
+static bool columns_of(const PGresult *res, activity_columns *c)
+{
+    for (int i = 0; i < ACTIVITY_NCOLUMNS; i++)
+        if ((c->col[i] = PQfnumber(res, column_names[i])) < 0) {
+            log_error("db: an activity's result has no column %s", column_names[i]);
+            return false;
+        }
+    return true;
+}
+
+static const char *text(const PGresult *res, int row, const activity_columns *c, int i)
+{
+    return db_value(res, row, c->col[i]);
+}
+
+static long long integer(const PGresult *res, int row, const activity_columns *c, int i)
+{
+    const char *v = text(res, row, c, i);
+    return v ? strtoll(v, NULL, 10) : 0;
+}
+
+/* A member whose value is the column's text as a string (NULL: null). */
+static void member(json_out *o, const PGresult *res, int row, const activity_columns *c, int i)
+{
+    jo_key(o, column_names[i]);
+    jo_string(o, text(res, row, c, i));
+}
+
+static void write_activity(json_out *o, const PGresult *res, int row, const activity_columns *c)
+{
+    jo_open(o, '{');
+    jo_key(o, "id");
+    jo_int(o, integer(res, row, c, C_ID));
+    jo_key(o, "org");
+    jo_open(o, '{');
+    jo_key(o, "id");
+    jo_int(o, integer(res, row, c, C_ORG_ID));
+    jo_key(o, "name");
+    jo_string(o, text(res, row, c, C_ORG_NAME));
+    jo_close(o, '}');
+    for (int i = C_TITLE; i <= C_CATEGORY; i++)
+        member(o, res, row, c, i);
+    jo_key(o, "themes");
+    jo_raw(o, text(res, row, c, C_THEMES), "[]");
+    jo_key(o, "region");
+    jo_raw(o, text(res, row, c, C_REGION), "null");
+    for (int i = C_ADDRESS; i <= C_SIGNUP_ENDS; i++)
+        member(o, res, row, c, i);
+    for (int i = C_CAPACITY; i <= C_SIGNED_UP; i++) {
+        jo_key(o, column_names[i]);
+        jo_int(o, integer(res, row, c, i));
+    }
+    member(o, res, row, c, C_STATUS);
+    jo_key(o, "service_hours");
+    jo_real_text(o, text(res, row, c, C_HOURS));
+    for (int i = C_CONTACT_NAME; i <= C_REQUIREMENTS; i++)
+        member(o, res, row, c, i);
+    jo_key(o, "members_only");
+    const char *members_only = text(res, row, c, C_MEMBERS_ONLY);
+    jo_bool(o, members_only && members_only[0] == 't');
+    for (int i = C_CANCEL_REASON; i <= C_UPDATED; i++)
+        member(o, res, row, c, i);
+    jo_close(o, '}');
+}
+
+void activity_row_write(json_out *o, const PGresult *res, int row)
+{
+    activity_columns c;
+    if (columns_of(res, &c))
+        write_activity(o, res, row, &c);
+    else
+        o->failed = true;
+}
+
+void activity_rows_write(json_out *o, const PGresult *res)
+{
+    activity_columns c;
+    if (!columns_of(res, &c)) {
+        o->failed = true;
+        return;
+    }
+    for (int row = 0; row < PQntuples(res); row++)
+        if (!PQgetisnull(res, row, c.col[C_ID]))
+            write_activity(o, res, row, &c);
+}
 
 json_t *activity_json(const PGresult *res, int row)
 {
-    return json_pack("{s:I, s:{s:I, s:s}, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:f,"
-                     " s:s, s:s, s:s?, s:b, s:s?, s:s, s:s}",
-                     "id", (json_int_t)db_int(res, row, "id"), "org", "id", (json_int_t)db_int(res, row, "org_id"),
-                     "name", db_str(res, row, "org_name"), "title", db_str(res, row, "title"), "description",
-                     db_str(res, row, "description"), "service_category", db_str(res, row, "service_category"),
-                     "themes", db_json(res, row, "themes", json_array()), "region",
-                     db_json(res, row, "region", json_null()), "address",
-                     db_str(res, row, "address"), "starts_at", db_str(res, row, "starts_at"), "ends_at",
-                     db_str(res, row, "ends_at"), "signup_starts_at", db_str(res, row, "signup_starts_at"),
-                     "signup_ends_at", db_str(res, row, "signup_ends_at"), "capacity",
-                     (json_int_t)db_int(res, row, "capacity"), "signed_up", (json_int_t)db_int(res, row, "signed_up"),
-                     "status", db_str(res, row, "status"), "service_hours", db_num(res, row, "service_hours"),
-                     "contact_name", db_str(res, row, "contact_name"), "contact_phone",
-                     db_str(res, row, "contact_phone"), "requirements", db_str(res, row, "requirements"),
-                     "members_only", db_bool(res, row, "members_only"), "cancel_reason",
-                     db_str(res, row, "cancel_reason"), "created_at", db_str(res, row, "created_at"), "updated_at",
-                     db_str(res, row, "updated_at"));
+    json_out o;
+    json_out_init(&o);
+    activity_row_write(&o, res, row);
+    size_t len;
+    const char *text = json_out_text(&o, &len);
+    json_t *a = text ? json_loadb(text, len, 0, NULL) : NULL;
+    json_out_free(&o);
+    return a;
 }

@@ -8,7 +8,9 @@
 #define STVS_ACTIVITY_VIEW_H
 #include <jansson.h>
 #include <libpq-fe.h>
+#include <stdbool.h>
 
+#include "json_out.h"
 #include "region.h"
 
 /* The status expression: activity.status_at() at the server's clock. */
@@ -25,6 +27,14 @@
     " a.contact_phone, a.requirements, a.members_only, a.cancel_reason,"                                      \
     " ref.rfc3339(a.created_at) AS created_at, ref.rfc3339(a.updated_at) AS updated_at"
 
+/* The activity of a row, as the API shows it, written as one JSON value;
+ * o fails when the result lacks a column (logged). */
+void activity_row_write(json_out *o, const PGresult *res, int row);
+/* Every row of a COUNTED_PAGE result that has an activity (its id not
+ * NULL), each a value of the array o has open. */
+void activity_rows_write(json_out *o, const PGresult *res);
+/* The same object as a jansson tree (for edits, and to nest it in another
+ * answer); NULL when out of memory or a column is missing. */
 json_t *activity_json(const PGresult *res, int row);
 
 #endif

@@ -240,7 +240,7 @@ static void send_response(worker_t *w, req_t *r)
     char head[2048];
     size_t n = 0;
     bool cache_set = false;
-    char *body = r->resp ? json_dumps(r->resp, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+    char *body = r->resp ? json_dumps(r->resp, REPLY_JSON_FLAGS) : NULL;
     if (r->resp && !body) { /* out of memory, or a non-UTF-8 string slipped in */
         r->status = 500;
         r->content_type_out = "application/problem+json";

@@ -370,6 +370,11 @@ bool db_isnull(const PGresult *res, int row, const char *name)
     return c < 0 || PQgetisnull(res, row, c);
 }
 
+const char *db_value(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
 const char *db_str(const PGresult *res, int row, const char *name)
 {
     int c = col(res, name);

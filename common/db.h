@@ -171,9 +171,11 @@ PGresult *db_variant_plain(db_t *db);
  * when it does not fit. */
 bool db_variant_sql(const db_stmt *st, unsigned shape, char *buf, size_t size);
 
-/* Column helpers: read by name; a NULL value reads as NULL / 0. */
+/* Column helpers: read by name; a NULL value reads as NULL / 0. db_value
+ * reads by number (found once for many rows): its text, or NULL. */
+const char *db_value(const PGresult *res, int row, int col);
 const char *db_str(const PGresult *res, int row, const char *col);
-/* A json column (to_json, json_agg, ref.region_json) as a new value;
+/* A json column (to_json, json_agg, a region's display) as a new value;
  * fallback (which it takes) when the column is NULL or not JSON. */
 json_t *db_json(const PGresult *res, int row, const char *col, json_t *fallback);
 long long db_int(const PGresult *res, int row, const char *col);

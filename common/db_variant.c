@@ -18,7 +18,7 @@
 #include "log.h"
 
 /* The statement texts are a few hundred bytes of columns plus the WHERE. */
-#define VARIANT_SQL_MAX 4096
+#define VARIANT_SQL_MAX 8192
 #define VARIANT_WHERE_MAX 2048
 
 bool db_variant_sql(const db_stmt *st, unsigned shape, char *buf, size_t size)
@@ -26,7 +26,9 @@ bool db_variant_sql(const db_stmt *st, unsigned shape, char *buf, size_t size)
     char where[VARIANT_WHERE_MAX];
     if (!st->variants || !st->variants->where(shape, where, sizeof where))
         return false;
-    int n = snprintf(buf, size, st->sql, where); /* st->sql: a constant of sql.def with one %s */
+    /* st->sql: a constant of sql.def with one %s, or two (a page and its
+     * count in one statement); an argument the format does not use is ignored */
+    int n = snprintf(buf, size, st->sql, where, where);
     return n > 0 && (size_t)n < size;
 }
 

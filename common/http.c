@@ -23,6 +23,26 @@ void reply_empty(req_t *r, int status)
     r->replied = true;
 }
 
+void reply_json_out(req_t *r, int status, const json_out *body)
+{
+    size_t len;
+    const char *text = json_out_text(body, &len);
+    if (!text) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
+    reply_bytes(r, status, "application/json; charset=utf-8", text, len);
+}
+
+void reply_row_out(req_t *r, int status, const PGresult *res, int row, row_write_fn write)
+{
+    json_out o;
+    json_out_init(&o);
+    write(&o, res, row);
+    reply_json_out(r, status, &o);
+    json_out_free(&o);
+}
+
 void reply_bytes(req_t *r, int status, const char *content_type, const void *data, size_t n)
 {
     char *copy = arena_alloc(&r->arena, n ? n : 1);
@@ -220,32 +240,91 @@ const char *query_get(const req_t *r, const char *name)
 
 const char *id_str(req_t *r, long long id) { return arena_printf(&r->arena, "%lld", id); }
 
-void reply_page(req_t *r, int count_stmt, int page_stmt, int nfilter, const char **params, const paging_t *pg,
-                row_json_fn row_json)
+static bool page_params(req_t *r, int nfilter, const char **params, const paging_t *pg)
 {
     params[nfilter] = arena_printf(&r->arena, "%lld", pg->page_size);
     params[nfilter + 1] = arena_printf(&r->arena, "%lld", pg->offset);
+    return params[nfilter] && params[nfilter + 1];
+}
+
+/* A page's answer, 200 {"items": [...], "total", "page", "page_size"[,
+ * "total_capped": true]}: page_open writes up to the items, page_reply the
+ * rest, replies, and frees the writer. */
+static void page_open(json_out *o)
+{
+    json_out_init(o);
+    jo_open(o, '{');
+    jo_key(o, "items");
+    jo_open(o, '[');
+}
+
+static void page_reply(req_t *r, json_out *o, long long total, const paging_t *pg)
+{
+    jo_close(o, ']');
+    jo_key(o, "total");
+    jo_int(o, total > PAGE_TOTAL_CAP ? PAGE_TOTAL_CAP : total);
+    jo_key(o, "page");
+    jo_int(o, pg->page);
+    jo_key(o, "page_size");
+    jo_int(o, pg->page_size);
+    if (total > PAGE_TOTAL_CAP) {
+        jo_key(o, "total_capped");
+        jo_bool(o, true);
+    }
+    jo_close(o, '}');
+    reply_json_out(r, 200, o);
+    json_out_free(o);
+}
+
+void reply_page(req_t *r, int count_stmt, int page_stmt, int nfilter, const char **params, const paging_t *pg,
+                row_json_fn row_json)
+{
+    if (!page_params(r, nfilter, params, pg)) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
     PGresult *res = db_query_or_reply(r, count_stmt, nfilter, params);
     if (!res)
         return;
     long long total = db_int(res, 0, "total");
     PQclear(res);
-    json_t *items = json_array();
+    json_out o;
+    page_open(&o);
     /* past the end: no second query (a capped count does not know the end) */
     if (total > pg->offset || total > PAGE_TOTAL_CAP) {
-        res = db_query_or_reply(r, page_stmt, nfilter + 2, params);
-        if (!res) {
-            json_decref(items);
+        if (!(res = db_query_or_reply(r, page_stmt, nfilter + 2, params))) {
+            json_out_free(&o);
             return;
         }
-        for (int i = 0; i < PQntuples(res); i++)
-            json_array_append_new(items, row_json(r, res, i));
+        for (int i = 0; i < PQntuples(res); i++) {
+            json_t *item = row_json(r, res, i);
+            char *text = item ? json_dumps(item, REPLY_JSON_FLAGS) : NULL;
+            if (text)
+                jo_raw(&o, text, "null");
+            else
+                o.failed = true; /* out of memory: 500, never a page short of an item */
+            free(text);
+            json_decref(item);
+        }
         PQclear(res);
     }
-    json_t *body = json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total",
-                             (json_int_t)(total > PAGE_TOTAL_CAP ? PAGE_TOTAL_CAP : total), "page",
-                             (json_int_t)pg->page, "page_size", (json_int_t)pg->page_size);
-    if (body && total > PAGE_TOTAL_CAP)
-        json_object_set_new(body, "total_capped", json_true());
-    reply_json(r, 200, body);
+    page_reply(r, &o, total, pg);
+}
+
+void reply_counted_page(req_t *r, int stmt, int nfilter, const char **params, const paging_t *pg,
+                        items_write_fn write_items)
+{
+    if (!page_params(r, nfilter, params, pg)) {
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
+    PGresult *res = db_query_or_reply(r, stmt, nfilter + 2, params);
+    if (!res)
+        return;
+    long long total = PQntuples(res) ? db_int(res, 0, "total") : 0;
+    json_out o;
+    page_open(&o);
+    write_items(&o, res);
+    PQclear(res);
+    page_reply(r, &o, total, pg);
 }

@@ -10,6 +10,7 @@
 #include "arena.h"
 #include "db.h"
 #include "errors.h"
+#include "json_out.h"
 
 #define MAX_BODY (1024 * 1024)
 #define MAX_PATH_PARAMS 4
@@ -65,7 +66,15 @@ typedef struct req {
 /* Answers. Each marks the request replied; a handler returns right after.
  * A later answer replaces an earlier one (body and status; headers stay). */
 void reply_json(req_t *r, int status, json_t *body);   /* steals body */
+/* How a reply's JSON is printed (json_dumps flags; json_out prints the same). */
+#define REPLY_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 void reply_empty(req_t *r, int status);
+/* A JSON body written with json_out (the writer stays the caller's to
+ * free); 500 when the writer failed. */
+void reply_json_out(req_t *r, int status, const json_out *body);
+/* Answers status with row of res written by write (json_out.h). */
+typedef void (*row_write_fn)(json_out *o, const PGresult *res, int row);
+void reply_row_out(req_t *r, int status, const PGresult *res, int row, row_write_fn write);
 /* A body that is not JSON (a spreadsheet): copied into the arena. */
 void reply_bytes(req_t *r, int status, const char *content_type, const void *data, size_t n);
 void reply_error(req_t *r, err_code e, const char *detail);
@@ -153,5 +162,16 @@ typedef struct {
  * with "total_capped": true. */
 void reply_page(req_t *r, int count_stmt, int page_stmt, int nfilter, const char **params, const paging_t *pg,
                 row_json_fn row_json);
+
+/* A page and its capped count in one statement (one round trip): the
+ * count's one row LEFT JOINed to the page's rows, so every row has "total"
+ * and an empty page is one row whose columns of the page are NULL. */
+#define COUNTED_PAGE(count_from_where, page) "SELECT c.total, p.* FROM (" CAPPED_COUNT(count_from_where) ") c LEFT JOIN (" page ") p ON true"
+/* reply_page for a COUNTED_PAGE statement, written straight out
+ * (json_out.h): write_items writes the result's items (its rows whose
+ * columns of the page are not NULL), each a value of the open array. */
+typedef void (*items_write_fn)(json_out *o, const PGresult *res);
+void reply_counted_page(req_t *r, int stmt, int nfilter, const char **params, const paging_t *pg,
+                        items_write_fn write_items);
 
 #endif

@@ -1,7 +1,10 @@
 #include "region.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const char *check_region_code(const char *v, const char **message)
 {
@@ -31,9 +34,58 @@ int region_ranges_within(const code_range *scope, int nscope, const code_range *
     return n;
 }
 
+#define REGION_CACHE_SLOTS 8192 /* ~3,200 regions; a slot is 48 bytes */
+static struct {
+    char code[7];
+    long long until;
+    region_info info;
+} region_cache[REGION_CACHE_SLOTS];
+static pthread_mutex_t region_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t region_slot(const char *code) { return (size_t)strtol(code, NULL, 10) % REGION_CACHE_SLOTS; }
+
+bool region_cache_get(const char *code, long long now, region_info *out)
+{
+    if (strlen(code) != 6)
+        return false;
+    size_t i = region_slot(code);
+    bool hit = false;
+    if (pthread_mutex_lock(&region_cache_lock))
+        return false;
+    if (!strcmp(region_cache[i].code, code) && now < region_cache[i].until) {
+        *out = region_cache[i].info;
+        hit = true;
+    }
+    pthread_mutex_unlock(&region_cache_lock);
+    return hit;
+}
+
+void region_cache_put(const char *code, long long now, const region_info *info)
+{
+    if (strlen(code) != 6 || !info->found)
+        return;
+    size_t i = region_slot(code);
+    if (pthread_mutex_lock(&region_cache_lock))
+        return;
+    memcpy(region_cache[i].code, code, sizeof region_cache[i].code);
+    region_cache[i].until = now + REGION_CACHE_SECONDS;
+    region_cache[i].info = *info;
+    pthread_mutex_unlock(&region_cache_lock);
+}
+
+static long long monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* cannot fail for CLOCK_MONOTONIC */
+    return (long long)ts.tv_sec;
+}
+
 bool region_lookup_or_reply(req_t *r, const char *code, region_info *out)
 {
     memset(out, 0, sizeof *out);
+    long long now = monotonic_seconds();
+    if (region_cache_get(code, now, out))
+        return true;
     PGresult *res = db_query_or_reply(r, SQL_COMMON_REGION, 1, (const char *[]){code});
     if (!res)
         return false;
@@ -45,6 +97,7 @@ bool region_lookup_or_reply(req_t *r, const char *code, region_info *out)
         out->county_level = !strcmp(out->level, "county") || db_bool(res, 0, "also_county");
     }
     PQclear(res);
+    region_cache_put(code, now, out);
     return true;
 }
 

@@ -35,6 +35,15 @@ typedef struct {
  * returns how many it holds (0: the request lies outside every scope). */
 int region_ranges_within(const code_range *scope, int nscope, const code_range *want, code_range *out);
 
+/* The regions a process has looked up, kept REGION_CACHE_SECONDS: regions
+ * change only with a migration (GB/T 2260's yearly revisions), and a list by
+ * region asked PostgreSQL for its region before the list itself. Direct
+ * mapped by the code's number; a code not found is never kept. now is
+ * seconds on CLOCK_MONOTONIC. */
+#define REGION_CACHE_SECONDS 300
+bool region_cache_get(const char *code, long long now, region_info *out);
+void region_cache_put(const char *code, long long now, const region_info *info);
+
 const char *check_region_code(const char *v, const char **message);
 /* Looks code up; false after replying 503. */
 bool region_lookup_or_reply(req_t *r, const char *code, region_info *out);

@@ -1,36 +1,86 @@
 #include "volunteer_view.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
 #include "http.h"
+#include "log.h"
 #include "mask.h"
 
-json_t *volunteer_json(const PGresult *res, int row, bool full_phone)
+/* VOLUNTEER_COLUMNS' names, in the order the object prints them. */
+#define VOLUNTEER_NCOLUMNS 22
+static const char *const column_names[VOLUNTEER_NCOLUMNS] = {
+    "id", "real_name", "phone", "id_masked", "gender", "political_status", "ethnicity", "employer", "title",
+    "education", "occupation", "region", "service_categories", "service_fields", "grassroots_role", "skills",
+    "availability", "service_hours", "created_at", "updated_at", "source", "claim_status"};
+enum {
+    C_ID, C_REAL_NAME, C_PHONE, C_ID_MASKED, C_GENDER, C_OCCUPATION = 10, C_REGION, C_CATEGORIES, C_FIELDS,
+    C_GRASSROOTS, C_AVAILABILITY = 16, C_HOURS, C_CREATED, C_UPDATED, C_SOURCE, C_CLAIM
+};
+
+void volunteer_write(json_out *o, const PGresult *res, int row, bool full_phone)
 {
+    int col[VOLUNTEER_NCOLUMNS];
+    for (int i = 0; i < VOLUNTEER_NCOLUMNS; i++)
+        if ((col[i] = PQfnumber(res, column_names[i])) < 0) {
+            log_error("db: a volunteer's result has no column %s", column_names[i]);
+            o->failed = true;
+            return;
+        }
     char masked[16];
-    const char *phone = db_str(res, row, "phone");
+    const char *phone = db_value(res, row, col[C_PHONE]), *id = db_value(res, row, col[C_ID]);
+    const char *source = db_value(res, row, col[C_SOURCE]), *claim = db_value(res, row, col[C_CLAIM]);
     if (!phone)
         phone = "";
     if (!full_phone) {
         mask_phone(phone, masked, sizeof masked);
         phone = masked;
     }
-    const char *source = db_str(res, row, "source"), *claim = db_str(res, row, "claim_status");
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s?, s:s?,"
-                     " s:f, s:s, s:s, s:s, s:s}",
-                     "id", (json_int_t)db_int(res, row, "id"), "real_name", db_str(res, row, "real_name"), "phone",
-                     phone, "id_number", db_str(res, row, "id_masked"), "gender", db_str(res, row, "gender"),
-                     "political_status", db_str(res, row, "political_status"), "ethnicity",
-                     db_str(res, row, "ethnicity"), "employer", db_str(res, row, "employer"), "title",
-                     db_str(res, row, "title"), "education", db_str(res, row, "education"), "occupation",
-                     db_str(res, row, "occupation"), "region", db_json(res, row, "region", json_null()), "service_categories",
-                     db_json(res, row, "service_categories", json_null()), "service_fields",
-                     db_json(res, row, "service_fields", json_null()), "grassroots_role", db_str(res, row, "grassroots_role"),
-                     "skills", db_str(res, row, "skills"), "availability", db_str(res, row, "availability"),
-                     "service_hours", db_num(res, row, "service_hours"), "created_at",
-                     db_str(res, row, "created_at"), "updated_at", db_str(res, row, "updated_at"), "source",
-                     source ? source : "self", "claim_status", claim ? claim : "claimed");
+    jo_open(o, '{');
+    jo_key(o, "id");
+    jo_int(o, id ? strtoll(id, NULL, 10) : 0);
+    jo_key(o, "real_name");
+    jo_string(o, db_value(res, row, col[C_REAL_NAME]));
+    jo_key(o, "phone");
+    jo_string(o, phone);
+    jo_key(o, "id_number"); /* masked: the only form a response carries */
+    jo_string(o, db_value(res, row, col[C_ID_MASKED]));
+    for (int i = C_GENDER; i <= C_OCCUPATION; i++) {
+        jo_key(o, column_names[i]);
+        jo_string(o, db_value(res, row, col[i]));
+    }
+    for (int i = C_REGION; i <= C_FIELDS; i++) {
+        jo_key(o, column_names[i]);
+        jo_raw(o, db_value(res, row, col[i]), "null");
+    }
+    for (int i = C_GRASSROOTS; i <= C_AVAILABILITY; i++) {
+        jo_key(o, column_names[i]);
+        jo_string(o, db_value(res, row, col[i]));
+    }
+    jo_key(o, "service_hours");
+    jo_real_text(o, db_value(res, row, col[C_HOURS]));
+    for (int i = C_CREATED; i <= C_UPDATED; i++) {
+        jo_key(o, column_names[i]);
+        jo_string(o, db_value(res, row, col[i]));
+    }
+    jo_key(o, "source");
+    jo_string(o, source ? source : "self");
+    jo_key(o, "claim_status");
+    jo_string(o, claim ? claim : "claimed");
+    jo_close(o, '}');
+}
+
+json_t *volunteer_json(const PGresult *res, int row, bool full_phone)
+{
+    json_out o;
+    json_out_init(&o);
+    volunteer_write(&o, res, row, full_phone);
+    size_t len;
+    const char *text = json_out_text(&o, &len);
+    json_t *v = text ? json_loadb(text, len, 0, NULL) : NULL;
+    json_out_free(&o);
+    return v;
 }
 
 static long long volunteer_of_user_or_reply(req_t *r, const char *why, bool must_be_claimed)

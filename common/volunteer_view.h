@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+#include "json_out.h"
 #include "region.h"
 
 #define VOLUNTEER_COLUMNS                                                                                     \
@@ -20,7 +21,11 @@
     " v.source, v.claim_status"
 
 /* The phone is shown in full only when full_phone (the volunteer itself,
- * admins of its orgs); masked otherwise. The ID number is always masked. */
+ * admins of its orgs); masked otherwise. The ID number is always masked.
+ * volunteer_write writes it as one JSON value (json_out.h; o fails when a
+ * column is missing), volunteer_json gives the same object as a jansson
+ * tree (NULL when out of memory). */
+void volunteer_write(json_out *o, const PGresult *res, int row, bool full_phone);
 json_t *volunteer_json(const PGresult *res, int row, bool full_phone);
 
 /* The caller's volunteer id, or 0 after answering 403 volunteer_required

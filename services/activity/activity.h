@@ -42,7 +42,7 @@ enum { LIST_Q_NONE, LIST_Q_TWO_CHARS, LIST_Q_OTHER, LIST_Q_FORMS };
 #define LIST_THEME (1u << 10)
 #define LIST_FROM (1u << 11)
 #define LIST_TO (1u << 12)
-/* The shape of the list's parameters ($1..$9 of list_count: NULL = absent). */
+/* The shape of the list's parameters ($1..$9 of list_page_desc/asc: NULL = absent). */
 unsigned list_shape(const char *const *params);
 extern const db_variants list_variants;
 
@@ -57,10 +57,8 @@ typedef struct {
 
 /* 404 when no such activity. */
 bool activity_access_or_reply(req_t *r, long long id, activity_access *a);
-/* The activity as GET /activities/{id} shows it, or NULL after replying;
- * *version (when not NULL) gets its row version. */
-json_t *activity_json_or_reply(req_t *r, long long id, long long *version);
-/* Answers status with the activity and its ETag ("<version>"). */
+/* Answers status with the activity as GET /activities/{id} shows it and its
+ * ETag ("<version>"); 404 when there is none. */
 void reply_activity(req_t *r, long long id, int status);
 /* The ETag of a row version: a strong validator, "<version>". */
 const char *activity_etag(req_t *r, long long version);

@@ -25,30 +25,19 @@ bool activity_access_or_reply(req_t *r, long long id, activity_access *a)
     return true;
 }
 
-json_t *activity_json_or_reply(req_t *r, long long id, long long *version)
+const char *activity_etag(req_t *r, long long version) { return arena_printf(&r->arena, "\"%lld\"", version); }
+
+/* Written straight out (json_out.h): the detail is the most read answer. */
+void reply_activity(req_t *r, long long id, int status)
 {
     PGresult *res = db_row_or_reply(r, SQL_ACTIVITY_GET, 1, (const char *[]){id_str(r, id)}, "no such activity");
     if (!res)
-        return NULL;
-    json_t *a = activity_json(res, 0);
-    if (version)
-        *version = db_int(res, 0, "version");
-    PQclear(res);
-    if (!a)
-        reply_error(r, ERR_INTERNAL, NULL);
-    return a;
-}
-
-const char *activity_etag(req_t *r, long long version) { return arena_printf(&r->arena, "\"%lld\"", version); }
-
-void reply_activity(req_t *r, long long id, int status)
-{
-    long long version = 0;
-    json_t *a = activity_json_or_reply(r, id, &version);
-    if (!a)
         return;
-    reply_json(r, status, a);
-    const char *etag = activity_etag(r, version);
+    reply_row_out(r, status, res, 0, activity_row_write);
+    const char *etag = activity_etag(r, db_int(res, 0, "version"));
+    PQclear(res);
+    if (r->status != status) /* the writer failed: 500 answered */
+        return;
     if (etag)
         reply_header(r, "ETag", etag);
     else
@@ -405,12 +394,6 @@ void h_activity_cancel(req_t *r)
 /* GET /activities/{id}: 200 with the activity and its ETag (public); 404. */
 void h_activity_get(req_t *r) { reply_activity(r, r->path_ids[0], 200); }
 
-static json_t *activity_row(req_t *r, const PGresult *res, int row)
-{
-    (void)r;
-    return activity_json(res, row);
-}
-
 /* ?from= / ?to= bound starts_at: a date means that whole day in China, a
  * date-time is taken as it is; both ends are inclusive. Either must fall in
  * the range every time of a request does (API.md v1.1), else 422
@@ -490,5 +473,5 @@ void h_activity_list(req_t *r)
                               aq.org_id.set ? id_str(r, aq.org_id.v) : NULL, aq.service_category, aq.theme, aq.q,
                               from, to};
     bool ascending = aq.sort && !strcmp(aq.sort, "starts_at");
-    reply_page(r, SQL_LIST_COUNT, ascending ? SQL_LIST_PAGE_ASC : SQL_LIST_PAGE_DESC, 9, params, &pg, activity_row);
+    reply_counted_page(r, ascending ? SQL_LIST_PAGE_ASC : SQL_LIST_PAGE_DESC, 9, params, &pg, activity_rows_write);
 }

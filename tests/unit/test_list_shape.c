@@ -112,7 +112,7 @@ static void test_every_shape_states_its_filters(void)
  * a region those conditions stay, for the window indexes to serve. */
 static void test_status_inside_a_region_keeps_to_the_region_index(void)
 {
-    const db_stmt *st = &activity_sql[SQL_LIST_COUNT];
+    const db_stmt *st = &activity_sql[SQL_LIST_PAGE_DESC];
     static const struct {
         unsigned status;
         const char *bound;

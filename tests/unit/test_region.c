@@ -104,9 +104,38 @@ static void test_check_region_code(void)
     }
 }
 
+/* The process's region cache: an answer is kept for its time and then asked
+ * again; codes sharing a slot replace each other; a code not found, or not
+ * six characters, is never kept. */
+static void test_region_cache(void)
+{
+    region_info zhengzhou = {.found = true, .level = "city", .lo = "410100", .hi = "410199"}, got;
+    region_info nowhere = {.found = false};
+    long long t0 = 1000;
+    CHECK("an empty cache has nothing", !region_cache_get("410100", t0, &got));
+    region_cache_put("410100", t0, &zhengzhou);
+    CHECK("a kept region is had back whole", region_cache_get("410100", t0 + 1, &got) && got.found &&
+                                                 !strcmp(got.level, "city") && !strcmp(got.lo, "410100") &&
+                                                 !strcmp(got.hi, "410199") && !got.county_level);
+    CHECK("it is had until its time is up",
+          region_cache_get("410100", t0 + REGION_CACHE_SECONDS - 1, &got) &&
+              !region_cache_get("410100", t0 + REGION_CACHE_SECONDS, &got));
+    CHECK("another code is not had from its slot", !region_cache_get("410101", t0 + 1, &got));
+    region_cache_put("410100", t0, &zhengzhou);
+    region_cache_put("418292", t0, &(region_info){.found = true, .level = "county", .lo = "418292", .hi = "418292"});
+    CHECK("a code sharing the slot (8192 apart) replaces it",
+          !region_cache_get("410100", t0 + 1, &got) && region_cache_get("418292", t0 + 1, &got) &&
+              !strcmp(got.level, "county"));
+    region_cache_put("999998", t0, &nowhere);
+    CHECK("a code not found is not kept", !region_cache_get("999998", t0 + 1, &got));
+    region_cache_put("4101", t0, &zhengzhou);
+    CHECK("a code not of six characters is neither kept nor looked for", !region_cache_get("4101", t0 + 1, &got));
+}
+
 int main(void)
 {
     test_ranges_within();
     test_check_region_code();
+    test_region_cache();
     return CHECK_DONE();
 }

@@ -1,0 +1,187 @@
+#include "json_out.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void json_out_init(json_out *o) { memset(o, 0, sizeof *o); }
+
+void json_out_free(json_out *o)
+{
+    free(o->buf);
+    json_out_init(o);
+}
+
+const char *json_out_text(const json_out *o, size_t *len)
+{
+    if (o->failed || o->depth != 0 || !o->buf)
+        return NULL;
+    *len = o->len;
+    return o->buf;
+}
+
+static bool reserve(json_out *o, size_t more)
+{
+    if (o->failed)
+        return false;
+    if (o->len + more + 1 <= o->cap)
+        return true;
+    size_t cap = o->cap ? o->cap : 1024;
+    while (cap < o->len + more + 1)
+        cap *= 2;
+    char *buf = realloc(o->buf, cap);
+    if (!buf) {
+        o->failed = true;
+        return false;
+    }
+    o->buf = buf;
+    o->cap = cap;
+    return true;
+}
+
+static void put(json_out *o, const char *s, size_t n)
+{
+    if (!reserve(o, n))
+        return;
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+    o->buf[o->len] = '\0';
+}
+
+/* Before a value: the comma that separates it from the one before, unless
+ * it is a member's value (its key wrote the comma). */
+static void value_begin(json_out *o)
+{
+    if (o->after_key) {
+        o->after_key = false;
+        return;
+    }
+    if (o->depth > 0) {
+        if (o->has_member[o->depth - 1])
+            put(o, ",", 1);
+        o->has_member[o->depth - 1] = true;
+    }
+}
+
+void jo_open(json_out *o, char bracket)
+{
+    value_begin(o);
+    if (o->depth == JSON_OUT_DEPTH) {
+        o->failed = true;
+        return;
+    }
+    put(o, &bracket, 1);
+    o->has_member[o->depth++] = false;
+}
+
+void jo_close(json_out *o, char bracket)
+{
+    if (o->depth == 0) {
+        o->failed = true;
+        return;
+    }
+    o->depth--;
+    put(o, &bracket, 1);
+}
+
+/* A string's characters as jansson escapes them: the quote, the backslash
+ * and the control characters; UTF-8 as it is. */
+static void escaped(json_out *o, const char *s)
+{
+    put(o, "\"", 1);
+    const char *run = s;
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        put(o, run, (size_t)(p - run));
+        run = p + 1;
+        char seq[8];
+        switch (c) {
+        case '"': put(o, "\\\"", 2); break;
+        case '\\': put(o, "\\\\", 2); break;
+        case '\b': put(o, "\\b", 2); break;
+        case '\f': put(o, "\\f", 2); break;
+        case '\n': put(o, "\\n", 2); break;
+        case '\r': put(o, "\\r", 2); break;
+        case '\t': put(o, "\\t", 2); break;
+        default:
+            snprintf(seq, sizeof seq, "\\u%04X", c);
+            put(o, seq, 6);
+        }
+    }
+    put(o, run, strlen(run));
+    put(o, "\"", 1);
+}
+
+void jo_key(json_out *o, const char *key)
+{
+    value_begin(o);
+    escaped(o, key);
+    put(o, ":", 1);
+    o->after_key = true;
+}
+
+void jo_string(json_out *o, const char *s)
+{
+    if (!s) {
+        jo_null(o);
+        return;
+    }
+    value_begin(o);
+    escaped(o, s);
+}
+
+void jo_int(json_out *o, long long v)
+{
+    char n[24];
+    value_begin(o);
+    put(o, n, (size_t)snprintf(n, sizeof n, "%lld", v));
+}
+
+void jo_bool(json_out *o, bool v)
+{
+    value_begin(o);
+    put(o, v ? "true" : "false", v ? 4 : 5);
+}
+
+void jo_null(json_out *o)
+{
+    value_begin(o);
+    put(o, "null", 4);
+}
+
+/* jansson's real: "%.15g", a ".0" when that reads as an integer, the
+ * exponent without '+' or leading zeros. */
+void jo_real_text(json_out *o, const char *decimal)
+{
+    char n[40], out[40];
+    snprintf(n, sizeof n, "%.15g", decimal ? strtod(decimal, NULL) : 0.0);
+    size_t k = 0;
+    const char *e = strchr(n, 'e');
+    if (!e) {
+        k = (size_t)snprintf(out, sizeof out, "%s%s", n, strchr(n, '.') ? "" : ".0");
+    } else {
+        memcpy(out, n, (size_t)(e - n + 1));
+        k = (size_t)(e - n + 1);
+        const char *p = e + 1;
+        if (*p == '+')
+            p++;
+        else if (*p == '-')
+            out[k++] = *p++;
+        while (*p == '0' && p[1])
+            p++;
+        while (*p && k < sizeof out - 1)
+            out[k++] = *p++;
+        out[k] = '\0';
+    }
+    value_begin(o);
+    put(o, out, k);
+}
+
+void jo_raw(json_out *o, const char *json, const char *fallback)
+{
+    value_begin(o);
+    const char *text = json ? json : fallback;
+    put(o, text, strlen(text));
+}
