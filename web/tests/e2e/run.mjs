@@ -267,6 +267,11 @@ const state = {
   started: `社区科技讲座${RUN}`,
 };
 
+// Chromium names a download in the locale's character set: under the C locale (an
+// `env -i` start, as a CI runner may do) 报名名单.xlsx is saved as "download".
+const LOCALE = /utf-?8/i.test(process.env.LC_ALL || process.env.LC_CTYPE || process.env.LANG || '')
+  ? {} : { LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
+
 async function main() {
   fs.mkdirSync(SHOTS, { recursive: true });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'stvs-chromium-'));
@@ -278,6 +283,7 @@ async function main() {
     viewport: { width: 1366, height: 768 },
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
+    env: { ...process.env, ...LOCALE },
   });
   context.setDefaultTimeout(TIMEOUT);
   // Sessions live in sessionStorage, one per tab: one tab per person.
