@@ -49,7 +49,11 @@ static const char *const status_where[LIST_STATUS_FORMS] = {
  * reads, so the exact test runs on its entries, and the one time bound said
  * is a range of its second column. The window indexes above would only be
  * ANDed with it: a city's recruiting count read 32,715 entries of
- * activities_signup_window to keep 73 (8.8 ms, 0.3 ms without; bench/ANALYSIS.md). */
+ * activities_signup_window to keep 73 (8.8 ms, 0.3 ms without; bench/ANALYSIS.md).
+ * Not with a title word (planned per call): there the windows let the
+ * planner combine the word's index with a window's, where without them it
+ * walked the region's entries (a province's cancelled with q=科普: 4,210
+ * thrown away, none with them; docs/query-plans.md, session 5). */
 #define STARTED " AND a.starts_at <= now()"
 static const char *const status_in_region_where[LIST_STATUS_FORMS] = {
     [LIST_STATUS_NONE] = "",
@@ -155,7 +159,8 @@ static bool list_where(unsigned shape, char *buf, size_t size)
         LIST_Q(shape) >= LIST_Q_FORMS)
         return false;
     unsigned region = LIST_REGION(shape);
-    bool in_region = region == LIST_REGION_PROVINCE || region == LIST_REGION_CITY || region == LIST_REGION_CODE;
+    bool in_region = (region == LIST_REGION_PROVINCE || region == LIST_REGION_CITY || region == LIST_REGION_CODE) &&
+                     LIST_Q(shape) == LIST_Q_NONE;
     const char *status = (in_region ? status_in_region_where : status_where)[LIST_STATUS(shape)];
     int n = snprintf(buf, size, " WHERE true%s%s%s", status, region_where[region], q_where[LIST_Q(shape)]);
     for (size_t i = 0; i < NPRESENT && n > 0 && (size_t)n < size; i++)
