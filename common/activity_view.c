@@ -3,7 +3,6 @@
 #include <stdlib.h>
 
 #include "db.h"
-#include "log.h"
 
 /* ACTIVITY_COLUMNS' names, in the order the object prints them. */
 #define ACTIVITY_NCOLUMNS 24
@@ -25,12 +24,7 @@ typedef struct {
 
 static bool columns_of(const PGresult *res, activity_columns *c)
 {
-    for (int i = 0; i < ACTIVITY_NCOLUMNS; i++)
-        if ((c->col[i] = PQfnumber(res, column_names[i])) < 0) {
-            log_error("db: an activity's result has no column %s", column_names[i]);
-            return false;
-        }
-    return true;
+    return db_columns(res, column_names, ACTIVITY_NCOLUMNS, c->col, "an activity");
 }
 
 static const char *text(const PGresult *res, int row, const activity_columns *c, int i)
@@ -114,9 +108,5 @@ json_t *activity_json(const PGresult *res, int row)
     json_out o;
     json_out_init(&o);
     activity_row_write(&o, res, row);
-    size_t len;
-    const char *text = json_out_text(&o, &len);
-    json_t *a = text ? json_loadb(text, len, 0, NULL) : NULL;
-    json_out_free(&o);
-    return a;
+    return json_out_tree(&o);
 }

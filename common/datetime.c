@@ -190,3 +190,11 @@ const char *check_datetime(const char *v, const char **message)
         return "invalid_format";
     }
 }
+
+long long monotonic_seconds(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts))
+        return 0;
+    return (long long)ts.tv_sec;
+}

@@ -10,6 +10,8 @@ typedef struct {
 } ymd;
 
 ymd today_in_china(void);
+/* Seconds on CLOCK_MONOTONIC: for deadlines and lifetimes, never dates. */
+long long monotonic_seconds(void);
 bool ymd_is_real(int year, int month, int day);
 int ymd_cmp(ymd a, ymd b);
 /* "YYYY-MM-DD" → ymd; false unless the shape is right and the date real. */

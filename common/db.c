@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "datetime.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -32,14 +33,6 @@ bool db_prefers_standby(const char *conninfo)
             yes = o->val && !strcmp(o->val, "prefer-standby");
     PQconninfoFree(opts);
     return yes;
-}
-
-static long now_seconds(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_MONOTONIC, &ts))
-        return 0;
-    return (long)ts.tv_sec;
 }
 
 bool db_failback_due(const db_t *db, const char *in_hot_standby, long now)
@@ -150,7 +143,7 @@ int db_connect(db_t *db)
     }
     db->last = DB_OK;
     db->request_boundary = true;
-    db->failback_at = now_seconds() + db_failback_seconds;
+    db->failback_at = (long)monotonic_seconds() + db_failback_seconds;
     metrics_db_connect(true, db->connected_once);
     db->connected_once = true;
     return 0;
@@ -162,7 +155,7 @@ int db_connect(db_t *db)
  * is ready, so no request sees an error. */
 static void fail_back(db_t *db)
 {
-    long now = now_seconds();
+    long now = (long)monotonic_seconds();
     if (!db_failback_due(db, PQparameterStatus(db->conn, "in_hot_standby"), now))
         return;
     db->failback_at = now + db_failback_seconds;
@@ -373,6 +366,16 @@ bool db_isnull(const PGresult *res, int row, const char *name)
 const char *db_value(const PGresult *res, int row, int col)
 {
     return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+bool db_columns(const PGresult *res, const char *const *names, int n, int *cols, const char *what)
+{
+    for (int i = 0; i < n; i++)
+        if ((cols[i] = PQfnumber(res, names[i])) < 0) {
+            log_error("db: %s's result has no column %s", what, names[i]);
+            return false;
+        }
+    return true;
 }
 
 const char *db_str(const PGresult *res, int row, const char *name)

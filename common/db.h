@@ -174,6 +174,9 @@ bool db_variant_sql(const db_stmt *st, unsigned shape, char *buf, size_t size);
 /* Column helpers: read by name; a NULL value reads as NULL / 0. db_value
  * reads by number (found once for many rows): its text, or NULL. */
 const char *db_value(const PGresult *res, int row, int col);
+/* The numbers of n named columns into cols, for a view read by number;
+ * false (logged, naming what) when one is missing. */
+bool db_columns(const PGresult *res, const char *const *names, int n, int *cols, const char *what);
 const char *db_str(const PGresult *res, int row, const char *col);
 /* A json column (to_json, json_agg, a region's display) as a new value;
  * fallback (which it takes) when the column is NULL or not JSON. */

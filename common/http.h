@@ -66,8 +66,8 @@ typedef struct req {
 /* Answers. Each marks the request replied; a handler returns right after.
  * A later answer replaces an earlier one (body and status; headers stay). */
 void reply_json(req_t *r, int status, json_t *body);   /* steals body */
-/* How a reply's JSON is printed (json_dumps flags; json_out prints the same). */
-#define REPLY_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+/* How a reply's JSON is printed: as json_out prints it. */
+#define REPLY_JSON_FLAGS JSON_OUT_DUMP_FLAGS
 void reply_empty(req_t *r, int status);
 /* A JSON body written with json_out (the writer stays the caller's to
  * free); 500 when the writer failed. */

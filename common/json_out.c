@@ -20,6 +20,15 @@ const char *json_out_text(const json_out *o, size_t *len)
     return o->buf;
 }
 
+json_t *json_out_tree(json_out *o)
+{
+    size_t len;
+    const char *text = json_out_text(o, &len);
+    json_t *tree = text ? json_loadb(text, len, 0, NULL) : NULL;
+    json_out_free(o);
+    return tree;
+}
+
 static bool reserve(json_out *o, size_t more)
 {
     if (o->failed)

@@ -8,8 +8,12 @@
  * then answers NULL, so callers check once at the end. */
 #ifndef STVS_JSON_OUT_H
 #define STVS_JSON_OUT_H
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+/* The json_dumps flags whose output json_out reproduces (the replies'). */
+#define JSON_OUT_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 
 #define JSON_OUT_DEPTH 8
 
@@ -27,6 +31,9 @@ void json_out_free(json_out *o);
 /* The text so far (NUL-terminated, owned by o), or NULL after a failure or
  * with an object or array still open. */
 const char *json_out_text(const json_out *o, size_t *len);
+/* The text as a jansson tree (for an answer that nests or edits it), and the
+ * writer freed; NULL when the writer failed or out of memory. */
+json_t *json_out_tree(json_out *o);
 
 void jo_open(json_out *o, char bracket);  /* '{' or '[' */
 void jo_close(json_out *o, char bracket); /* '}' or ']' */

@@ -4,7 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "datetime.h"
 
 const char *check_region_code(const char *v, const char **message)
 {
@@ -71,13 +72,6 @@ void region_cache_put(const char *code, long long now, const region_info *info)
     region_cache[i].until = now + REGION_CACHE_SECONDS;
     region_cache[i].info = *info;
     pthread_mutex_unlock(&region_cache_lock);
-}
-
-static long long monotonic_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts); /* cannot fail for CLOCK_MONOTONIC */
-    return (long long)ts.tv_sec;
 }
 
 bool region_lookup_or_reply(req_t *r, const char *code, region_info *out)

@@ -5,7 +5,6 @@
 
 #include "db.h"
 #include "http.h"
-#include "log.h"
 #include "mask.h"
 
 /* VOLUNTEER_COLUMNS' names, in the order the object prints them. */
@@ -22,12 +21,10 @@ enum {
 void volunteer_write(json_out *o, const PGresult *res, int row, bool full_phone)
 {
     int col[VOLUNTEER_NCOLUMNS];
-    for (int i = 0; i < VOLUNTEER_NCOLUMNS; i++)
-        if ((col[i] = PQfnumber(res, column_names[i])) < 0) {
-            log_error("db: a volunteer's result has no column %s", column_names[i]);
-            o->failed = true;
-            return;
-        }
+    if (!db_columns(res, column_names, VOLUNTEER_NCOLUMNS, col, "a volunteer")) {
+        o->failed = true;
+        return;
+    }
     char masked[16];
     const char *phone = db_value(res, row, col[C_PHONE]), *id = db_value(res, row, col[C_ID]);
     const char *source = db_value(res, row, col[C_SOURCE]), *claim = db_value(res, row, col[C_CLAIM]);
@@ -76,11 +73,7 @@ json_t *volunteer_json(const PGresult *res, int row, bool full_phone)
     json_out o;
     json_out_init(&o);
     volunteer_write(&o, res, row, full_phone);
-    size_t len;
-    const char *text = json_out_text(&o, &len);
-    json_t *v = text ? json_loadb(text, len, 0, NULL) : NULL;
-    json_out_free(&o);
-    return v;
+    return json_out_tree(&o);
 }
 
 static long long volunteer_of_user_or_reply(req_t *r, const char *why, bool must_be_claimed)

@@ -1,7 +1,7 @@
-/* The JSON writer (common/json_out.c) prints what json_dumps prints with the
- * replies' flags (REPLY_JSON_FLAGS) for the same values: each case writes a
- * value with the writer and builds it with jansson, and the two texts must
- * be the same bytes. */
+/* The JSON writer (common/json_out.c) prints what json_dumps prints with
+ * JSON_OUT_DUMP_FLAGS, the replies' flags, for the same values: each case
+ * writes a value with the writer and builds it with jansson, and the two
+ * texts must be the same bytes. */
 #include "check.h"
 #include <jansson.h>
 #include <stdio.h>
@@ -10,14 +10,12 @@
 
 #include "json_out.h"
 
-#define FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
-
 /* Whether o's text is the bytes jansson prints for want (which it steals). */
 static bool same(const char *what, json_out *o, json_t *want)
 {
     size_t len = 0;
     const char *got = json_out_text(o, &len);
-    char *expect = want ? json_dumps(want, FLAGS | JSON_ENCODE_ANY) : NULL;
+    char *expect = want ? json_dumps(want, JSON_OUT_DUMP_FLAGS | JSON_ENCODE_ANY) : NULL;
     bool ok = got && expect && len == strlen(expect) && !memcmp(got, expect, len);
     if (!ok)
         fprintf(stderr, "  %s: writer %s, jansson %s\n", what, got ? got : "(failed)", expect ? expect : "(failed)");
