@@ -2,7 +2,9 @@
 
 #include <stdlib.h>
 
+#include "datetime.h"
 #include "db.h"
+#include "log.h"
 
 /* ACTIVITY_COLUMNS' names, in the order the object prints them. */
 #define ACTIVITY_NCOLUMNS 24
@@ -45,6 +47,23 @@ static void member(json_out *o, const PGresult *res, int row, const activity_col
     jo_string(o, text(res, row, c, i));
 }
 
+/* A member whose value is a time column written as RFC 3339 (NULL: null);
+ * text of another shape (a session not in DateStyle ISO) fails o. */
+static void time_member(json_out *o, const PGresult *res, int row, const activity_columns *c, int i, bool whole)
+{
+    const char *pg = text(res, row, c, i);
+    char rfc3339[DT_RFC3339_MAX];
+    jo_key(o, column_names[i]);
+    if (!pg) {
+        jo_null(o);
+    } else if (rfc3339_from_pg(pg, whole, rfc3339)) {
+        jo_string(o, rfc3339);
+    } else {
+        log_error("activity view: %s is not a timestamptz in DateStyle ISO", column_names[i]);
+        o->failed = true;
+    }
+}
+
 static void write_activity(json_out *o, const PGresult *res, int row, const activity_columns *c)
 {
     jo_open(o, '{');
@@ -63,8 +82,9 @@ static void write_activity(json_out *o, const PGresult *res, int row, const acti
     jo_raw(o, text(res, row, c, C_THEMES), "[]");
     jo_key(o, "region");
     jo_raw(o, text(res, row, c, C_REGION), "null");
-    for (int i = C_ADDRESS; i <= C_SIGNUP_ENDS; i++)
-        member(o, res, row, c, i);
+    member(o, res, row, c, C_ADDRESS);
+    for (int i = C_STARTS; i <= C_SIGNUP_ENDS; i++)
+        time_member(o, res, row, c, i, false);
     for (int i = C_CAPACITY; i <= C_SIGNED_UP; i++) {
         jo_key(o, column_names[i]);
         jo_int(o, integer(res, row, c, i));
@@ -77,8 +97,9 @@ static void write_activity(json_out *o, const PGresult *res, int row, const acti
     jo_key(o, "members_only");
     const char *members_only = text(res, row, c, C_MEMBERS_ONLY);
     jo_bool(o, members_only && members_only[0] == 't');
-    for (int i = C_CANCEL_REASON; i <= C_UPDATED; i++)
-        member(o, res, row, c, i);
+    member(o, res, row, c, C_CANCEL_REASON);
+    time_member(o, res, row, c, C_CREATED, true);
+    time_member(o, res, row, c, C_UPDATED, true);
     jo_close(o, '}');
 }
 

@@ -1,9 +1,11 @@
 /* An activity as every service shows it (API.md, Activities): the SQL
  * columns and the JSON built from them, shared by the activity service and
  * the volunteer service's /volunteers/me/activities. Use ACTIVITY_COLUMNS
- * with "activity.activities a JOIN org.orgs o ON o.id = a.org_id". The four
- * activity times keep their fractions of a second (activity.rfc3339_exact,
- * migration 010), so a time reads back as the instant that was sent. */
+ * with "activity.activities a JOIN org.orgs o ON o.id = a.org_id". The times
+ * come as PostgreSQL's own text and are written out as RFC 3339 here
+ * (rfc3339_from_pg, what activity.rfc3339_exact and ref.rfc3339 print): the
+ * four activity times keep their fractions of a second, so a time reads back
+ * as the instant that was sent; created_at and updated_at are whole seconds. */
 #ifndef STVS_ACTIVITY_VIEW_H
 #define STVS_ACTIVITY_VIEW_H
 #include <jansson.h>
@@ -20,12 +22,10 @@
 #define ACTIVITY_COLUMNS                                                                                      \
     "a.id, a.org_id, o.name AS org_name, a.title, a.description, a.service_category,"                         \
     " to_json(a.themes) AS themes, " REGION_DISPLAY("a.region_code") " AS region, a.address,"                 \
-    " activity.rfc3339_exact(a.starts_at) AS starts_at, activity.rfc3339_exact(a.ends_at) AS ends_at,"        \
-    " activity.rfc3339_exact(a.signup_starts_at) AS signup_starts_at,"                                        \
-    " activity.rfc3339_exact(a.signup_ends_at) AS signup_ends_at,"                                            \
+    " a.starts_at, a.ends_at, a.signup_starts_at, a.signup_ends_at,"                                          \
     " a.capacity, a.signed_up, " ACTIVITY_STATUS " AS status, a.service_hours, a.contact_name,"               \
     " a.contact_phone, a.requirements, a.members_only, a.cancel_reason,"                                      \
-    " ref.rfc3339(a.created_at) AS created_at, ref.rfc3339(a.updated_at) AS updated_at"
+    " a.created_at, a.updated_at"
 
 /* The activity of a row, as the API shows it, written as one JSON value;
  * o fails when the result lacks a column (logged). */

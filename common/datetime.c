@@ -174,6 +174,52 @@ void format_utc_us(long long us, char out[DT_UTC_LEN])
     put_digits(out + 20, us % 1000000, 6);
 }
 
+/* Whether s holds n digits. */
+static bool all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+bool rfc3339_from_pg(const char *pg, bool whole_seconds, char out[DT_RFC3339_MAX])
+{
+    /* "YYYY-MM-DD hh:mm:ss": year 10000 or BC (" BC") have other shapes */
+    if (!pg || strlen(pg) < 22 || !all_digits(pg, 4) || pg[4] != '-' || !all_digits(pg + 5, 2) || pg[7] != '-' ||
+        !all_digits(pg + 8, 2) || pg[10] != ' ' || !all_digits(pg + 11, 2) || pg[13] != ':' ||
+        !all_digits(pg + 14, 2) || pg[16] != ':' || !all_digits(pg + 17, 2))
+        return false;
+    const char *p = pg + 19;
+    size_t fraction = 0;
+    if (*p == '.') {
+        while (fraction < 6 && p[1 + fraction] >= '0' && p[1 + fraction] <= '9')
+            fraction++;
+        if (!fraction)
+            return false;
+        p += 1 + fraction;
+    }
+    /* the offset: ±hh, ±hh:mm or ±hh:mm:ss, and nothing after it */
+    size_t zone = strlen(p);
+    if ((*p != '+' && *p != '-') || !all_digits(p + 1, 2) ||
+        !(zone == 3 || (zone == 6 && p[3] == ':' && all_digits(p + 4, 2)) ||
+          (zone == 9 && p[3] == ':' && all_digits(p + 4, 2) && p[6] == ':' && all_digits(p + 7, 2))))
+        return false;
+    size_t n = 19, keep = whole_seconds || !fraction ? 0 : 1 + fraction;
+    memcpy(out, pg, n);
+    out[10] = 'T';
+    memcpy(out + n, pg + 19, keep);
+    n += keep;
+    memcpy(out + n, p, zone);
+    n += zone;
+    if (zone == 3) { /* XSD dates, as JSON prints them, always say the minutes */
+        memcpy(out + n, ":00", 3);
+        n += 3;
+    }
+    out[n] = '\0';
+    return true;
+}
+
 const char *check_datetime(const char *v, const char **message)
 {
     long long us;

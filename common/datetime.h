@@ -48,4 +48,15 @@ void format_utc_us(long long us, char out[DT_UTC_LEN]);
  * "out_of_range". */
 const char *check_datetime(const char *v, const char **message);
 
+/* A timestamptz as PostgreSQL prints it under DateStyle ISO (the services'
+ * login roles' setting, migration 019): "2026-05-30 09:00:00.25+08", offsets
+ * "+05:45" or, before 1901, "+08:05:43". Written out as the API's RFC 3339
+ * ("2026-05-30T09:00:00.25+08:00"), the text to_json prints for the same
+ * value in the same zone; whole_seconds drops the fraction, as
+ * date_trunc('second') would. The services format the activity view's times
+ * here instead of in its SQL (six calls a row were a third of a list page's
+ * execution, bench/ANALYSIS.md). False, out untouched, for any other shape. */
+#define DT_RFC3339_MAX 36 /* "YYYY-MM-DDThh:mm:ss.ffffff+hh:mm:ss" and its NUL */
+bool rfc3339_from_pg(const char *pg, bool whole_seconds, char out[DT_RFC3339_MAX]);
+
 #endif

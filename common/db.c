@@ -101,6 +101,16 @@ static PGconn *open_session(db_t *db, const char *attrs, int *rc)
         *rc = -1;
         return NULL;
     }
+    /* times are read in PostgreSQL's ISO text (rfc3339_from_pg); the login
+     * roles say so (migration 019), a session that does not is misconfigured */
+    const char *datestyle = PQparameterStatus(conn, "DateStyle");
+    if (!datestyle || strncmp(datestyle, "ISO", 3)) {
+        log_error("db: the session's DateStyle is %s, not ISO (migration 019 sets it for the services' roles)",
+                  datestyle ? datestyle : "unknown");
+        PQfinish(conn);
+        *rc = -2;
+        return NULL;
+    }
     for (int i = 0; i < db->nstmts + (SQL_COMMON__END - DB_COMMON_STMT); i++) {
         const db_stmt *st = db_statement(db, i < db->nstmts ? i : DB_COMMON_STMT + (i - db->nstmts));
         if (!st)

@@ -4,6 +4,8 @@ timestamptz; the forms they replaced were to_char() patterns. These tests hold t
 the old patterns, instant for instant, over the years the API accepts and in time zones with
 half-hour, 45-minute and daylight-saving offsets, and pin a few answers outright."""
 
+import re
+
 from harness import eq, psql
 
 # The forms of migrations 002 and 010: the reference the functions must keep printing.
@@ -42,3 +44,31 @@ def test_time_functions_pin_fractions_offsets_and_null():
                         "2026-05-30T09:00:00.000001+08:00", "2026-05-30T09:00:00+08:00", "t", "t"], "pinned times")
     got = psql("SET TimeZone = 'Asia/Kathmandu'; SELECT ref.rfc3339('2026-01-01 00:00:00Z')").splitlines()[-1]
     eq(got, "2026-01-01T05:45:00+05:45", "a 45-minute offset")
+
+
+def _as_rfc3339(iso, whole):
+    """The rule common/datetime.c's rfc3339_from_pg applies to PostgreSQL's ISO text (its unit test
+    pins the C): 'T' for the space, the fraction dropped for whole seconds, ':00' after an offset of
+    whole hours."""
+    date_time, sign, zone = re.match(r"^(.{19}(?:\.\d+)?)([+-])(.*)$", iso).groups()
+    if whole:
+        date_time = date_time[:19]
+    return date_time[:10] + "T" + date_time[11:] + sign + (zone + ":00" if len(zone) == 2 else zone)
+
+
+def test_iso_text_made_rfc3339_is_what_the_sql_functions_print_in_every_zone():
+    # the activity view's times are PostgreSQL's ISO text written out in C (migration 019);
+    # the answers must not change: the same text as activity.rfc3339_exact and ref.rfc3339
+    for zone in ZONES:
+        rows = psql("SET DateStyle = 'ISO, MDY'; SET TimeZone = '%s'; SELECT t::text, activity.rfc3339_exact(t),"
+                    " ref.rfc3339(t) FROM (%s) i" % (zone, INSTANTS)).splitlines()
+        rows = [r.split("|") for r in rows if "|" in r]
+        eq(len(rows) > 6000, True, "instants compared in %s" % zone)
+        wrong = [r for r in rows if (_as_rfc3339(r[0], False), _as_rfc3339(r[0], True)) != (r[1], r[2])]
+        eq(wrong[:3], [], "ISO text written out differently in %s (of %d)" % (zone, len(rows)))
+
+
+def test_services_roles_read_times_in_datestyle_iso():
+    got = psql("SELECT count(*) FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole"
+               " WHERE r.rolname LIKE 'stvs\\_%' AND 'DateStyle=ISO, MDY' = ANY (s.setconfig)").splitlines()[-1]
+    eq(int(got) >= 6, True, "every service's login role has DateStyle ISO (%s)" % got)

@@ -238,8 +238,51 @@ static void test_ymd_helpers(void)
     CHECK("ymd_is_real: year 0 is not", !ymd_is_real(0, 1, 1));
 }
 
+/* PostgreSQL's ISO text of a timestamptz → the RFC 3339 that to_json prints
+ * (the pairs as PostgreSQL 15 gives them; tests/api/test_time_format.py holds
+ * the rule to to_json over every zone and year the API uses). */
+static void test_rfc3339_from_pg(void)
+{
+    static const struct {
+        const char *name, *in;
+        bool whole;
+        const char *want; /* NULL: refused */
+    } rows[] = {
+        {"a whole-hour offset gains its minutes", "2026-05-30 09:00:00+08", false, "2026-05-30T09:00:00+08:00"},
+        {"a fraction is kept as printed", "2026-05-30 09:00:00.25+08", false, "2026-05-30T09:00:00.25+08:00"},
+        {"six digits of fraction are kept", "2026-05-30 01:00:00.000001+00", false, "2026-05-30T01:00:00.000001+00:00"},
+        {"whole seconds drop the fraction", "2026-05-30 09:00:00.999+08", true, "2026-05-30T09:00:00+08:00"},
+        {"whole seconds of a whole second", "2026-05-30 09:00:00+08", true, "2026-05-30T09:00:00+08:00"},
+        {"a 45-minute offset as printed", "2026-01-01 05:45:00+05:45", false, "2026-01-01T05:45:00+05:45"},
+        {"a negative half-hour offset", "2026-01-01 00:00:00.5-03:30", false, "2026-01-01T00:00:00.5-03:30"},
+        {"an offset with seconds (local mean time)", "1900-01-01 00:00:00+08:05:43", false,
+         "1900-01-01T00:00:00+08:05:43"},
+        {"a negative whole-hour offset", "2026-01-01 00:00:00-10", false, "2026-01-01T00:00:00-10:00"},
+        {"another DateStyle (Postgres) is refused", "Sat May 30 09:00:00 2026 CST", false, NULL},
+        {"the XSD form itself is refused (not ISO)", "2026-05-30T09:00:00+08:00", false, NULL},
+        {"a BC year is refused", "0001-01-01 00:00:00+08 BC", false, NULL},
+        {"a five-digit year is refused", "10000-01-01 00:00:00+08", false, NULL},
+        {"seven digits of fraction are refused", "2026-05-30 09:00:00.1234567+08", false, NULL},
+        {"a dot without digits is refused", "2026-05-30 09:00:00.+08", false, NULL},
+        {"no offset is refused", "2026-05-30 09:00:00", false, NULL},
+        {"a one-digit offset is refused", "2026-05-30 09:00:00+8", false, NULL},
+        {"text after the offset is refused", "2026-05-30 09:00:00+08x", false, NULL},
+        {"infinity is refused", "infinity", false, NULL},
+    };
+    for (size_t i = 0; i < NELEM(rows); i++) {
+        char out[DT_RFC3339_MAX] = "untouched";
+        bool ok = rfc3339_from_pg(rows[i].in, rows[i].whole, out);
+        CHECK(rows[i].name, rows[i].want ? ok && !strcmp(out, rows[i].want) : !ok && !strcmp(out, "untouched"));
+    }
+    CHECK("NULL is refused", !rfc3339_from_pg(NULL, false, (char[DT_RFC3339_MAX]){0}));
+    char longest[DT_RFC3339_MAX];
+    CHECK("the longest form fits", rfc3339_from_pg("2026-05-30 09:00:00.123456+08:05:43", false, longest) &&
+                                       strlen(longest) == DT_RFC3339_MAX - 1);
+}
+
 int main(void)
 {
+    test_rfc3339_from_pg();
     test_dates_table();
     test_today_is_the_last_past_date();
     test_ymd_helpers();
