@@ -81,7 +81,7 @@ static void write_activity(json_out *o, const PGresult *res, int row, const acti
     jo_key(o, "themes");
     jo_raw(o, text(res, row, c, C_THEMES), "[]");
     jo_key(o, "region");
-    jo_raw(o, text(res, row, c, C_REGION), "null");
+    jo_region_display(o, text(res, row, c, C_REGION));
     member(o, res, row, c, C_ADDRESS);
     for (int i = C_STARTS; i <= C_SIGNUP_ENDS; i++)
         time_member(o, res, row, c, i, false);

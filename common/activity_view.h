@@ -5,7 +5,10 @@
  * come as PostgreSQL's own text and are written out as RFC 3339 here
  * (rfc3339_from_pg, what activity.rfc3339_exact and ref.rfc3339 print): the
  * four activity times keep their fractions of a second, so a time reads back
- * as the instant that was sent; created_at and updated_at are whole seconds. */
+ * as the instant that was sent; created_at and updated_at are whole seconds.
+ * The region is written from the process's table of region displays
+ * (region.h): a handler calls region_displays_ready_or_reply before writing
+ * activities. */
 #ifndef STVS_ACTIVITY_VIEW_H
 #define STVS_ACTIVITY_VIEW_H
 #include <jansson.h>
@@ -21,7 +24,7 @@
 
 #define ACTIVITY_COLUMNS                                                                                      \
     "a.id, a.org_id, o.name AS org_name, a.title, a.description, a.service_category,"                         \
-    " to_json(a.themes) AS themes, " REGION_DISPLAY("a.region_code") " AS region, a.address,"                 \
+    " to_json(a.themes) AS themes, a.region_code AS region, a.address,"                                      \
     " a.starts_at, a.ends_at, a.signup_starts_at, a.signup_ends_at,"                                          \
     " a.capacity, a.signed_up, " ACTIVITY_STATUS " AS status, a.service_hours, a.contact_name,"               \
     " a.contact_phone, a.requirements, a.members_only, a.cancel_reason,"                                      \

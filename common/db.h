@@ -40,6 +40,7 @@ typedef struct {
 enum {
     SQL_COMMON_REGION = DB_COMMON_STMT, /* region.c: a GB/T 2260 code, its level and range */
     SQL_COMMON_VOLUNTEER_OF_USER,       /* volunteer_view.c: the volunteer id of a user */
+    SQL_COMMON_REGION_DISPLAYS,         /* region.c: every region's JSON, for the activity view */
     SQL_COMMON__END
 };
 extern const db_stmt common_sql[SQL_COMMON__END - DB_COMMON_STMT];
@@ -49,6 +50,7 @@ extern const db_stmt common_sql[SQL_COMMON__END - DB_COMMON_STMT];
 #define DB_COMMON_BIT(stmt) (1u << ((stmt) - DB_COMMON_STMT))
 #define COMMON_SQL_REGION DB_COMMON_BIT(SQL_COMMON_REGION)
 #define COMMON_SQL_VOLUNTEER DB_COMMON_BIT(SQL_COMMON_VOLUNTEER_OF_USER)
+#define COMMON_SQL_REGION_DISPLAYS DB_COMMON_BIT(SQL_COMMON_REGION_DISPLAYS)
 
 /* A statement of optional filters written as a small closed set of texts,
  * one per shape of its parameters (which filters are present, and for some

@@ -1,11 +1,14 @@
 #include "region.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "datetime.h"
+#include "errors.h"
+#include "log.h"
 
 const char *check_region_code(const char *v, const char **message)
 {
@@ -114,4 +117,159 @@ bool region_param_or_reply(req_t *r, const char *param, const char *code, region
     if (!out->found)
         field_error(r, param, "invalid_choice", "no such region");
     return true;
+}
+
+/* The region displays (region.h): a table sorted by code, replaced whole. */
+typedef struct {
+    char code[7];
+    const char *display; /* into the table's text */
+} region_display;
+typedef struct {
+    region_display *entries;
+    size_t n;
+    char *text;
+} display_table;
+
+static struct {
+    pthread_rwlock_t lock; /* readers write from the table; a load swaps it */
+    display_table table;
+    long long until;
+    atomic_bool missing; /* a writer met a code the table lacks: reload */
+} displays = {.lock = PTHREAD_RWLOCK_INITIALIZER};
+static pthread_mutex_t displays_loading = PTHREAD_MUTEX_INITIALIZER; /* one load at a time */
+
+static int by_code(const void *a, const void *b)
+{
+    return strcmp(((const region_display *)a)->code, ((const region_display *)b)->code);
+}
+
+static void table_free(display_table *t)
+{
+    free(t->entries);
+    free(t->text);
+    *t = (display_table){0};
+}
+
+/* The table of a region_displays result; false when out of memory or a row
+ * is not a code and its JSON. */
+static bool table_of(const PGresult *res, display_table *t)
+{
+    int n = PQntuples(res);
+    size_t size = 0;
+    for (int i = 0; i < n; i++)
+        size += (size_t)PQgetlength(res, i, 1) + 1;
+    *t = (display_table){.entries = calloc(n ? (size_t)n : 1, sizeof *t->entries), .text = malloc(size ? size : 1)};
+    if (!t->entries || !t->text) {
+        table_free(t);
+        return false;
+    }
+    char *p = t->text;
+    for (int i = 0; i < n; i++) {
+        const char *code = PQgetvalue(res, i, 0);
+        if (strlen(code) != 6 || PQgetisnull(res, i, 1)) {
+            table_free(t);
+            return false;
+        }
+        memcpy(t->entries[i].code, code, 7);
+        size_t len = (size_t)PQgetlength(res, i, 1);
+        memcpy(p, PQgetvalue(res, i, 1), len + 1);
+        t->entries[i].display = p;
+        p += len + 1;
+    }
+    t->n = (size_t)n;
+    qsort(t->entries, t->n, sizeof *t->entries, by_code);
+    return true;
+}
+
+/* Loads the table and swaps it in; false (the old one kept) on failure. */
+static bool displays_load(req_t *r, bool reply)
+{
+    PGresult *res = reply ? db_query_or_reply(r, SQL_COMMON_REGION_DISPLAYS, 0, NULL)
+                          : db_exec(r->db, SQL_COMMON_REGION_DISPLAYS, 0, NULL);
+    if (!res)
+        return false;
+    display_table fresh, old;
+    bool built = table_of(res, &fresh);
+    PQclear(res);
+    if (!built) {
+        log_error("region: the region displays could not be kept (out of memory or a malformed row)");
+        if (reply)
+            reply_error(r, ERR_INTERNAL, "internal error");
+        return false;
+    }
+    if (pthread_rwlock_wrlock(&displays.lock)) {
+        table_free(&fresh);
+        if (reply)
+            reply_error(r, ERR_INTERNAL, "internal error");
+        return false;
+    }
+    old = displays.table;
+    displays.table = fresh;
+    displays.until = monotonic_seconds() + REGION_CACHE_SECONDS;
+    atomic_store(&displays.missing, false);
+    pthread_rwlock_unlock(&displays.lock);
+    table_free(&old);
+    return true;
+}
+
+bool region_displays_ready_or_reply(req_t *r)
+{
+    if (pthread_rwlock_rdlock(&displays.lock)) {
+        reply_error(r, ERR_INTERNAL, "internal error");
+        return false;
+    }
+    bool have = displays.table.entries != NULL;
+    bool fresh = monotonic_seconds() < displays.until && !atomic_load(&displays.missing);
+    pthread_rwlock_unlock(&displays.lock);
+    if (have && fresh)
+        return true;
+    if (have) { /* stale: one thread reloads, the others write from the old table */
+        if (pthread_mutex_trylock(&displays_loading))
+            return true;
+        if (!displays_load(r, false)) { /* kept; the next try in a minute */
+            if (!pthread_rwlock_wrlock(&displays.lock)) {
+                displays.until = monotonic_seconds() + 60;
+                pthread_rwlock_unlock(&displays.lock);
+            }
+        }
+        pthread_mutex_unlock(&displays_loading);
+        return true;
+    }
+    if (pthread_mutex_lock(&displays_loading)) {
+        reply_error(r, ERR_INTERNAL, "internal error");
+        return false;
+    }
+    /* another thread may have loaded it while this one waited */
+    bool loaded = false;
+    if (!pthread_rwlock_rdlock(&displays.lock)) {
+        loaded = displays.table.entries != NULL;
+        pthread_rwlock_unlock(&displays.lock);
+    }
+    bool ok = loaded || displays_load(r, true);
+    pthread_mutex_unlock(&displays_loading);
+    return ok;
+}
+
+void jo_region_display(json_out *o, const char *code)
+{
+    if (!code) {
+        jo_null(o);
+        return;
+    }
+    region_display key = {0};
+    snprintf(key.code, sizeof key.code, "%s", code);
+    if (pthread_rwlock_rdlock(&displays.lock)) {
+        o->failed = true;
+        return;
+    }
+    const region_display *found =
+        displays.table.n ? bsearch(&key, displays.table.entries, displays.table.n, sizeof key, by_code) : NULL;
+    if (found)
+        jo_raw(o, found->display, "null");
+    pthread_rwlock_unlock(&displays.lock);
+    if (!found) {
+        log_error("region: %s is not among the region displays loaded; reloading", key.code);
+        atomic_store(&displays.missing, true);
+        o->failed = true;
+    }
 }

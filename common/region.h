@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "http.h"
+#include "json_out.h"
 
 /* A region's JSON ({code, name, level, path}, ref.regions.display) in a
  * select list, for the code column named: a subquery the executor runs on
@@ -43,6 +44,21 @@ int region_ranges_within(const code_range *scope, int nscope, const code_range *
 #define REGION_CACHE_SECONDS 300
 bool region_cache_get(const char *code, long long now, region_info *out);
 void region_cache_put(const char *code, long long now, const region_info *info);
+
+/* Every region's JSON (ref.regions.display), loaded whole by a process (one
+ * statement, ~3,400 rows, ~0.4 MB) and reloaded after REGION_CACHE_SECONDS:
+ * the activity view writes its region from here, where a subquery per row
+ * was ~8% of the list's SQL (bench/ANALYSIS.md, session 6). A handler that
+ * writes activities calls region_displays_ready_or_reply first: it loads
+ * the table when the process has none (503 answered when it cannot), and
+ * reloads a stale one once, the other threads meanwhile writing from the
+ * old one (kept as well when the reload fails). The service opts in to
+ * COMMON_SQL_REGION_DISPLAYS. */
+bool region_displays_ready_or_reply(req_t *r);
+/* Writes code's JSON as a value of o (NULL code: null); fails o for a code
+ * the table lacks (a region added since the load; the next request
+ * reloads). */
+void jo_region_display(json_out *o, const char *code);
 
 const char *check_region_code(const char *v, const char **message);
 /* Looks code up; false after replying 503. */

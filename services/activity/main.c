@@ -32,7 +32,7 @@ int main(void)
         .nroutes = sizeof routes / sizeof *routes,
         .stmts = activity_sql,
         .nstmts = SQL__MAX,
-        .common_sql = COMMON_SQL_REGION | COMMON_SQL_VOLUNTEER,
+        .common_sql = COMMON_SQL_REGION | COMMON_SQL_VOLUNTEER | COMMON_SQL_REGION_DISPLAYS,
         .init = activity_init,
     };
     return app_run(&svc);

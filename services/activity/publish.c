@@ -30,6 +30,8 @@ const char *activity_etag(req_t *r, long long version) { return arena_printf(&r-
 /* Written straight out (json_out.h): the detail is the most read answer. */
 void reply_activity(req_t *r, long long id, int status)
 {
+    if (!region_displays_ready_or_reply(r))
+        return;
     PGresult *res = db_row_or_reply(r, SQL_ACTIVITY_GET, 1, (const char *[]){id_str(r, id)}, "no such activity");
     if (!res)
         return;
@@ -251,6 +253,8 @@ static bool recorded_hours_fit_or_reply(req_t *r, long long id, const activity_b
  * owns it) and *signed_up, or NULL after replying. */
 static json_t *editable_or_reply(req_t *r, long long id, long long *signed_up)
 {
+    if (!region_displays_ready_or_reply(r))
+        return NULL;
     PGresult *res = db_row_or_reply(r, SQL_ACTIVITY_LOCK, 1, (const char *[]){id_str(r, id)}, "no such activity");
     if (!res)
         return NULL;
@@ -473,5 +477,7 @@ void h_activity_list(req_t *r)
                               aq.org_id.set ? id_str(r, aq.org_id.v) : NULL, aq.service_category, aq.theme, aq.q,
                               from, to};
     bool ascending = aq.sort && !strcmp(aq.sort, "starts_at");
+    if (!region_displays_ready_or_reply(r))
+        return;
     reply_counted_page(r, ascending ? SQL_LIST_PAGE_ASC : SQL_LIST_PAGE_DESC, 9, params, &pg, activity_rows_write);
 }

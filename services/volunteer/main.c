@@ -44,7 +44,7 @@ int main(void)
         .nroutes = sizeof routes / sizeof *routes,
         .stmts = volunteer_sql,
         .nstmts = SQL__MAX,
-        .common_sql = COMMON_SQL_REGION | COMMON_SQL_VOLUNTEER,
+        .common_sql = COMMON_SQL_REGION | COMMON_SQL_VOLUNTEER | COMMON_SQL_REGION_DISPLAYS,
         .needs_data_key = true,
         .init = volunteer_init,
         .cleanup = volunteer_cleanup,

@@ -147,6 +147,8 @@ void h_me_activities(req_t *r)
                               sizeof my_activities_query_fields / sizeof *my_activities_query_fields, &mq, &pg) ||
         !is_volunteer_or_reply(r))
         return;
+    if (!region_displays_ready_or_reply(r))
+        return;
     const char *params[5] = {id_str(r, r->user_id), mq.filter ? mq.filter : "all", mq.q};
     reply_page(r, SQL_MY_ACTIVITIES_COUNT, SQL_MY_ACTIVITIES_PAGE, 3, params, &pg, my_signup_row);
 }
