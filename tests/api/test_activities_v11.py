@@ -342,3 +342,30 @@ def test_a_statement_timeout_is_503_and_logged_with_its_sqlstate_class():
     problem(r, 503, "unavailable", "the statement timed out behind the lock")
     ok(_wait_until(lambda: _activity_log_count(needle) > before, 5),
        "the timeout is logged with its SQLSTATE and class in the activity service's log")
+
+
+def test_an_activitys_region_is_the_regions_own_json_in_the_detail_the_list_and_my_activities():
+    # the services write the region from a table of every region's JSON they keep (common/region.c),
+    # no longer from a subquery per row: each answer must still carry ref.regions.display exactly
+    import json
+    org, admin = _org()
+    vol = _vol()
+    codes = ["410700", "420102", "110101"]
+    made = {}
+    for code in codes:
+        a = _create(admin, org["id"], region_code=code)
+        made[a["id"]] = code
+        _signed(vol, a["id"])
+    want = {}
+    for line in psql("SELECT code || '|' || display::text FROM ref.regions WHERE code IN (%s)"
+                     % ", ".join("'%s'" % c for c in codes)).splitlines():
+        code, display = line.split("|", 1)
+        want[code] = json.loads(display)
+    eq(sorted(want), sorted(codes), "the regions' own JSON read back")
+    for aid, code in made.items():
+        eq(_activity(aid)["region"], want[code], "detail of %d: region" % aid)
+    listed = json_ok(_get(None, A + "?org_id=%d&page_size=100" % org["id"]), 200, "list of the org")["items"]
+    eq({it["id"]: it["region"] for it in listed}, {aid: want[c] for aid, c in made.items()}, "list: regions")
+    mine = json_ok(_get(vol, "/volunteers/me/activities?page_size=100"), 200, "my activities")["items"]
+    eq({it["activity"]["id"]: it["activity"]["region"] for it in mine}, {aid: want[c] for aid, c in made.items()},
+       "my activities: regions")
