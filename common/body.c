@@ -419,7 +419,7 @@ typedef struct {
 /* API.md: a bad page is invalid_format, a bad page_size out_of_range, whatever is wrong with it. */
 static const field_spec paging_fields[] = {
     {"page", F_ID, 0, 1, 1000000, offsetof(paging_query, page), NULL, NULL},
-    {"page_size", F_ID, FIELD_OUT_OF_RANGE, 1, 100, offsetof(paging_query, page_size), NULL, NULL},
+    {"page_size", F_ID, FIELD_OUT_OF_RANGE, 1, PAGE_SIZE_MAX, offsetof(paging_query, page_size), NULL, NULL},
 };
 
 void query_fields(req_t *r, const field_spec *specs, size_t n, void *out, paging_t *paging)

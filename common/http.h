@@ -142,8 +142,17 @@ const char *query_get(const req_t *r, const char *name); /* first value, decoded
  * handler replied. */
 const char *id_str(req_t *r, long long id);
 
-/* Paging ?page=&page_size= (defaults 1 and 20, page_size ≤ 100), read by
- * query_fields() (body.h) from its own field table. */
+/* Paging ?page=&page_size= (defaults 1 and 20, page_size ≤ PAGE_SIZE_MAX),
+ * read by query_fields() (body.h) from its own field table. */
+#define PAGE_SIZE_MAX 100
+#define SQL_NUMBER_(n) #n
+#define SQL_NUMBER(n) SQL_NUMBER_(n)
+/* A page's ids, at most PAGE_SIZE_MAX, said to the planner: on a generic
+ * plan LIMIT $n is guessed at 10% of the matches, and a list whose status
+ * matches half the table then joined its "page" of 5,825 ids to the whole
+ * table by hash (status=ended: 102 ms, 2 ms with this; docs/query-plans.md,
+ * session 6). Wraps a subquery that has its own LIMIT $n. */
+#define PAGE_IDS_AT_MOST(subquery) "(SELECT * FROM (" subquery ") page LIMIT " SQL_NUMBER(PAGE_SIZE_MAX) ")"
 typedef struct {
     long long page, page_size, offset;
 } paging_t;

@@ -72,7 +72,8 @@ static const char *const status_test[] = {
     "has_status('signup_closed',", "has_status('upcoming',"};
 
 /* Every shape's text names the parameter of each filter it has and of no
- * other, so an absent filter is never tested and a present one always; a
+ * other, so an absent filter is never tested and a present one always, and
+ * tells the planner its page has at most PAGE_SIZE_MAX ids; a
  * status is tested by its own arm of has_status() (the parameter $1 only
  * for a value outside the code table, which no row has). */
 static void test_every_shape_states_its_filters(void)
@@ -104,7 +105,8 @@ static void test_every_shape_states_its_filters(void)
                               has_param(sql, "$3") == (region == LIST_REGION_RANGE) &&
                               has_param(sql, "$7") == (q != LIST_Q_NONE) &&
                               (strstr(sql, "bigrams") != NULL) == (q == LIST_Q_TWO_CHARS) &&
-                              has_param(sql, "$10") && has_param(sql, "$11") && !strstr(sql, "%s");
+                              has_param(sql, "$10") && has_param(sql, "$11") && !strstr(sql, "%s") &&
+                              strstr(sql, ") page LIMIT 100)"); /* PAGE_IDS_AT_MOST */
                     for (size_t b = 0; b < NELEM(bits); b++)
                         ok = ok && has_param(sql, bits[b].param) == ((present & bits[b].bit) != 0);
                     if (!ok && wrong++ < 3)
