@@ -174,21 +174,12 @@ void format_utc_us(long long us, char out[DT_UTC_LEN])
     put_digits(out + 20, us % 1000000, 6);
 }
 
-/* Whether s holds n digits. */
-static bool all_digits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
-}
-
 bool rfc3339_from_pg(const char *pg, bool whole_seconds, char out[DT_RFC3339_MAX])
 {
     /* "YYYY-MM-DD hh:mm:ss": year 10000 or BC (" BC") have other shapes */
-    if (!pg || strlen(pg) < 22 || !all_digits(pg, 4) || pg[4] != '-' || !all_digits(pg + 5, 2) || pg[7] != '-' ||
-        !all_digits(pg + 8, 2) || pg[10] != ' ' || !all_digits(pg + 11, 2) || pg[13] != ':' ||
-        !all_digits(pg + 14, 2) || pg[16] != ':' || !all_digits(pg + 17, 2))
+    if (!pg || strlen(pg) < 22 || digits(pg, 4) < 0 || pg[4] != '-' || digits(pg + 5, 2) < 0 || pg[7] != '-' ||
+        digits(pg + 8, 2) < 0 || pg[10] != ' ' || digits(pg + 11, 2) < 0 || pg[13] != ':' ||
+        digits(pg + 14, 2) < 0 || pg[16] != ':' || digits(pg + 17, 2) < 0)
         return false;
     const char *p = pg + 19;
     size_t fraction = 0;
@@ -201,9 +192,9 @@ bool rfc3339_from_pg(const char *pg, bool whole_seconds, char out[DT_RFC3339_MAX
     }
     /* the offset: ±hh, ±hh:mm or ±hh:mm:ss, and nothing after it */
     size_t zone = strlen(p);
-    if ((*p != '+' && *p != '-') || !all_digits(p + 1, 2) ||
-        !(zone == 3 || (zone == 6 && p[3] == ':' && all_digits(p + 4, 2)) ||
-          (zone == 9 && p[3] == ':' && all_digits(p + 4, 2) && p[6] == ':' && all_digits(p + 7, 2))))
+    if ((*p != '+' && *p != '-') || digits(p + 1, 2) < 0 ||
+        !(zone == 3 || (zone == 6 && p[3] == ':' && digits(p + 4, 2) >= 0) ||
+          (zone == 9 && p[3] == ':' && digits(p + 4, 2) >= 0 && p[6] == ':' && digits(p + 7, 2) >= 0)))
         return false;
     size_t n = 19, keep = whole_seconds || !fraction ? 0 : 1 + fraction;
     memcpy(out, pg, n);
