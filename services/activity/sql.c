@@ -57,6 +57,10 @@ static const char *const status_where[LIST_STATUS_FORMS] = {
  * is a range of its second column. The window indexes above would only be
  * ANDed with it: a city's recruiting count read 32,715 entries of
  * activities_signup_window to keep 73 (8.8 ms, 0.3 ms without; bench/ANALYSIS.md).
+ * Cancelled, which does not move with the clock, has each level's own
+ * partial index instead (activities_cancelled_province/city/region_starts,
+ * migration 020), the has_status arm being their predicate: the region's
+ * index held them among twenty-five times as many others.
  * Not with a title word (planned per call): there the windows let the
  * planner combine the word's index with a window's, where without them it
  * walked the region's entries (a province's cancelled with q=科普: 4,210
