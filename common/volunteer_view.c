@@ -76,6 +76,13 @@ json_t *volunteer_json(const PGresult *res, int row, bool full_phone)
     return json_out_tree(&o);
 }
 
+void reply_claim_required(req_t *r)
+{
+    reply_error(r, ERR_CLAIM_REQUIRED,
+                "this volunteer was imported by an organization: confirm the ID number with POST "
+                "/volunteers/me/claim first");
+}
+
 static long long volunteer_of_user_or_reply(req_t *r, const char *why, bool must_be_claimed)
 {
     PGresult *res = db_query_or_reply(r, SQL_COMMON_VOLUNTEER_OF_USER, 1, (const char *[]){id_str(r, r->user_id)});
@@ -87,9 +94,7 @@ static long long volunteer_of_user_or_reply(req_t *r, const char *why, bool must
     if (!id) {
         reply_error(r, ERR_VOLUNTEER_REQUIRED, why);
     } else if (must_be_claimed && unclaimed) {
-        reply_error(r, ERR_CLAIM_REQUIRED,
-                    "this volunteer was imported by an organization: confirm the ID number with POST "
-                    "/volunteers/me/claim first");
+        reply_claim_required(r);
         id = 0;
     }
     return id;

@@ -36,5 +36,7 @@ long long volunteer_id_or_reply(struct req *r, const char *why);
 /* The same, for acting as a volunteer (signing up, applying, editing): an
  * imported record not yet claimed (在线关联) answers 409 claim_required. */
 long long claimed_volunteer_id_or_reply(struct req *r, const char *why);
+/* That 409 claim_required, for a handler that learnt it in its own statement. */
+void reply_claim_required(struct req *r);
 
 #endif

@@ -31,18 +31,10 @@ void h_signup_create(req_t *r)
 {
     if (r->body_len && !body_parse_or_reply(r, NULL, 0, NULL))
         return;
-    long long vid = claimed_volunteer_id_or_reply(r, "only volunteers sign up");
-    if (!vid)
-        return;
-    const char *params[2] = {id_str(r, r->path_ids[0]), id_str(r, vid)};
+    const char *params[2] = {id_str(r, r->path_ids[0]), id_str(r, r->user_id)};
     PGresult *res = db_query_or_reply(r, SQL_SIGNUP, 2, params);
     if (!res)
         return;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        reply_error(r, ERR_NOT_FOUND, "no such activity");
-        return;
-    }
     if (!db_isnull(res, 0, "activity_id")) {
         reply_json(r, 201, json_pack("{s:I, s:I, s:s, s:s}", "activity_id", (json_int_t)db_int(res, 0, "activity_id"),
                                      "volunteer_id", (json_int_t)db_int(res, 0, "volunteer_id"), "status",
@@ -50,11 +42,22 @@ void h_signup_create(req_t *r)
         PQclear(res);
         return;
     }
-    bool said = refusal_reply(r, res);
+    /* refused: the row says why, the volunteer's own faults first */
+    long long vid = db_isnull(res, 0, "volunteer") ? 0 : db_int(res, 0, "volunteer");
+    bool said = true;
+    if (!vid)
+        reply_error(r, ERR_VOLUNTEER_REQUIRED, "only volunteers sign up");
+    else if (db_bool(res, 0, "unclaimed"))
+        reply_claim_required(r);
+    else if (db_bool(res, 0, "missing"))
+        reply_error(r, ERR_NOT_FOUND, "no such activity");
+    else
+        said = refusal_reply(r, res);
     PQclear(res);
     if (said)
         return;
     /* refused by a sign-up that committed while this one waited: ask again */
+    params[1] = id_str(r, vid);
     res = db_query_or_reply(r, SQL_SIGNUP_REFUSED, 2, params);
     if (!res)
         return;

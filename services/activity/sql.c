@@ -230,14 +230,14 @@ const db_variants list_variants = {
     .nchecked = sizeof list_checked / sizeof *list_checked,
 };
 
-/* Why a sign-up is refused ($1 activity, $2 volunteer), in the order the
- * contract decides it: SQL_SIGNUP and SQL_SIGNUP_REFUSED. */
-#define SIGNUP_REASONS                                                                                          \
+/* Why a sign-up of activity a by volunteer `vol` is refused, in the order
+ * the contract decides it: SQL_SIGNUP and SQL_SIGNUP_REFUSED. */
+#define SIGNUP_REASONS(vol)                                                                                     \
     " a.cancelled_at IS NOT NULL OR now() >= a.ends_at OR now() < a.signup_starts_at"                          \
     "   OR now() >= a.signup_ends_at AS closed,"                                                              \
-    " EXISTS (SELECT 1 FROM activity.signups s WHERE s.activity_id = a.id AND s.volunteer_id = $2) AS signed,"   \
+    " EXISTS (SELECT 1 FROM activity.signups s WHERE s.activity_id = a.id AND s.volunteer_id = " vol ") AS signed," \
     " a.members_only AND NOT EXISTS (SELECT 1 FROM org.members m WHERE m.org_id = a.org_id"                   \
-    "                                AND m.volunteer_id = $2 AND m.status = 'active') AS not_member,"          \
+    "                                AND m.volunteer_id = " vol " AND m.status = 'active') AS not_member,"     \
     " a.signed_up >= a.capacity AS full"
 #define ARRAY_OF(n) "ARRAY(SELECT json_array_elements_text($" #n "::json))"
 

@@ -65,8 +65,7 @@ static bool unclaimed_reply(req_t *r, bool *db_failed)
     bool unclaimed = PQntuples(res) == 1 && !strcmp(db_str(res, 0, "claim_status"), "unclaimed");
     PQclear(res);
     if (unclaimed)
-        reply_error(r, ERR_CLAIM_REQUIRED, "an organization imported your record: confirm your ID number with POST "
-                                           "/volunteers/me/claim first");
+        reply_claim_required(r);
     return unclaimed;
 }
 

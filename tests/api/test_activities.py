@@ -1100,8 +1100,9 @@ def test_signup_by_a_non_volunteer_is_403_volunteer_required_and_without_a_token
     org, admin = _org()
     a = _create(admin, org["id"])
     problem(_signup(_user(), a["id"]), 403, "volunteer_required")
+    problem(_signup(_user(), 999999999999), 403, "volunteer_required", "before the activity is looked up")
     problem(_signup(None, a["id"]), 401, "unauthorized")
-    eq(_activity(a["id"])["signed_up"], 0, "nothing counted")
+    eq((_activity(a["id"])["signed_up"], _db_count(a["id"])), (0, 0), "nothing counted, no row")
 
 
 def test_members_only_activity_takes_active_members_only():

@@ -690,6 +690,8 @@ def test_claim_flow_read_but_not_act_until_the_id_number_is_confirmed():
     import test_activities as ta  # its activity bodies: one open for sign-ups now
     act = ta._create(admin, org["id"])
     problem(c.post("/activities/%d/signups" % act["id"], token=token), 409, "claim_required", "sign-up")
+    eq((ta._activity(act["id"])["signed_up"], ta._db_count(act["id"])), (0, 0), "the refused sign-up counted nothing")
+    problem(c.post("/activities/999999999999/signups", token=token), 409, "claim_required", "before the activity")
     problem(c.post("/volunteers/me/claim", {"id_number": make_id_number()}, token=token), 422, "id_number_mismatch")
     problem(c.post("/volunteers/me/claim", {"id_number": "x"}, token=token), 422, "id_number_mismatch")
     problem(c.post("/volunteers/me/claim", {"id_number": p["身份证号"], "role": "x"}, token=token), 422,
