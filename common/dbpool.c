@@ -1,6 +1,9 @@
+#define _GNU_SOURCE /* sem_clockwait: a wait on CLOCK_MONOTONIC (glibc 2.30) */
 #include "dbpool.h"
 
 #include <errno.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,15 +14,23 @@
  * frees a connection takes the oldest waiter of the first class that has
  * one (no barging: a newcomer finds no connection idle while any waits) and
  * runs its job, or, past DBPOOL_RUNS_FOR_OTHERS or for a slow job, hands it
- * the connection. */
+ * the connection.
+ *
+ * The waiter sleeps on a semaphore of its own, posted once after it left
+ * the queue and after the pool's lock is let go: a condition variable must
+ * be signalled under the lock (the waiter may be gone right after), so the
+ * woken thread's first act was to block on the lock its waker still held
+ * (perf under the detail's load: 7% of the service's samples waiting on
+ * the pool's lock, bench/ANALYSIS.md, "Session 7"). A semaphore may be
+ * destroyed as soon as its wait returns, the post still finishing. */
 typedef enum { WAITING, RUNNING_ELSEWHERE, RAN, HANDED } waiter_state;
 struct dbpool_waiter {
     dbpool_waiter *next;
-    pthread_cond_t woken;
+    sem_t woken;  /* posted once: HANDED, or its job RAN on another thread */
     dbpool_job *job;
     void *arg;
     bool slow;    /* never run by another thread: always HANDED */
-    waiter_state state;
+    _Atomic waiter_state state; /* leaves WAITING only under the lock, with the queue */
     db_t *handed; /* HANDED: the connection to run the job on */
 };
 
@@ -34,8 +45,6 @@ int dbpool_init(dbpool_t *p, int n, const char *conninfo, const char *app_name, 
         free(p->idle);
         return -1;
     }
-    pthread_condattr_init(&p->clock);
-    pthread_condattr_setclock(&p->clock, CLOCK_MONOTONIC);
     for (int i = 0; i < n; i++) {
         db_init(&p->conns[i], conninfo, app_name, stmts, nstmts, common);
         p->idle[i] = &p->conns[n - 1 - i];
@@ -88,8 +97,8 @@ static dbpool_waiter *next_waiter(dbpool_t *p)
  * scheduled while there is work for it, and the order stays the queue's. */
 static void run_waiting(dbpool_t *p, db_t *db)
 {
-    pthread_mutex_lock(&p->lock);
     for (int ran = 0;; ran++) {
+        pthread_mutex_lock(&p->lock);
         dbpool_waiter *w = next_waiter(p);
         if (!w) {
             p->idle[p->nidle++] = db;
@@ -98,18 +107,29 @@ static void run_waiting(dbpool_t *p, db_t *db)
             return;
         }
         if (ran == DBPOOL_RUNS_FOR_OTHERS || w->slow) {
-            w->state = HANDED;
             w->handed = db;
-            pthread_cond_signal(&w->woken);
+            atomic_store(&w->state, HANDED);
             pthread_mutex_unlock(&p->lock);
+            sem_post(&w->woken); /* w is gone once posted */
             return;
         }
-        w->state = RUNNING_ELSEWHERE;
+        atomic_store(&w->state, RUNNING_ELSEWHERE);
         pthread_mutex_unlock(&p->lock);
         w->job(w->arg, db);
-        pthread_mutex_lock(&p->lock);
-        w->state = RAN; /* w is gone once the lock is let go */
-        pthread_cond_signal(&w->woken);
+        atomic_store(&w->state, RAN);
+        sem_post(&w->woken);
+    }
+}
+
+/* Sleeps until posted or until `until` (CLOCK_MONOTONIC); false on the
+ * time running out. */
+static bool posted_by(sem_t *sem, const struct timespec *until)
+{
+    for (;;) {
+        if (sem_clockwait(sem, CLOCK_MONOTONIC, until) == 0)
+            return true;
+        if (errno != EINTR)
+            return false; /* ETIMEDOUT (EINVAL cannot be: the semaphore and the time are ours) */
     }
 }
 
@@ -124,38 +144,43 @@ bool dbpool_run(dbpool_t *p, dbpool_class class, bool slow, long wait_ms, dbpool
         run_waiting(p, db);
         return true;
     }
-    if (wait_ms <= 0) { /* a try, not a wait */
+    dbpool_waiter w = {.job = job, .arg = arg, .slow = slow, .state = WAITING};
+    if (wait_ms <= 0 || sem_init(&w.woken, 0, 0) != 0) { /* a try, not a wait */
         pthread_mutex_unlock(&p->lock);
         return false;
     }
-    dbpool_waiter w = {.job = job, .arg = arg, .slow = slow, .state = WAITING};
+    if (p->last[class])
+        p->last[class]->next = &w;
+    else
+        p->first[class] = &w;
+    p->last[class] = &w;
+    pthread_mutex_unlock(&p->lock);
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);
     until.tv_sec += wait_ms / 1000;
     until.tv_nsec += (wait_ms % 1000) * 1000000L;
     if (until.tv_nsec >= 1000000000L)
         until.tv_sec++, until.tv_nsec -= 1000000000L;
-    pthread_cond_init(&w.woken, &p->clock);
-    if (p->last[class])
-        p->last[class]->next = &w;
-    else
-        p->first[class] = &w;
-    p->last[class] = &w;
-    int rc = 0;
-    while (w.state == WAITING && rc != ETIMEDOUT)
-        rc = pthread_cond_timedwait(&w.woken, &p->lock, &until);
-    while (w.state == RUNNING_ELSEWHERE) /* started in time: it ends, however long it takes */
-        pthread_cond_wait(&w.woken, &p->lock);
-    if (w.state == WAITING)
-        unlink_waiter(p, class, &w);
-    pthread_mutex_unlock(&p->lock);
-    pthread_cond_destroy(&w.woken);
-    metrics_db_pool(0, true, w.state == WAITING); /* a connection handed over stays busy */
-    if (w.state == HANDED) {
+    if (!posted_by(&w.woken, &until)) {
+        pthread_mutex_lock(&p->lock);
+        bool queued = atomic_load(&w.state) == WAITING;
+        if (queued)
+            unlink_waiter(p, class, &w);
+        pthread_mutex_unlock(&p->lock);
+        /* taken just as the time ran out: started in time, so it ends,
+         * however long it takes, and the post comes */
+        if (!queued)
+            while (sem_wait(&w.woken) != 0 && errno == EINTR)
+                ;
+    }
+    sem_destroy(&w.woken);
+    waiter_state state = atomic_load(&w.state);
+    metrics_db_pool(0, true, state == WAITING); /* a connection handed over stays busy */
+    if (state == HANDED) {
         job(arg, w.handed);
         run_waiting(p, w.handed);
     }
-    return w.state != WAITING;
+    return state != WAITING;
 }
 
 void dbpool_free(dbpool_t *p)
@@ -165,6 +190,5 @@ void dbpool_free(dbpool_t *p)
     free(p->conns);
     free(p->idle);
     pthread_mutex_destroy(&p->lock);
-    pthread_condattr_destroy(&p->clock);
     memset(p, 0, sizeof *p);
 }

@@ -39,7 +39,6 @@ typedef void dbpool_job(void *arg, db_t *db);
 
 typedef struct {
     pthread_mutex_t lock;
-    pthread_condattr_t clock; /* CLOCK_MONOTONIC, for each waiter's condition variable */
     db_t *conns;
     db_t **idle;              /* a stack of the free connections: the warmest on top */
     int n, nidle;

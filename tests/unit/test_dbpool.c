@@ -3,8 +3,10 @@
  * wait to start; waiting jobs run oldest read first, then oldest write; the
  * thread that frees a connection runs the waiting jobs itself, and after
  * DBPOOL_RUNS_FOR_OTHERS of them (or at a slow one) hands the connection to
- * the next waiter. */
+ * the next waiter; and under racing timeouts every caller learns truly
+ * whether its job ran. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,6 +94,36 @@ static bool ran_now(call *c)
     bool ran = c->ran;
     pthread_mutex_unlock(&lock);
     return ran;
+}
+
+/* Many callers on a pool of two whose waits run out while connections come
+ * free: a caller's answer must say whether its job ran, whichever side of
+ * the time running out the job was taken, and no wait outlives its waiter. */
+#define RACERS 16
+#define RACES 300
+static atomic_int race_ran, race_said_ran, race_lied;
+
+static void race_job(void *arg, db_t *db)
+{
+    (void)db;
+    atomic_int *ran = arg;
+    atomic_fetch_add(ran, 1);
+    atomic_fetch_add(&race_ran, 1);
+    usleep(200);
+}
+
+static void *racer_main(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < RACES; i++) {
+        atomic_int ran = 0;
+        bool said = dbpool_run(&pool, i % 2 ? DBPOOL_READ : DBPOOL_WRITE, i % 7 == 0, 1 + i % 3, race_job, &ran);
+        if (said)
+            atomic_fetch_add(&race_said_ran, 1);
+        if (said != (atomic_load(&ran) == 1))
+            atomic_fetch_add(&race_lied, 1);
+    }
+    return NULL;
 }
 
 #define HOLDER(cls) {.class = (cls), .wait_ms = 5000, .hold = true}
@@ -215,6 +247,21 @@ int main(void)
     start(&x);
     finish(&x);
     CHECK("a job after them all runs at once", x.ran && pthread_equal(x.ran_on, x.caller));
+
+    pthread_t racers[RACERS];
+    for (int i = 0; i < RACERS; i++)
+        pthread_create(&racers[i], NULL, racer_main, NULL);
+    for (int i = 0; i < RACERS; i++)
+        pthread_join(racers[i], NULL);
+    CHECK("racing waits of 1-3 ms: every caller's answer says whether its job ran", atomic_load(&race_lied) == 0);
+    CHECK("some ran and some waited out their time",
+          atomic_load(&race_said_ran) > 0 && atomic_load(&race_said_ran) < RACERS * RACES);
+    CHECK("every job that ran was answered as run", atomic_load(&race_ran) == atomic_load(&race_said_ran));
+    call after_race = QUICK(DBPOOL_WRITE);
+    start(&after_race);
+    finish(&after_race);
+    CHECK("after the race both connections are idle: a job runs at once on its own thread",
+          after_race.ran && pthread_equal(after_race.ran_on, after_race.caller));
     dbpool_free(&pool);
     return CHECK_DONE();
 }
