@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "activity.h"
+#include "log.h"
 
 /* POST /activities/{id}/signups: 201 {activity_id, volunteer_id, status,
  * created_at}; 401; 403 volunteer_required / forbidden (members_only and not
@@ -35,6 +36,12 @@ void h_signup_create(req_t *r)
     PGresult *res = db_query_or_reply(r, SQL_SIGNUP, 2, params);
     if (!res)
         return;
+    if (PQntuples(res) != 1) { /* the statement answers one row, signed up or refused */
+        PQclear(res);
+        log_msg("error", r->request_id, "the sign-up statement answered no row");
+        reply_error(r, ERR_INTERNAL, NULL);
+        return;
+    }
     if (!db_isnull(res, 0, "activity_id")) {
         reply_json(r, 201, json_pack("{s:I, s:I, s:s, s:s}", "activity_id", (json_int_t)db_int(res, 0, "activity_id"),
                                      "volunteer_id", (json_int_t)db_int(res, 0, "volunteer_id"), "status",
