@@ -36,9 +36,10 @@ void h_signup_create(req_t *r)
     PGresult *res = db_query_or_reply(r, SQL_SIGNUP, 2, params);
     if (!res)
         return;
-    if (PQntuples(res) != 1) { /* the statement answers one row, signed up or refused */
+    int rows = PQntuples(res);
+    if (rows != 1) { /* the statement answers one row, signed up or refused */
         PQclear(res);
-        log_msg("error", r->request_id, "the sign-up statement answered no row");
+        log_msg("error", r->request_id, "the sign-up statement answered %d rows, not one", rows);
         reply_error(r, ERR_INTERNAL, NULL);
         return;
     }
@@ -50,7 +51,7 @@ void h_signup_create(req_t *r)
         return;
     }
     /* refused: the row says why, the volunteer's own faults first */
-    long long vid = db_isnull(res, 0, "volunteer") ? 0 : db_int(res, 0, "volunteer");
+    long long vid = db_int(res, 0, "volunteer"); /* 0 for NULL: the user is no volunteer */
     bool said = true;
     if (!vid)
         reply_error(r, ERR_VOLUNTEER_REQUIRED, "only volunteers sign up");
