@@ -366,6 +366,48 @@ int app_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg, const ch
     return 0;
 }
 
+int app_ticker_start(app_ticker *t, void *(*fn)(void *), void *arg, const char *what)
+{
+    if (app_thread_start(&t->thread, fn, arg, what) != 0)
+        return -1;
+    t->started = true;
+    return 0;
+}
+
+bool app_ticker_wait(app_ticker *t)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += t->period_s;
+    pthread_mutex_lock(&t->mu);
+    int rc = 0;
+    while (!t->stop && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&t->cv, &t->mu, &until);
+    bool stop = t->stop;
+    pthread_mutex_unlock(&t->mu);
+    return stop;
+}
+
+bool app_ticker_stopped(app_ticker *t)
+{
+    pthread_mutex_lock(&t->mu);
+    bool stop = t->stop;
+    pthread_mutex_unlock(&t->mu);
+    return stop;
+}
+
+void app_ticker_stop(app_ticker *t)
+{
+    if (!t->started)
+        return;
+    pthread_mutex_lock(&t->mu);
+    t->stop = true;
+    pthread_cond_signal(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    pthread_join(t->thread, NULL);
+    t->started = false;
+}
+
 void app_health(req_t *r)
 {
     bool up = db_simple(r->db, "SELECT 1") == 0;

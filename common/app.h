@@ -44,4 +44,23 @@ void app_health(req_t *r);
  * SIGTERM. 0, or -1 with the failure logged naming `what`. */
 int app_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg, const char *what);
 
+/* A background thread that works every `period_s` seconds until stopped
+ * (the stats fold, the activity list's status refresh). */
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t thread;
+    bool started, stop;
+    int period_s;
+} app_ticker;
+#define APP_TICKER(seconds) {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .period_s = (seconds)}
+/* Starts fn(arg) on its own thread (app_thread_start); 0 or -1. */
+int app_ticker_start(app_ticker *t, void *(*fn)(void *), void *arg, const char *what);
+/* In the thread: sleeps one period or until stopped; true when stopped. */
+bool app_ticker_wait(app_ticker *t);
+/* In the thread, between steps of a long round: whether it is stopped. */
+bool app_ticker_stopped(app_ticker *t);
+/* Stops the thread and waits for it; nothing when it never started. */
+void app_ticker_stop(app_ticker *t);
+
 #endif

@@ -62,8 +62,10 @@ extern const db_stmt common_sql[SQL_COMMON__END - DB_COMMON_STMT];
 typedef struct db_variants {
     int nfilters;                                 /* the parameters shape() reads */
     unsigned (*shape)(const char *const *params); /* pure: the shape of these parameters */
-    /* The shape's WHERE clause into buf: false when it does not fit. */
-    bool (*where)(unsigned shape, char *buf, size_t size);
+    /* The shape's filters into buf, for the statement's part-th "%s" (0 or
+     * 1: a page and its count are one text, and the two may read the
+     * filtered rows differently): false when they do not fit. */
+    bool (*where)(unsigned shape, int part, char *buf, size_t size);
     bool (*per_call)(unsigned shape); /* shapes kept on custom plans, or NULL: none */
     const unsigned *types;            /* every parameter's type OID (pg_type), filters then the others */
     int ntypes;

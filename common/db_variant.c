@@ -18,17 +18,19 @@
 #include "log.h"
 
 /* The statement texts are a few hundred bytes of columns plus the WHERE. */
-#define VARIANT_SQL_MAX 8192
-#define VARIANT_WHERE_MAX 2048
+#define VARIANT_SQL_MAX 12288
+#define VARIANT_WHERE_MAX 4096
 
 bool db_variant_sql(const db_stmt *st, unsigned shape, char *buf, size_t size)
 {
-    char where[VARIANT_WHERE_MAX];
-    if (!st->variants || !st->variants->where(shape, where, sizeof where))
+    char where[2][VARIANT_WHERE_MAX];
+    if (!st->variants || !st->variants->where(shape, 0, where[0], sizeof where[0]) ||
+        !st->variants->where(shape, 1, where[1], sizeof where[1]))
         return false;
-    /* st->sql: a constant of sql.def with one %s, or two (a page and its
-     * count in one statement); an argument the format does not use is ignored */
-    int n = snprintf(buf, size, st->sql, where, where);
+    /* st->sql: a constant of sql.def with one %s, or two (a page's count,
+     * then its rows, in one statement); an argument the format does not use
+     * is ignored */
+    int n = snprintf(buf, size, st->sql, where[0], where[1]);
     return n > 0 && (size_t)n < size;
 }
 

@@ -22,7 +22,7 @@ extern const db_stmt activity_sql[SQL__MAX];
  * the status, the region and the title word, which form, as one number:
  * bits 0-2 the status, 3-5 the region, 6-7 the word, then one bit for each
  * filter that is only present or absent. Each shape is one text of the list's
- * statements (list_variants). */
+ * statements (list_variants_asc, _desc). */
 enum { /* CANCELLED to UPCOMING: CODES_ACTIVITY_STATUS's rows, in its order */
     LIST_STATUS_NONE, LIST_STATUS_CANCELLED, LIST_STATUS_ENDED, LIST_STATUS_ONGOING, LIST_STATUS_RECRUITING,
     LIST_STATUS_SIGNUP_CLOSED, LIST_STATUS_UPCOMING, LIST_STATUS_OTHER, LIST_STATUS_FORMS
@@ -44,7 +44,7 @@ enum { LIST_Q_NONE, LIST_Q_TWO_CHARS, LIST_Q_OTHER, LIST_Q_FORMS };
 #define LIST_TO (1u << 12)
 /* The shape of the list's parameters ($1..$9 of list_page_desc/asc: NULL = absent). */
 unsigned list_shape(const char *const *params);
-extern const db_variants list_variants;
+extern const db_variants list_variants_asc, list_variants_desc;
 
 /* An activity, its state by the server clock, and the caller's rights on
  * its org (org.rights). */
@@ -75,6 +75,9 @@ double duration_hours(long long starts_us, long long ends_us);
 bool hours_fit(double hours, double max_hours);
 
 void publish_init(void);
+/* The list's status refresh thread (listing.c). */
+int listing_refresh_start(const char *conninfo);
+void listing_refresh_stop(void);
 void h_activity_create(req_t *r);
 void h_activity_list(req_t *r);
 void h_activity_get(req_t *r);

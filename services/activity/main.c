@@ -19,9 +19,8 @@ static const route_t routes[] = {
 
 static int activity_init(const stvs_config *cfg)
 {
-    (void)cfg;
     publish_init();
-    return 0;
+    return listing_refresh_start(cfg->db_conninfo);
 }
 
 int main(void)
@@ -34,6 +33,7 @@ int main(void)
         .nstmts = SQL__MAX,
         .common_sql = COMMON_SQL_REGION | COMMON_SQL_VOLUNTEER | COMMON_SQL_REGION_DISPLAYS,
         .init = activity_init,
+        .cleanup = listing_refresh_stop,
     };
     return app_run(&svc);
 }

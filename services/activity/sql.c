@@ -12,68 +12,44 @@
  * db_variants): $1 status, $2/$3 region range, $4 org, $5 category, $6 theme,
  * $7 title word, $8/$9 the starts_at range [from, to], both inclusive. Each
  * request's shape (list_shape) picks one fragment per filter below, so the
- * WHERE clause states only the filters it has, and for the status and the
- * region the form whose indexes fit; the handful of texts the requests use
- * are each prepared once per connection and run on their generic plan,
- * planned once (common/db_variant.c), but for the shapes list_per_call
- * keeps on plans made for each call's values.
+ * text states only the filters it has, and for the status and the region
+ * the form whose indexes fit; the handful of texts the requests use are each
+ * prepared once per connection and run on their generic plan, planned once
+ * (common/db_variant.c), but for the shapes list_per_call keeps on plans
+ * made for each call's values.
  *
- * Status: the exact test of one status is activity.has_status() with the
- * status written in (migration 019): the planner inlines it and keeps that
- * status's arm, conditions on the columns, which an index entry answers more
- * cheaply than activity.status_at()'s CASE and its text comparison
- * (ACTIVITY_STATUS, the definition the answers print;
- * tests/api/test_status_conditions.py holds the two to each other). The
- * arms bound starts_at (a page walking starts_at down starts at now rather
- * than at the farthest planned activity) but for ended, which implies
- * starts_at < now(), said after it. Country-wide, the windows are said too,
- * for their GiST indexes: recruiting is an open sign-up window
- * (activities_signup_window), ongoing and signup_closed the windows
- * [starts_at, ends_at) and [signup_ends_at, starts_at) holding now
- * (activities_running, activities_closed_window); cancelled is
- * activities_cancelled_starts' predicate (migration 014). A condition said
- * twice would be counted twice in the planner's estimates. Another value
+ * Status. Cancelled does not move with the clock: has_status()'s arm
+ * (migration 019), written in, is the predicate of its partial indexes
+ * (activities_cancelled_starts, migration 014; each region level's, 020).
+ * The other five do: each row keeps the status it was written in and the
+ * window [listed_since, listed_until) in which that status holds (migration
+ * 021), so the rows whose window holds now() are in their listed status
+ * exactly, read from (region, listed_status, starts_at) indexes in page
+ * order (LISTED); the few whose window has passed since the last refresh
+ * are tested with has_status() (REFRESH_DUE). The two sets are disjoint and
+ * together every row: the list is their UNION ALL, the page taking its ids
+ * in order from the first and all of the second (a handful). Another value
  * (none passes the query's field table) keeps status_at() = $1, which no
  * row meets. */
 #define HAS_STATUS(status)                                                                                     \
     " AND activity.has_status('" status "', a.cancelled_at, a.starts_at, a.ends_at, a.signup_starts_at,"      \
     " a.signup_ends_at, now())"
 #define STATUS_IS " AND " ACTIVITY_STATUS " = $1::text"
+#define LISTED(status) " AND a.listed_status = '" status "' AND a.listed_since <= now() AND a.listed_until > now()"
+#define REFRESH_DUE(status) " AND (a.listed_since > now() OR a.listed_until <= now())" HAS_STATUS(status)
 static const char *const status_where[LIST_STATUS_FORMS] = {
     [LIST_STATUS_NONE] = "",
     [LIST_STATUS_CANCELLED] = HAS_STATUS("cancelled"),
-    [LIST_STATUS_ENDED] = HAS_STATUS("ended") " AND a.starts_at < now()",
-    [LIST_STATUS_ONGOING] = HAS_STATUS("ongoing") " AND tstzrange(a.starts_at, a.ends_at) @> now()",
-    [LIST_STATUS_RECRUITING] = HAS_STATUS("recruiting") " AND tstzrange(a.signup_starts_at, a.signup_ends_at) @> now()",
-    [LIST_STATUS_SIGNUP_CLOSED] =
-        HAS_STATUS("signup_closed") " AND tstzrange(a.signup_ends_at, greatest(a.signup_ends_at, a.starts_at)) @> now()",
-    [LIST_STATUS_UPCOMING] = HAS_STATUS("upcoming"),
     [LIST_STATUS_OTHER] = STATUS_IS,
 };
-
-/* Status within a province, a city or a county: the region's own index
- * (activities_province/city/region_starts) carries every column the status
- * reads, so the exact test runs on its entries, and the one time bound said
- * is a range of its second column. The window indexes above would only be
- * ANDed with it: a city's recruiting count read 32,715 entries of
- * activities_signup_window to keep 73 (8.8 ms, 0.3 ms without; bench/ANALYSIS.md).
- * Cancelled, which does not move with the clock, has each level's own
- * partial index instead (activities_cancelled_province/city/region_starts,
- * migration 020), the has_status arm being their predicate: the region's
- * index held them among twenty-five times as many others.
- * Not with a title word (planned per call): there the windows let the
- * planner combine the word's index with a window's, where without them it
- * walked the region's entries (a province's cancelled with q=科普: 4,210
- * thrown away, none with them; docs/query-plans.md, session 5). */
-static const char *const status_in_region_where[LIST_STATUS_FORMS] = {
-    [LIST_STATUS_NONE] = "",
-    [LIST_STATUS_CANCELLED] = HAS_STATUS("cancelled"),
-    [LIST_STATUS_ENDED] = HAS_STATUS("ended") " AND a.starts_at <= now()",
-    [LIST_STATUS_ONGOING] = HAS_STATUS("ongoing"),
-    [LIST_STATUS_RECRUITING] = HAS_STATUS("recruiting"),
-    [LIST_STATUS_SIGNUP_CLOSED] = HAS_STATUS("signup_closed"),
-    [LIST_STATUS_UPCOMING] = HAS_STATUS("upcoming"),
-    [LIST_STATUS_OTHER] = STATUS_IS,
+static const struct {
+    const char *listed, *refresh_due;
+} status_moving[LIST_STATUS_FORMS] = {
+    [LIST_STATUS_ENDED] = {LISTED("ended"), REFRESH_DUE("ended")},
+    [LIST_STATUS_ONGOING] = {LISTED("ongoing"), REFRESH_DUE("ongoing")},
+    [LIST_STATUS_RECRUITING] = {LISTED("recruiting"), REFRESH_DUE("recruiting")},
+    [LIST_STATUS_SIGNUP_CLOSED] = {LISTED("signup_closed"), REFRESH_DUE("signup_closed")},
+    [LIST_STATUS_UPCOMING] = {LISTED("upcoming"), REFRESH_DUE("upcoming")},
 };
 
 /* Region: a region and everything under it is the code range $2..$3
@@ -163,20 +139,58 @@ unsigned list_shape(const char *const *params)
     return shape;
 }
 
-static bool list_where(unsigned shape, char *buf, size_t size)
+/* The filters but the status, each " AND ...", after n bytes of buf. */
+static int other_filters(unsigned shape, char *buf, size_t size, int n)
 {
-    if (LIST_STATUS(shape) >= LIST_STATUS_FORMS || LIST_REGION(shape) >= LIST_REGION_FORMS ||
-        LIST_Q(shape) >= LIST_Q_FORMS)
-        return false;
-    unsigned region = LIST_REGION(shape);
-    bool in_region = (region == LIST_REGION_PROVINCE || region == LIST_REGION_CITY || region == LIST_REGION_CODE) &&
-                     LIST_Q(shape) == LIST_Q_NONE;
-    const char *status = (in_region ? status_in_region_where : status_where)[LIST_STATUS(shape)];
-    int n = snprintf(buf, size, " WHERE true%s%s%s", status, region_where[region], q_where[LIST_Q(shape)]);
+    if (n < 0 || (size_t)n >= size)
+        return -1;
+    n += snprintf(buf + n, size - (size_t)n, "%s%s", region_where[LIST_REGION(shape)], q_where[LIST_Q(shape)]);
     for (size_t i = 0; i < NPRESENT && n > 0 && (size_t)n < size; i++)
         if (shape & present_where[i].bit)
             n += snprintf(buf + n, size - (size_t)n, "%s", present_where[i].sql);
+    return n;
+}
+
+/* The rows the list reads, as a FROM item named a: part 0 for the count
+ * (every match, in any order), part 1 for the page's ids (id and starts_at,
+ * in the order `order` says). A status that moves with the clock is two
+ * disjoint sets (above): for the page, the listed ones' first
+ * offset + limit in order, and every one due a refresh. */
+static bool list_from(unsigned shape, int part, const char *order, char *buf, size_t size)
+{
+    if (LIST_STATUS(shape) >= LIST_STATUS_FORMS || LIST_REGION(shape) >= LIST_REGION_FORMS ||
+        LIST_Q(shape) >= LIST_Q_FORMS || part < 0 || part > 1)
+        return false;
+    unsigned status = LIST_STATUS(shape);
+    int n;
+    if (!status_moving[status].listed) {
+        n = other_filters(shape, buf, size,
+                          snprintf(buf, size, "activity.activities a WHERE true%s", status_where[status]));
+        return n > 0 && (size_t)n < size;
+    }
+    const char *columns = part ? "a.id, a.starts_at" : "a.id";
+    n = snprintf(buf, size, "(%sSELECT %s FROM activity.activities a WHERE true%s", part ? "(" : "", columns,
+                 status_moving[status].listed);
+    n = other_filters(shape, buf, size, n);
+    if (n > 0 && (size_t)n < size && part)
+        n += snprintf(buf + n, size - (size_t)n, " ORDER BY %s LIMIT $10 + $11)", order);
+    if (n > 0 && (size_t)n < size)
+        n += snprintf(buf + n, size - (size_t)n, " UNION ALL %sSELECT %s FROM activity.activities a WHERE true%s",
+                      part ? "(" : "", columns, status_moving[status].refresh_due);
+    n = other_filters(shape, buf, size, n);
+    if (n > 0 && (size_t)n < size)
+        n += snprintf(buf + n, size - (size_t)n, "%s) a", part ? ")" : "");
     return n > 0 && (size_t)n < size;
+}
+
+static bool list_from_asc(unsigned shape, int part, char *buf, size_t size)
+{
+    return list_from(shape, part, "a.starts_at, a.id", buf, size);
+}
+
+static bool list_from_desc(unsigned shape, int part, char *buf, size_t size)
+{
+    return list_from(shape, part, "a.starts_at DESC, a.id DESC", buf, size);
 }
 
 /* Every shape runs on one generic plan per connection (db_variant.c), but
@@ -219,16 +233,14 @@ static const unsigned list_checked[] = {
     CHECKED(LIST_STATUS_ENDED, LIST_REGION_CODE, LIST_Q_NONE),
 };
 
-const db_variants list_variants = {
-    .nfilters = 9,
-    .shape = list_shape,
-    .where = list_where,
-    .per_call = list_per_call,
-    .types = list_types,
-    .ntypes = sizeof list_types / sizeof *list_types,
-    .checked = list_checked,
-    .nchecked = sizeof list_checked / sizeof *list_checked,
-};
+#define LIST_VARIANTS(from)                                                                                    \
+    {                                                                                                          \
+        .nfilters = 9, .shape = list_shape, .where = from, .per_call = list_per_call, .types = list_types,    \
+        .ntypes = sizeof list_types / sizeof *list_types, .checked = list_checked,                            \
+        .nchecked = sizeof list_checked / sizeof *list_checked,                                                \
+    }
+const db_variants list_variants_asc = LIST_VARIANTS(list_from_asc);
+const db_variants list_variants_desc = LIST_VARIANTS(list_from_desc);
 
 /* Why a sign-up of activity a by volunteer `vol` is refused, in the order
  * the contract decides it: SQL_SIGNUP and SQL_SIGNUP_REFUSED. */

@@ -14,11 +14,7 @@
  * (STVS_DB) even when the service reads a standby (STVS_STATS_DB). Should
  * they fail (the primary down), the answers stay exact and this thread says
  * so once. */
-#include <errno.h>
 #include <stdio.h>
-#include <pthread.h>
-#include <stdbool.h>
-#include <time.h>
 
 #include "log.h"
 #include "stats.h"
@@ -30,36 +26,8 @@
 #define FOLD_GROUPS 200
 #define FOLD_MAX_ROUNDS 50 /* at most 10,000 pairs per period */
 
-static struct {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    pthread_t thread;
-    bool started, stop;
-    const char *conninfo;
-} fold = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
-
-static bool stop_requested(void)
-{
-    pthread_mutex_lock(&fold.mu);
-    bool stop = fold.stop;
-    pthread_mutex_unlock(&fold.mu);
-    return stop;
-}
-
-/* Sleeps LOG_EVERY_S seconds or until stopped; true when stopped. */
-static bool wait_period(void)
-{
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += LOG_EVERY_S;
-    pthread_mutex_lock(&fold.mu);
-    int rc = 0;
-    while (!fold.stop && rc != ETIMEDOUT)
-        rc = pthread_cond_timedwait(&fold.cv, &fold.mu, &until);
-    bool stop = fold.stop;
-    pthread_mutex_unlock(&fold.mu);
-    return stop;
-}
+static app_ticker ticker = APP_TICKER(LOG_EVERY_S);
+static const char *fold_conninfo;
 
 /* SQL_FOLD or SQL_FOLD_PARTICIPANTS; false when it failed. *n gets its "n". */
 static bool fold_step(db_t *db, int stmt, int nparams, const char *const *params, long long *n)
@@ -79,16 +47,16 @@ static void *fold_main(void *arg)
     bool warned = false;
     char groups[16];
     snprintf(groups, sizeof groups, "%d", FOLD_GROUPS);
-    db_init(&db, fold.conninfo, "stats-fold", stats_sql, SQL__MAX, 0);
-    for (unsigned period = 1; !wait_period(); period++) {
+    db_init(&db, fold_conninfo, "stats-fold", stats_sql, SQL__MAX, 0);
+    for (unsigned period = 1; !app_ticker_wait(&ticker); period++) {
         /* the sign-ups' log first, in transactions of its own */
         long long n = LOG_BATCH;
         bool ok = true;
-        for (int round = 0; ok && n == LOG_BATCH && round < LOG_MAX_ROUNDS && !stop_requested(); round++)
+        for (int round = 0; ok && n == LOG_BATCH && round < LOG_MAX_ROUNDS && !app_ticker_stopped(&ticker); round++)
             ok = fold_step(&db, SQL_FOLD_PARTICIPANTS, 0, NULL, &n);
         n = FOLD_GROUPS;
         for (int round = 0; ok && period % STRIPES_EVERY == 0 && n == FOLD_GROUPS && round < FOLD_MAX_ROUNDS &&
-                            !stop_requested(); round++)
+                            !app_ticker_stopped(&ticker); round++)
             ok = fold_step(&db, SQL_FOLD, 1, (const char *[]){groups}, &n);
         if (!ok && !warned)
             log_warn("stats.fold() failed (the primary is down?): stripes stay unmerged");
@@ -100,21 +68,8 @@ static void *fold_main(void *arg)
 
 int stats_fold_start(const char *conninfo)
 {
-    fold.conninfo = conninfo;
-    if (app_thread_start(&fold.thread, fold_main, NULL, "fold") != 0)
-        return -1;
-    fold.started = true;
-    return 0;
+    fold_conninfo = conninfo;
+    return app_ticker_start(&ticker, fold_main, NULL, "fold");
 }
 
-void stats_fold_stop(void)
-{
-    if (!fold.started)
-        return;
-    pthread_mutex_lock(&fold.mu);
-    fold.stop = true;
-    pthread_cond_signal(&fold.cv);
-    pthread_mutex_unlock(&fold.mu);
-    pthread_join(fold.thread, NULL);
-    fold.started = false;
-}
+void stats_fold_stop(void) { app_ticker_stop(&ticker); }
