@@ -16,7 +16,7 @@
 -- few whose window has passed (not refreshed yet) with has_status(), from
 -- the indexes on the window's ends (services/activity/sql.c). The answer is
 -- exact whether or not the refresh has run; the refresh
--- (activity.refresh_listed(), run by the activity service every few
+-- (activity.refresh_listed(), run by the activity service every 15
 -- seconds) keeps the second set small.
 CREATE FUNCTION activity.status_since(cancelled_at timestamptz, starts_at timestamptz, ends_at timestamptz,
                                       signup_starts_at timestamptz, signup_ends_at timestamptz, at timestamptz)
@@ -82,13 +82,18 @@ END
 $$;
 
 -- Rows whose listed window no longer holds now(), at most `batch` of them,
--- listed again; rows another transaction holds are left for the next run
--- (several activity processes may run it at once). Answers how many.
+-- listed again; rows another transaction holds are left for the next run.
+-- Answers how many; 0 on a standby (a read pool's process), which the
+-- primary's processes serve, and 0 while another process refreshes (an
+-- advisory lock of class 21, not waited for: every activity process runs it).
 CREATE FUNCTION activity.refresh_listed(batch integer DEFAULT 1000) RETURNS integer
     LANGUAGE plpgsql AS $$
 DECLARE
     n integer;
 BEGIN
+    IF pg_is_in_recovery() OR NOT pg_try_advisory_xact_lock(21, 0) THEN
+        RETURN 0;
+    END IF;
     PERFORM set_config('activity.refreshing_listed', 'on', true);
     UPDATE activity.activities a
        SET listed_status = activity.status_at(a.cancelled_at, a.starts_at, a.ends_at, a.signup_starts_at,

@@ -3,8 +3,10 @@
  * reads the rows whose window holds now() from the status indexes, and tests
  * the others, those whose window has passed, one by one (sql.c). Every
  * REFRESH_EVERY_S seconds this thread lists those again, REFRESH_BATCH rows
- * a transaction, so the second set stays a few seconds' worth of
- * activities. The answers are exact without it (a refresh late or failing
+ * a transaction, so the second set stays a few seconds' worth of status
+ * changes (a handful: an activity changes status four times in its life).
+ * A process of a read pool, on a standby, refreshes nothing (the function
+ * answers 0 there). The answers are exact without it (a refresh late or failing
  * only makes the list slower); several activity processes may run it at
  * once (the function skips the rows another holds). */
 #include <stdio.h>
@@ -12,7 +14,7 @@
 #include "activity.h"
 #include "log.h"
 
-#define REFRESH_EVERY_S 5
+#define REFRESH_EVERY_S 15
 #define REFRESH_BATCH 1000
 #define REFRESH_MAX_ROUNDS 100 /* a backlog (the service was down) goes over several periods */
 
