@@ -173,7 +173,7 @@ static bool list_from(unsigned shape, int part, const char *order, char *buf, si
                  status_moving[status].listed);
     n = other_filters(shape, buf, size, n);
     if (n > 0 && (size_t)n < size && part)
-        n += snprintf(buf + n, size - (size_t)n, " ORDER BY %s LIMIT $10 + $11)", order);
+        n += snprintf(buf + n, size - (size_t)n, " ORDER BY %s LIMIT $10::bigint + $11::bigint)", order);
     if (n > 0 && (size_t)n < size)
         n += snprintf(buf + n, size - (size_t)n, " UNION ALL %sSELECT %s FROM activity.activities a WHERE true%s",
                       part ? "(" : "", columns, status_moving[status].refresh_due);

@@ -149,8 +149,8 @@ static void test_a_moving_status_reads_its_listed_rows_and_those_due_a_refresh(v
     int wrong = 0;
     for (int dir = 0; dir < 2; dir++) {
         const db_stmt *st = &activity_sql[dir ? SQL_LIST_PAGE_DESC : SQL_LIST_PAGE_ASC];
-        const char *order = dir ? "ORDER BY a.starts_at DESC, a.id DESC LIMIT $10 + $11)"
-                                : "ORDER BY a.starts_at, a.id LIMIT $10 + $11)";
+        const char *order = dir ? "ORDER BY a.starts_at DESC, a.id DESC LIMIT $10::bigint + $11::bigint)"
+                                : "ORDER BY a.starts_at, a.id LIMIT $10::bigint + $11::bigint)";
         for (size_t f = 0; f < NELEM(forms); f++)
             for (unsigned region = 0; region < LIST_REGION_FORMS; region++)
                 for (unsigned q = 0; q < LIST_Q_FORMS; q++) {
