@@ -6,9 +6,9 @@
  * a transaction, so the second set stays a few seconds' worth of status
  * changes (a handful: an activity changes status four times in its life).
  * A process of a read pool, on a standby, refreshes nothing (the function
- * answers 0 there). The answers are exact without it (a refresh late or failing
- * only makes the list slower); several activity processes may run it at
- * once (the function skips the rows another holds). */
+ * answers 0 there), nor one while another process refreshes (the function
+ * takes an advisory lock without waiting). The answers are exact without it
+ * (a refresh late or failing only makes the list slower). */
 #include <stdio.h>
 
 #include "activity.h"
