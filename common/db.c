@@ -297,6 +297,16 @@ PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params)
     return NULL;
 }
 
+bool db_exec_count(db_t *db, int stmt, int nparams, const char *const *params, long long *n)
+{
+    PGresult *res = db_exec(db, stmt, nparams, params);
+    if (!res)
+        return false;
+    *n = db_int(res, 0, "n");
+    PQclear(res);
+    return true;
+}
+
 int db_simple(db_t *db, const char *sql)
 {
     db->failed_stmt = -1;

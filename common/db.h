@@ -153,6 +153,10 @@ const db_stmt *db_statement(const db_t *db, int stmt);
  * retried on a fresh connection (the database came back), and one chosen as
  * a deadlock or serialization victim is run again (it ran nothing). */
 PGresult *db_exec(db_t *db, int stmt, int nparams, const char *const *params);
+/* db_exec of a statement answering one row whose column "n" counts what it
+ * did (a background job's batch: the stats fold, the list's refresh): true
+ * with *n set, false when it failed (db.c logged it). */
+bool db_exec_count(db_t *db, int stmt, int nparams, const char *const *params, long long *n);
 /* A constant SQL string, no parameters (BEGIN, SELECT 1). Outside a
  * transaction, a dead connection is replaced and the statement run again,
  * as in db_exec. */

@@ -42,6 +42,15 @@ CREATE FUNCTION activity.status_until(cancelled_at timestamptz, starts_at timest
         ELSE least(starts_at, ends_at, signup_starts_at, signup_ends_at) -- upcoming
     END;
 
+-- The three a row keeps, at `at`: its status and the window it holds in.
+CREATE FUNCTION activity.listed(cancelled_at timestamptz, starts_at timestamptz, ends_at timestamptz,
+                                signup_starts_at timestamptz, signup_ends_at timestamptz, at timestamptz,
+                                OUT status text, OUT since timestamptz, OUT until timestamptz)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN (activity.status_at(cancelled_at, starts_at, ends_at, signup_starts_at, signup_ends_at, at),
+            activity.status_since(cancelled_at, starts_at, ends_at, signup_starts_at, signup_ends_at, at),
+            activity.status_until(cancelled_at, starts_at, ends_at, signup_starts_at, signup_ends_at, at));
+
 -- A row nobody listed (a load with the triggers off) is due a refresh: its
 -- window is empty, so the list tests it with has_status() until then.
 ALTER TABLE activity.activities ADD COLUMN listed_status text NOT NULL DEFAULT 'unlisted',
@@ -51,20 +60,12 @@ ALTER TABLE activity.activities ADD COLUMN listed_status text NOT NULL DEFAULT '
 -- Written with every insert and every change of the times it reads.
 CREATE FUNCTION activity.set_listed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    NEW.listed_status := activity.status_at(NEW.cancelled_at, NEW.starts_at, NEW.ends_at, NEW.signup_starts_at,
-                                            NEW.signup_ends_at, now());
-    NEW.listed_since := activity.status_since(NEW.cancelled_at, NEW.starts_at, NEW.ends_at, NEW.signup_starts_at,
-                                              NEW.signup_ends_at, now());
-    NEW.listed_until := activity.status_until(NEW.cancelled_at, NEW.starts_at, NEW.ends_at, NEW.signup_starts_at,
-                                              NEW.signup_ends_at, now());
+    SELECT l.status, l.since, l.until INTO NEW.listed_status, NEW.listed_since, NEW.listed_until
+      FROM activity.listed(NEW.cancelled_at, NEW.starts_at, NEW.ends_at, NEW.signup_starts_at, NEW.signup_ends_at,
+                           now()) l;
     RETURN NEW;
 END
 $$;
-
-UPDATE activity.activities a
-   SET listed_status = activity.status_at(a.cancelled_at, a.starts_at, a.ends_at, a.signup_starts_at, a.signup_ends_at, now()),
-       listed_since = activity.status_since(a.cancelled_at, a.starts_at, a.ends_at, a.signup_starts_at, a.signup_ends_at, now()),
-       listed_until = activity.status_until(a.cancelled_at, a.starts_at, a.ends_at, a.signup_starts_at, a.signup_ends_at, now());
 
 CREATE TRIGGER activities_listed
     BEFORE INSERT OR UPDATE OF cancelled_at, starts_at, ends_at, signup_starts_at, signup_ends_at
@@ -96,12 +97,10 @@ BEGIN
     END IF;
     PERFORM set_config('activity.refreshing_listed', 'on', true);
     UPDATE activity.activities a
-       SET listed_status = activity.status_at(a.cancelled_at, a.starts_at, a.ends_at, a.signup_starts_at,
-                                              a.signup_ends_at, now()),
-           listed_since = activity.status_since(a.cancelled_at, a.starts_at, a.ends_at, a.signup_starts_at,
-                                                a.signup_ends_at, now()),
-           listed_until = activity.status_until(a.cancelled_at, a.starts_at, a.ends_at, a.signup_starts_at,
-                                                a.signup_ends_at, now())
+       SET (listed_status, listed_since, listed_until) =
+           (SELECT l.status, l.since, l.until
+              FROM activity.listed(a.cancelled_at, a.starts_at, a.ends_at, a.signup_starts_at, a.signup_ends_at,
+                                   now()) l)
      WHERE a.id IN (SELECT s.id FROM activity.activities s
                      WHERE s.listed_until <= now() OR s.listed_since > now()
                      LIMIT batch FOR UPDATE SKIP LOCKED);
@@ -110,6 +109,10 @@ BEGIN
     RETURN n;
 END
 $$;
+
+-- Every row so far: due (the columns' defaults), listed by the refresh
+-- itself, which leaves the versions (the ETags) as they are.
+SELECT activity.refresh_listed(2147483647);
 
 -- The rows in their listed status, each level in starts_at order (the
 -- window's ends included: the list tests them on the entry). region_code is

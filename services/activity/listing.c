@@ -33,12 +33,8 @@ static void *refresh_main(void *arg)
         long long n = REFRESH_BATCH;
         bool ok = true;
         for (int round = 0; ok && n == REFRESH_BATCH && round < REFRESH_MAX_ROUNDS && !app_ticker_stopped(&ticker);
-             round++) {
-            PGresult *res = db_exec(&db, SQL_LISTED_REFRESH, 1, (const char *[]){batch});
-            ok = res != NULL;
-            n = ok ? db_int(res, 0, "n") : 0;
-            PQclear(res);
-        }
+             round++)
+            ok = db_exec_count(&db, SQL_LISTED_REFRESH, 1, (const char *[]){batch}, &n);
         if (!ok && !warned)
             log_warn("activity.refresh_listed() failed (the database is down?): the list reads more rows until it runs");
         warned = !ok;

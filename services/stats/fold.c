@@ -29,17 +29,6 @@
 static app_ticker ticker = APP_TICKER(LOG_EVERY_S);
 static const char *fold_conninfo;
 
-/* SQL_FOLD or SQL_FOLD_PARTICIPANTS; false when it failed. *n gets its "n". */
-static bool fold_step(db_t *db, int stmt, int nparams, const char *const *params, long long *n)
-{
-    PGresult *res = db_exec(db, stmt, nparams, params);
-    if (!res)
-        return false;
-    *n = db_int(res, 0, "n");
-    PQclear(res);
-    return true;
-}
-
 static void *fold_main(void *arg)
 {
     (void)arg;
@@ -53,11 +42,11 @@ static void *fold_main(void *arg)
         long long n = LOG_BATCH;
         bool ok = true;
         for (int round = 0; ok && n == LOG_BATCH && round < LOG_MAX_ROUNDS && !app_ticker_stopped(&ticker); round++)
-            ok = fold_step(&db, SQL_FOLD_PARTICIPANTS, 0, NULL, &n);
+            ok = db_exec_count(&db, SQL_FOLD_PARTICIPANTS, 0, NULL, &n);
         n = FOLD_GROUPS;
         for (int round = 0; ok && period % STRIPES_EVERY == 0 && n == FOLD_GROUPS && round < FOLD_MAX_ROUNDS &&
                             !app_ticker_stopped(&ticker); round++)
-            ok = fold_step(&db, SQL_FOLD, 1, (const char *[]){groups}, &n);
+            ok = db_exec_count(&db, SQL_FOLD, 1, (const char *[]){groups}, &n);
         if (!ok && !warned)
             log_warn("stats.fold() failed (the primary is down?): stripes stay unmerged");
         warned = !ok;
