@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dbpool.h"
+#include "gate.h"
 #include "listener.h"
 #include "log.h"
 #include "metrics.h"
@@ -127,6 +128,31 @@ static bool serve_internal(worker_t *w, req_t *r, const char *uri)
 /* libfcgi's input stream as request_body_or_reply's reader. */
 static int read_fcgi(void *stream, char *buf, int n) { return FCGX_GetStr(buf, n, stream); }
 
+static long ms_between(const struct timespec *t0, const struct timespec *t1)
+{
+    return (long)(t1->tv_sec - t0->tv_sec) * 1000 + (t1->tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* The route's handler on a pool connection. A ROUTE_ONE_AT_A_TIME route
+ * first waits for its row's gate (gate.h); the two waits together last no
+ * longer than STVS_DB_WAIT_MS. False: it did not start in that time. */
+static bool run_on_db(worker_t *w, req_t *r, const route_t *route)
+{
+    bool slow = route->flags & ROUTE_SLOW;
+    if (!(route->flags & ROUTE_ONE_AT_A_TIME) || r->npath_ids < 1)
+        return dbpool_run(&pool, pool_class(r), slow, app_config.db_wait_ms, run_route, w);
+    struct timespec t0, t1;
+    gate_pass pass;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (!gate_enter(&pass, r->path_ids[0], app_config.db_wait_ms))
+        return false;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long left = app_config.db_wait_ms - ms_between(&t0, &t1);
+    bool ran = dbpool_run(&pool, pool_class(r), slow, left > 0 ? left : 1, run_route, w);
+    gate_leave(&pass, ran ? r->status : 503);
+    return ran;
+}
+
 static void dispatch(worker_t *w, req_t *r)
 {
     const char *uri = param(w, "DOCUMENT_URI");
@@ -190,7 +216,7 @@ static void dispatch(worker_t *w, req_t *r)
     /* only now a database connection: what came before is CPU-only work */
     if (route->flags & ROUTE_NO_DB) {
         route->handler(r);
-    } else if (!dbpool_run(&pool, pool_class(r), route->flags & ROUTE_SLOW, app_config.db_wait_ms, run_route, w)) {
+    } else if (!run_on_db(w, r, route)) {
         log_msg("warn", r->request_id, "no database connection came free within %ld ms", app_config.db_wait_ms);
         reply_header(r, "Retry-After", "5");
         reply_error(r, ERR_UNAVAILABLE, "the service is busy; try again shortly");

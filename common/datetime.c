@@ -235,3 +235,14 @@ long long monotonic_seconds(void)
         return 0;
     return (long long)ts.tv_sec;
 }
+
+struct timespec monotonic_after_ms(long ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L)
+        t.tv_sec++, t.tv_nsec -= 1000000000L;
+    return t;
+}

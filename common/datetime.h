@@ -12,6 +12,9 @@ typedef struct {
 ymd today_in_china(void);
 /* Seconds on CLOCK_MONOTONIC: for deadlines and lifetimes, never dates. */
 long long monotonic_seconds(void);
+/* The CLOCK_MONOTONIC time ms milliseconds from now: the deadline of a
+ * timed wait (sem_clockwait, pthread_mutex_clocklock). */
+struct timespec monotonic_after_ms(long ms);
 bool ymd_is_real(int year, int month, int day);
 int ymd_cmp(ymd a, ymd b);
 /* "YYYY-MM-DD" → ymd; false unless the shape is right and the date real. */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "datetime.h"
 #include "metrics.h"
 
 /* A job waiting for a connection, on its caller's stack. The thread that
@@ -155,12 +156,7 @@ bool dbpool_run(dbpool_t *p, dbpool_class class, bool slow, long wait_ms, dbpool
         p->first[class] = &w;
     p->last[class] = &w;
     pthread_mutex_unlock(&p->lock);
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += wait_ms / 1000;
-    until.tv_nsec += (wait_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L)
-        until.tv_sec++, until.tv_nsec -= 1000000000L;
+    struct timespec until = monotonic_after_ms(wait_ms);
     if (!posted_by(&w.woken, &until)) {
         pthread_mutex_lock(&p->lock);
         bool queued = atomic_load(&w.state) == WAITING;

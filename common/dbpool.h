@@ -6,9 +6,10 @@
  * reconnect and fail-back logic (db.c).
  *
  * Requests that find every connection busy queue, first come first served
- * within their class, reads (GET) before writes: in a sign-up rush every
- * connection may be held by sign-ups queued on one activity's row lock, and
- * a read that queued behind them all would wait for the whole rush. The
+ * within their class, reads (GET) before writes: in a sign-up rush the
+ * writes pile up here (one activity's sign-ups wait for one another before
+ * they get here, gate.h), and a read that queued behind them all would wait
+ * for the whole rush. The
  * thread that finishes a job on a connection runs the next queued job itself
  * (up to DBPOOL_RUNS_FOR_OTHERS of them, then it hands the connection over):
  * handing the connection to a sleeping waiter left it idle until the

@@ -18,6 +18,9 @@ enum {
     ROUTE_SLOW = 16,         /* the handler may take long (a workbook built, an upload read): when it waits for
                                 a pool connection, it runs on its own thread, never on the thread that frees
                                 one before that thread sends its own answer (dbpool.h) */
+    ROUTE_ONE_AT_A_TIME = 32, /* a write of the row named by the path's first {id}: its requests wait for one
+                                 another in this process before they take a pool connection, not in
+                                 PostgreSQL on the row's lock (gate.h: a sign-up rush) */
 };
 
 typedef struct {
