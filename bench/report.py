@@ -420,6 +420,12 @@ if rush:
     if rush_v:
         w("After the rush: the activity's signed_up %s, capacity %s, sign-up rows %s." % (
             rush_v["signed_up"], rush_v["capacity"], rush_v["rows"]))
+        if "updates" in rush_v:
+            w("")
+            w("Activities' row updates during the rush (`pg_stat_user_tables`, the seats' and any other): %s, of which"
+              " HOT (no index entry) %s. Sign-ups queued on the row's lock stop its updates being HOT, each then"
+              " writing to every index of activities; the activity service lets one sign-up per activity at a time"
+              " reach the database (`common/gate.h`)." % (f0(rush_v["updates"]), f0(rush_v["hot_updates"])))
         w("")
     w("| background | connections, pause | req/s alone | p50 alone | p99 alone | req/s during | p50 during | p99 during | p99 ratio | errors during |")
     w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")

@@ -608,8 +608,14 @@ if all_steps; then
     say "the rush's background load alone: list ${RB_LC}c/${RB_LD}ms, detail ${RB_DC}c/${RB_DD}ms, $((RUSH_S + 4))s"
     rush_window rush-bg-alone 0
     say "the sign-up rush: $((R1 - R0 + 1)) volunteers, activity $RUSH_ID of capacity $RUSH_CAP, ${RUSH_S}s, same background"
+    # the activities' updates and how many were HOT (no index entry) during the
+    # rush: the seats' updates of one row, which stop being HOT when updaters
+    # queue on its lock (common/gate.h)
+    hot_counts() { sql_val "SELECT n_tup_upd || ' ' || n_tup_hot_upd FROM pg_stat_user_tables WHERE relid = 'activity.activities'::regclass"; }
+    read -r UPD0 HOT0 <<<"$(hot_counts)"
     rush_window rush-bg-during 1
-    psql_su -At -F ' ' <<SQL | awk '{ printf "{\"signed_up\":%d,\"capacity\":%d,\"rows\":%d}\n", $1, $2, $3 }' >"$OUT/rush-verify.json"
+    read -r UPD1 HOT1 <<<"$(hot_counts)"
+    psql_su -At -F ' ' <<SQL | awk -v u=$((UPD1 - UPD0)) -v h=$((HOT1 - HOT0)) '{ printf "{\"signed_up\":%d,\"capacity\":%d,\"rows\":%d,\"updates\":%d,\"hot_updates\":%d}\n", $1, $2, $3, u, h }' >"$OUT/rush-verify.json"
 SELECT signed_up, capacity, (SELECT count(*) FROM activity.signups WHERE activity_id = $RUSH_ID)
 FROM activity.activities WHERE id = $RUSH_ID;
 SQL
