@@ -15,7 +15,8 @@
  * A row whose last request here was refused with 409 (full, closed: nothing
  * written) is "settled": requests for it skip the wait until one of them
  * succeeds (2xx: a seat was freed, or taken), so the refusals of a rush run
- * side by side. The gate only orders requests; PostgreSQL still decides
+ * side by side, those already waiting when it settles included (each lets
+ * the next in at once). The gate only orders requests; PostgreSQL still decides
  * every answer, so a stale "settled" costs speed, never correctness. Rows
  * share a gate when their ids fall in the same one of GATE_STRIPES. */
 #ifndef STVS_GATE_H

@@ -21,7 +21,9 @@ static double now_ms(void)
 typedef struct {
     long long id;
     long wait_ms;
-    bool entered;
+    int hold_ms;    /* how long it keeps what it entered */
+    int status;     /* its answer (0: 201) */
+    bool entered, gated;
     double waited_ms;
     atomic_bool done;
 } caller;
@@ -33,8 +35,11 @@ static void *enter_and_leave(void *arg)
     double t0 = now_ms();
     c->entered = gate_enter(&p, c->id, c->wait_ms);
     c->waited_ms = now_ms() - t0;
+    c->gated = p.held >= 0;
+    if (c->hold_ms)
+        usleep((useconds_t)c->hold_ms * 1000);
     if (c->entered)
-        gate_leave(&p, 201);
+        gate_leave(&p, c->status ? c->status : 201);
     atomic_store(&c->done, true);
     return NULL;
 }
@@ -93,6 +98,28 @@ int main(void)
     CHECK("a row of the same stripe is not settled by it", gate_enter(&p, 10 + GATE_STRIPES, 1000) && p.held >= 0);
     gate_leave(&p, 201);
     CHECK("nor does its 2xx unsettle the other", gate_enter(&p, 10, 1000) && p.held < 0);
+    gate_leave(&p, 201);
+
+    /* settled while they waited: those queued go on side by side */
+    enum { QUEUED = 3 };
+    pthread_t qt[QUEUED];
+    caller qc[QUEUED];
+    CHECK("the first enters", gate_enter(&p, 13, 1000) && p.held >= 0);
+    for (int i = 0; i < QUEUED; i++) {
+        qc[i] = (caller){.id = 13, .wait_ms = 5000, .hold_ms = 150, .status = 409};
+        pthread_create(&qt[i], NULL, enter_and_leave, &qc[i]);
+    }
+    usleep(100 * 1000);
+    double t0 = now_ms();
+    gate_leave(&p, 409); /* the last seat went: full */
+    bool none_gated = true;
+    for (int i = 0; i < QUEUED; i++) {
+        pthread_join(qt[i], NULL);
+        none_gated = none_gated && qc[i].entered && !qc[i].gated;
+    }
+    CHECK("the queued enter without the gate once it settled", none_gated);
+    CHECK("and run side by side, not one after another", now_ms() - t0 < 2 * 150);
+    CHECK("it stays settled", gate_enter(&p, 13, 1000) && p.held < 0);
     gate_leave(&p, 201);
 
     /* many racing threads on one row: each entered once, none lost */
