@@ -48,6 +48,8 @@ bool gate_enter(gate_pass *p, long long id, long wait_ms)
     return true;
 }
 
+bool gate_settled(long long id) { return atomic_load(&stripes[stripe_of(id)].settled) == id; }
+
 void gate_leave(gate_pass *p, int status)
 {
     gate_stripe *s = &stripes[stripe_of(p->id)];

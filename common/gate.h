@@ -33,6 +33,9 @@ typedef struct {
 /* Waits up to wait_ms for id's gate (or not at all for a settled row);
  * false when the time ran out (the caller answers 503, as for the pool). */
 bool gate_enter(gate_pass *p, long long id, long wait_ms);
+/* Whether id's row is settled now (its last answer here a 409): a handler
+ * may first ask, read-only, whether it refuses again. */
+bool gate_settled(long long id);
 /* After the answer's status is known: marks the row settled (409) or not
  * (2xx), and lets the next request in. */
 void gate_leave(gate_pass *p, int status);

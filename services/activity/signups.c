@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "activity.h"
+#include "gate.h"
 #include "log.h"
 
 /* POST /activities/{id}/signups: 201 {activity_id, volunteer_id, status,
@@ -28,21 +29,52 @@ static bool refusal_reply(req_t *r, const PGresult *res)
     return true;
 }
 
+/* A statement that answers exactly one row (SQL_SIGNUP, SQL_SIGNUP_CHECK),
+ * or NULL after replying. */
+static PGresult *one_row_or_reply(req_t *r, int stmt, const char *const *params)
+{
+    PGresult *res = db_query_or_reply(r, stmt, 2, params);
+    if (res && PQntuples(res) != 1) {
+        log_msg("error", r->request_id, "a sign-up statement answered %d rows, not one", PQntuples(res));
+        PQclear(res);
+        reply_error(r, ERR_INTERNAL, NULL);
+        return NULL;
+    }
+    return res;
+}
+
+/* The refusal a refusal row (SIGNUP_REFUSAL_ROW in sql.c) states, the
+ * volunteer's own faults first; false when it states none. */
+static bool refusal_row_reply(req_t *r, const PGresult *res)
+{
+    if (!db_int(res, 0, "volunteer")) /* 0 for NULL: the user is no volunteer */
+        reply_error(r, ERR_VOLUNTEER_REQUIRED, "only volunteers sign up");
+    else if (db_bool(res, 0, "unclaimed"))
+        reply_claim_required(r);
+    else if (db_bool(res, 0, "missing"))
+        reply_error(r, ERR_NOT_FOUND, "no such activity");
+    else
+        return refusal_reply(r, res);
+    return true;
+}
+
 void h_signup_create(req_t *r)
 {
     if (r->body_len && !body_parse_or_reply(r, NULL, 0, NULL))
         return;
     const char *params[2] = {id_str(r, r->path_ids[0]), id_str(r, r->user_id)};
-    PGresult *res = db_query_or_reply(r, SQL_SIGNUP, 2, params);
-    if (!res)
-        return;
-    int rows = PQntuples(res);
-    if (rows != 1) { /* the statement answers one row, signed up or refused */
+    PGresult *res;
+    /* refused lately (a full activity in a rush): is it still? read-only */
+    if (gate_settled(r->path_ids[0])) {
+        if (!(res = one_row_or_reply(r, SQL_SIGNUP_CHECK, params)))
+            return;
+        bool said = refusal_row_reply(r, res);
         PQclear(res);
-        log_msg("error", r->request_id, "the sign-up statement answered %d rows, not one", rows);
-        reply_error(r, ERR_INTERNAL, NULL);
-        return;
+        if (said)
+            return;
     }
+    if (!(res = one_row_or_reply(r, SQL_SIGNUP, params)))
+        return;
     if (!db_isnull(res, 0, "activity_id")) {
         reply_json(r, 201, json_pack("{s:I, s:I, s:s, s:s}", "activity_id", (json_int_t)db_int(res, 0, "activity_id"),
                                      "volunteer_id", (json_int_t)db_int(res, 0, "volunteer_id"), "status",
@@ -50,17 +82,8 @@ void h_signup_create(req_t *r)
         PQclear(res);
         return;
     }
-    /* refused: the row says why, the volunteer's own faults first */
-    long long vid = db_int(res, 0, "volunteer"); /* 0 for NULL: the user is no volunteer */
-    bool said = true;
-    if (!vid)
-        reply_error(r, ERR_VOLUNTEER_REQUIRED, "only volunteers sign up");
-    else if (db_bool(res, 0, "unclaimed"))
-        reply_claim_required(r);
-    else if (db_bool(res, 0, "missing"))
-        reply_error(r, ERR_NOT_FOUND, "no such activity");
-    else
-        said = refusal_reply(r, res);
+    long long vid = db_int(res, 0, "volunteer");
+    bool said = refusal_row_reply(r, res);
     PQclear(res);
     if (said)
         return;

@@ -243,7 +243,7 @@ const db_variants list_variants_asc = LIST_VARIANTS(list_from_asc);
 const db_variants list_variants_desc = LIST_VARIANTS(list_from_desc);
 
 /* Why a sign-up of activity a by volunteer `vol` is refused, in the order
- * the contract decides it: SQL_SIGNUP and SQL_SIGNUP_REFUSED. */
+ * the contract decides it: SQL_SIGNUP, SQL_SIGNUP_CHECK and SQL_SIGNUP_REFUSED. */
 #define SIGNUP_REASONS(vol)                                                                                     \
     " a.cancelled_at IS NOT NULL OR now() >= a.ends_at OR now() < a.signup_starts_at"                          \
     "   OR now() >= a.signup_ends_at AS closed,"                                                              \
@@ -251,6 +251,12 @@ const db_variants list_variants_desc = LIST_VARIANTS(list_from_desc);
     " a.members_only AND NOT EXISTS (SELECT 1 FROM org.members m WHERE m.org_id = a.org_id"                   \
     "                                AND m.volunteer_id = " vol " AND m.status = 'active') AS not_member,"     \
     " a.signed_up >= a.capacity AS full"
+/* The caller's volunteer (v, by $2 the user), and the row that says why a
+ * sign-up of activity $1 by v is refused: SQL_SIGNUP and SQL_SIGNUP_CHECK. */
+#define SIGNUP_VOLUNTEER "WITH v AS (SELECT id, claim_status FROM volunteer.volunteers WHERE user_id = $2)"
+#define SIGNUP_REFUSAL_ROW                                                                                      \
+    " v.id AS volunteer, v.claim_status = 'unclaimed' AS unclaimed, a.id IS NULL AS missing," SIGNUP_REASONS("v.id") \
+    " FROM (SELECT) one LEFT JOIN v ON true LEFT JOIN activity.activities a ON a.id = $1"
 #define ARRAY_OF(n) "ARRAY(SELECT json_array_elements_text($" #n "::json))"
 
 #define STMT(id, ...) [id] = {__VA_ARGS__},

@@ -1060,6 +1060,24 @@ def test_signup_when_full_is_409_activity_full():
     problem(_signup(v1, a["id"]), 409, "already_signed_up", "the one who has the place")
 
 
+def test_a_full_activitys_later_signups_answer_in_the_contracts_order_and_a_place_added_is_taken():
+    """After a refusal for full, the service first asks, read-only, whether the next sign-up is refused too
+    (common/gate.h, SQL_SIGNUP_CHECK): the answers keep the contract's order, and a place added by an edit
+    (no sign-up answered it) goes to the next volunteer."""
+    org, admin = _org()
+    a = _create(admin, org["id"], capacity=1)
+    v1, v2, v3 = _vols(3, 3)
+    _signed(v1, a["id"])
+    problem(_signup(v2, a["id"]), 409, "activity_full")
+    problem(_signup(_user(), a["id"]), 403, "volunteer_required", "a non-volunteer, before full")
+    problem(_signup(v1, a["id"]), 409, "already_signed_up", "the one who has the place, before full")
+    problem(_signup(v2, a["id"]), 409, "activity_full", "again")
+    json_ok(_patch(admin, _p(a["id"]), {"capacity": 2}), 200, "one place more")
+    _signed(v2, a["id"])
+    problem(_signup(v3, a["id"]), 409, "activity_full", "full again")
+    eq((_activity(a["id"])["signed_up"], _db_count(a["id"])), (2, 2), "signed_up, rows")
+
+
 def test_signup_outside_the_window_cancelled_or_ended_is_409_signup_closed():
     org, admin = _org()
     v = _vol()
