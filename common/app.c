@@ -128,9 +128,11 @@ static bool serve_internal(worker_t *w, req_t *r, const char *uri)
 /* libfcgi's input stream as request_body_or_reply's reader. */
 static int read_fcgi(void *stream, char *buf, int n) { return FCGX_GetStr(buf, n, stream); }
 
-static long ms_between(const struct timespec *t0, const struct timespec *t1)
+static double ms_since(const struct timespec *t0)
 {
-    return (long)(t1->tv_sec - t0->tv_sec) * 1000 + (t1->tv_nsec - t0->tv_nsec) / 1000000;
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
 /* The route's handler on a pool connection. A ROUTE_ONE_AT_A_TIME route
@@ -141,13 +143,12 @@ static bool run_on_db(worker_t *w, req_t *r, const route_t *route)
     bool slow = route->flags & ROUTE_SLOW;
     if (!(route->flags & ROUTE_ONE_AT_A_TIME) || r->npath_ids < 1)
         return dbpool_run(&pool, pool_class(r), slow, app_config.db_wait_ms, run_route, w);
-    struct timespec t0, t1;
+    struct timespec t0;
     gate_pass pass;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (!gate_enter(&pass, r->path_ids[0], app_config.db_wait_ms))
         return false;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    long left = app_config.db_wait_ms - ms_between(&t0, &t1);
+    long left = app_config.db_wait_ms - (long)ms_since(&t0);
     bool ran = dbpool_run(&pool, pool_class(r), slow, left > 0 ? left : 1, run_route, w);
     gate_leave(&pass, ran ? r->status : 503);
     return ran;
@@ -311,13 +312,6 @@ static void request_reset(req_t *r)
     arena_reset(&arena);
     memset(r, 0, sizeof *r);
     r->arena = arena;
-}
-
-static double ms_since(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
 /* The next request for this worker: on the connection nginx kept from the
