@@ -13,9 +13,13 @@ from test_activities import A, _create, _get, _list, _org, _status, _all_ids
 
 
 def _make_due(aid, listed="upcoming"):
-    """The row as if written before its status moved and not refreshed since."""
-    psql("UPDATE activity.activities SET listed_status = '%s', listed_since = '-infinity',"
-         " listed_until = now() - interval '1 second' WHERE id = %d" % (listed, aid))
+    """The row as if written before its status moved and not refreshed since; returns
+    [listed_status, holds, version] as that same statement left it (the refresh runs every
+    15 s and may list the row again before a second statement could read it)."""
+    return psql("UPDATE activity.activities SET listed_status = '%s', listed_since = '-infinity',"
+                " listed_until = now() - interval '1 second' WHERE id = %d RETURNING listed_status || '|' ||"
+                " (listed_since <= now() AND listed_until > now()) || '|' || version"
+                % (listed, aid)).splitlines()[0].split("|")
 
 
 def _listed(aid):
@@ -53,8 +57,7 @@ def test_the_page_orders_listed_rows_and_rows_due_a_refresh_together():
 def test_the_refresh_lists_a_passed_window_again_without_a_new_version():
     org, admin = _org()
     aid = _create(admin, org["id"], "recruiting", title="刷新")["id"]
-    _make_due(aid)
-    status, holds, version = _listed(aid)
+    status, holds, version = _make_due(aid)
     eq((status, holds), ("upcoming", "false"), "due a refresh")
     etag = _get(None, "%s/%d" % (A, aid)).header("ETag")
     deadline = time.time() + 35  # the refresh runs every 15 s
