@@ -134,13 +134,14 @@ CREATE UNIQUE INDEX ON city_county (city, k);
 ANALYZE city_county;
 
 ---------------------------------------------------------------------------
--- The stats summaries (migration 012) are kept by per-row triggers; a bulk
--- load switches them off and rebuilds the summaries set-based at the end
--- (finish), in the transaction that switches them on again.
+-- The stats summaries (migration 012) and the list's kept counts (022) are
+-- kept by per-row triggers; a bulk load switches them off and rebuilds them
+-- set-based at the end (finish), in the transaction that switches them on again.
 ALTER TABLE volunteer.volunteers DISABLE TRIGGER volunteers_stats, DISABLE TRIGGER volunteers_stats_update;
 ALTER TABLE org.orgs DISABLE TRIGGER orgs_stats, DISABLE TRIGGER orgs_stats_update;
 ALTER TABLE activity.activities DISABLE TRIGGER activities_stats, DISABLE TRIGGER activities_stats_update,
-    DISABLE TRIGGER activities_stats_signups;
+    DISABLE TRIGGER activities_stats_signups, DISABLE TRIGGER activities_listed_count,
+    DISABLE TRIGGER activities_listed_count_update;
 ALTER TABLE activity.service_records DISABLE TRIGGER service_records_stats;
 
 \warn '@phase volunteers:' :n_vol 'users and volunteers'
@@ -646,10 +647,12 @@ SELECT setval(pg_get_serial_sequence('activity.activities', 'id'), (SELECT max(i
 
 BEGIN;
 SELECT stats.rebuild();
+SELECT activity.rebuild_listed_counts();
 ALTER TABLE volunteer.volunteers ENABLE TRIGGER volunteers_stats, ENABLE TRIGGER volunteers_stats_update;
 ALTER TABLE org.orgs ENABLE TRIGGER orgs_stats, ENABLE TRIGGER orgs_stats_update;
 ALTER TABLE activity.activities ENABLE TRIGGER activities_stats, ENABLE TRIGGER activities_stats_update,
-    ENABLE TRIGGER activities_stats_signups;
+    ENABLE TRIGGER activities_stats_signups, ENABLE TRIGGER activities_listed_count,
+    ENABLE TRIGGER activities_listed_count_update;
 ALTER TABLE activity.service_records ENABLE TRIGGER service_records_stats;
 COMMIT;
 

@@ -59,13 +59,14 @@ extern const db_stmt common_sql[SQL_COMMON__END - DB_COMMON_STMT];
  * then planned by PostgreSQL's plan cache like any prepared statement. Same
  * parameters, same numbering for every shape: an absent filter's parameter
  * is not in the text but keeps its type (types[]). */
+#define DB_VARIANT_PART_MAX 4096 /* the bytes of one part of a text (where()) */
 typedef struct db_variants {
     int nfilters;                                 /* the parameters shape() reads */
     unsigned (*shape)(const char *const *params); /* pure: the shape of these parameters */
     /* The shape's filters into buf, for the statement's part-th "%s" (0 or
      * 1: a page and its count are one text, and the two may read the
      * filtered rows differently): false when they do not fit. */
-    bool (*where)(unsigned shape, int part, char *buf, size_t size);
+    bool (*where)(unsigned shape, int part, char *buf, size_t size); /* size: DB_VARIANT_PART_MAX */
     bool (*per_call)(unsigned shape); /* shapes kept on custom plans, or NULL: none */
     const unsigned *types;            /* every parameter's type OID (pg_type), filters then the others */
     int ntypes;

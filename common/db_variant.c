@@ -19,11 +19,10 @@
 
 /* The statement texts are a few hundred bytes of columns plus the WHERE. */
 #define VARIANT_SQL_MAX 12288
-#define VARIANT_WHERE_MAX 4096
 
 bool db_variant_sql(const db_stmt *st, unsigned shape, char *buf, size_t size)
 {
-    char where[2][VARIANT_WHERE_MAX];
+    char where[2][DB_VARIANT_PART_MAX];
     if (!st->variants || !st->variants->where(shape, 0, where[0], sizeof where[0]) ||
         !st->variants->where(shape, 1, where[1], sizeof where[1]))
         return false;

@@ -162,7 +162,8 @@ typedef struct {
  * list's FROM ... WHERE so that its count stops at the cap + 1 rows instead
  * of counting every match (the pages are unaffected). */
 #define PAGE_TOTAL_CAP 10000
-#define CAPPED_COUNT(from_where) "SELECT count(*) AS total FROM (SELECT 1" from_where " LIMIT 10001) capped"
+#define PAGE_COUNT_LIMIT "10001" /* the cap + 1: a count that reaches it is capped */
+#define CAPPED_COUNT(from_where) "SELECT count(*) AS total FROM (SELECT 1" from_where " LIMIT " PAGE_COUNT_LIMIT ") capped"
 
 /* Answers 200 {"items", "total", "page", "page_size"}: count_stmt counts the
  * rows its nfilter parameters select, page_stmt takes the same parameters
@@ -174,8 +175,11 @@ void reply_page(req_t *r, int count_stmt, int page_stmt, int nfilter, const char
 
 /* A page and its capped count in one statement (one round trip): the
  * count's one row LEFT JOINed to the page's rows, so every row has "total"
- * and an empty page is one row whose columns of the page are NULL. */
-#define COUNTED_PAGE(count_from_where, page) "SELECT c.total, p.* FROM (" CAPPED_COUNT(count_from_where) ") c LEFT JOIN (" page ") p ON true"
+ * and an empty page is one row whose columns of the page are NULL.
+ * COUNTED_PAGE_OF takes the count as a whole SELECT of one row, one column
+ * total (at most PAGE_COUNT_LIMIT), for a count not made by CAPPED_COUNT. */
+#define COUNTED_PAGE_OF(count, page) "SELECT c.total, p.* FROM (" count ") c LEFT JOIN (" page ") p ON true"
+#define COUNTED_PAGE(count_from_where, page) COUNTED_PAGE_OF(CAPPED_COUNT(count_from_where), page)
 /* reply_page for a COUNTED_PAGE statement, written straight out
  * (json_out.h): write_items writes the result's items (its rows whose
  * columns of the page are not NULL), each a value of the open array. */

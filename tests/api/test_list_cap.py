@@ -74,3 +74,5 @@ def test_list_total_is_capped_above_10000_matches_exact_at_10000_and_pages_uncha
     eq((p["total"], len(p["items"])), (3, 3), "3 matches")
     ok("total_capped" not in p, "3 matches: no total_capped")
     psql(NO_TRIGGERS + "DELETE FROM activity.activities WHERE org_id = %d AND id <> %d" % (oid, first["id"]))
+    # the refresh may have listed the copies meanwhile, and so counted them (migration 022)
+    psql("SELECT activity.rebuild_listed_counts()")

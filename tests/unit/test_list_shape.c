@@ -167,7 +167,8 @@ static void test_a_moving_status_reads_its_listed_rows_and_those_due_a_refresh(v
                 }
         static const unsigned still[] = {LIST_STATUS_NONE, LIST_STATUS_CANCELLED, LIST_STATUS_OTHER};
         for (size_t i = 0; i < NELEM(still); i++) {
-            bool ok = db_variant_sql(st, S(still[i], LIST_REGION_CITY, 0, 0), sql, sizeof sql) &&
+            /* with org_id: a status and a city alone count from the kept counts (below) */
+            bool ok = db_variant_sql(st, S(still[i], LIST_REGION_CITY, 0, LIST_ORG), sql, sizeof sql) &&
                       !strstr(sql, "listed_") && !strstr(sql, "UNION");
             if (!ok && wrong++ < 3)
                 fprintf(stderr, "  read once: %s\n", sql);
@@ -176,10 +177,54 @@ static void test_a_moving_status_reads_its_listed_rows_and_those_due_a_refresh(v
     CHECK("a moving status reads its listed rows and those due a refresh, each with every filter", wrong == 0);
 }
 
+/* A status in the country, a province, a city or a county and no other
+ * filter is counted from activity.listed_counts (migration 022), by the code
+ * of its level, with the rows due a refresh; every other shape counts the
+ * rows it matches. */
+static void test_a_status_in_a_region_alone_is_counted_from_the_kept_counts(void)
+{
+    static const char *const key[LIST_REGION_FORMS] = {
+        [LIST_REGION_NONE] = "k.region_code = '000000'",
+        [LIST_REGION_COUNTRY] = "k.region_code = '000000'",
+        [LIST_REGION_PROVINCE] = "k.region_code = left($2::text, 2) || '0000'",
+        [LIST_REGION_CITY] = "k.region_code = left($2::text, 4) || '00'",
+        [LIST_REGION_CODE] = "k.region_code = $2::text",
+    };
+    static const char *const names[] = {"cancelled", "ended", "ongoing", "recruiting", "signup_closed", "upcoming"};
+    static const unsigned others[] = {LIST_ORG, LIST_CATEGORY, LIST_THEME, LIST_FROM, LIST_TO,
+                                      LIST_Q_TWO_CHARS << LIST_Q_SHIFT, LIST_Q_OTHER << LIST_Q_SHIFT};
+    char sql[12288], want[64];
+    int wrong = 0, kept = 0;
+    for (int dir = 0; dir < 2; dir++) {
+        const db_stmt *st = &activity_sql[dir ? SQL_LIST_PAGE_DESC : SQL_LIST_PAGE_ASC];
+        for (unsigned status = 0; status < LIST_STATUS_FORMS; status++)
+            for (unsigned region = 0; region < LIST_REGION_FORMS; region++) {
+                bool counted = status >= LIST_STATUS_CANCELLED && status < LIST_STATUS_OTHER && key[region];
+                bool ok = db_variant_sql(st, S(status, region, 0, 0), sql, sizeof sql) &&
+                          (count_of(sql, "FROM activity.listed_counts k") == 1) == counted;
+                if (counted) {
+                    snprintf(want, sizeof want, "k.listed_status = '%s'", names[status - LIST_STATUS_CANCELLED]);
+                    ok = ok && count_of(sql, key[region]) == 1 && count_of(sql, want) == 1 &&
+                         count_of(sql, "d.listed_since > now() OR d.listed_until <= now()") == 1 &&
+                         !strstr(sql, "LIMIT 10001) capped");
+                    kept += ok;
+                }
+                for (size_t i = 0; counted && i < NELEM(others); i++)
+                    ok = ok && db_variant_sql(st, S(status, region, 0, others[i]), sql, sizeof sql) &&
+                         !strstr(sql, "listed_counts") && count_of(sql, "LIMIT 10001) capped") == 1;
+                if (!ok && wrong++ < 3)
+                    fprintf(stderr, "  kept count %x: %s\n", S(status, region, 0, 0), sql);
+            }
+    }
+    CHECK("a status in a region alone is counted from the kept counts, by its level's code", wrong == 0);
+    CHECK("six statuses in five region forms, both orders", kept == 2 * 6 * 5);
+}
+
 int main(void)
 {
     test_shape_of_parameters();
     test_every_shape_states_its_filters();
     test_a_moving_status_reads_its_listed_rows_and_those_due_a_refresh();
+    test_a_status_in_a_region_alone_is_counted_from_the_kept_counts();
     return CHECK_DONE();
 }
