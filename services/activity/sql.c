@@ -203,32 +203,47 @@ static bool list_from(unsigned shape, int part, const char *order, char *buf, si
 
 #define EVERY_FILTER (LIST_ORG | LIST_CATEGORY | LIST_THEME | LIST_FROM | LIST_TO)
 
-/* A status in the country, a province, a city or a county, and nothing
- * else: its count is the kept one (activity.listed_counts, migration 022),
- * less the rows listed so whose window has passed and plus the rows due a
- * refresh that are in the status now, the few the page tests one by one
- * too (they are read on their own, OFFSET 0, so that no plan crosses them
- * with a region's index). Exact, and a handful of rows read however many
- * match, where counting the matches read up to 10,001 index entries. */
+/* The country, a province, a city or a county, with a status or without,
+ * and nothing else: the count is the kept one (activity.listed_counts,
+ * migration 022) corrected by the rows due a refresh, the few the page
+ * tests one by one too (read on their own, OFFSET 0, so that no plan
+ * crosses them with a region's index): for a status, less those listed in
+ * it and plus those in it now; without one, plus those nobody listed (a
+ * load with the triggers off). Exact, and a handful of rows read however
+ * many match, where counting the matches read up to 10,001 index entries. */
 #define KEPT_COUNT                                                                                             \
-    "SELECT least(coalesce((SELECT sum(k.n) FROM activity.listed_counts k"                                    \
-    " WHERE k.region_code = %s AND k.listed_status = '%s'), 0)"                                                \
-    " + (SELECT count(*) FILTER (WHERE activity.has_status('%s', a.cancelled_at, a.starts_at, a.ends_at,"      \
-    " a.signup_starts_at, a.signup_ends_at, now())) - count(*) FILTER (WHERE a.listed_status = '%s')"          \
-    " FROM (SELECT d.region_code, d.listed_status, d.cancelled_at, d.starts_at, d.ends_at, d.signup_starts_at," \
-    " d.signup_ends_at FROM activity.activities d WHERE d.listed_since > now() OR d.listed_until <= now()"     \
-    " OFFSET 0) a WHERE true%s), " PAGE_COUNT_LIMIT ")::bigint AS total"
+    "SELECT least(coalesce((SELECT sum(k.n) FROM activity.listed_counts k WHERE k.region_code = %s%s), 0)"     \
+    " + (SELECT %s FROM (SELECT d.region_code, d.listed_status, d.cancelled_at, d.starts_at, d.ends_at,"       \
+    " d.signup_starts_at, d.signup_ends_at FROM activity.activities d"                                         \
+    " WHERE d.listed_since > now() OR d.listed_until <= now() OFFSET 0) a WHERE true%s), " PAGE_COUNT_LIMIT    \
+    ")::bigint AS total"
+#define KEPT_STATUS " AND k.listed_status = '%s'"
+#define DUE_IN_STATUS                                                                                          \
+    "count(*) FILTER (WHERE activity.has_status('%s', a.cancelled_at, a.starts_at, a.ends_at,"                 \
+    " a.signup_starts_at, a.signup_ends_at, now())) - count(*) FILTER (WHERE a.listed_status = '%s')"
+#define DUE_UNLISTED "count(*) FILTER (WHERE a.listed_status = 'unlisted')"
+
+static bool count_is_kept(unsigned shape)
+{
+    unsigned status = LIST_STATUS(shape), region = LIST_REGION(shape);
+    return status < LIST_STATUS_FORMS && region < LIST_REGION_FORMS &&
+           (status == LIST_STATUS_NONE || status_name[status]) && region_counted[region] &&
+           LIST_Q(shape) == LIST_Q_NONE && !(shape & EVERY_FILTER);
+}
 
 /* The list's count (part 0 of its text): the kept one, or the matches
  * counted up to the cap + 1. */
 static bool list_count(unsigned shape, char *buf, size_t size)
 {
-    unsigned status = LIST_STATUS(shape), region = LIST_REGION(shape);
     int n;
-    if (status < LIST_STATUS_FORMS && region < LIST_REGION_FORMS && status_name[status] &&
-        region_counted[region] && LIST_Q(shape) == LIST_Q_NONE && !(shape & EVERY_FILTER)) {
-        const char *name = status_name[status];
-        n = snprintf(buf, size, KEPT_COUNT, region_counted[region], name, name, name, region_where[region]);
+    if (count_is_kept(shape)) {
+        const char *name = status_name[LIST_STATUS(shape)];
+        char status_is[64] = "", due[512] = DUE_UNLISTED;
+        if (name && (snprintf(status_is, sizeof status_is, KEPT_STATUS, name) >= (int)sizeof status_is ||
+                     snprintf(due, sizeof due, DUE_IN_STATUS, name, name) >= (int)sizeof due))
+            return false;
+        n = snprintf(buf, size, KEPT_COUNT, region_counted[LIST_REGION(shape)], status_is, due,
+                     region_where[LIST_REGION(shape)]);
         return n > 0 && (size_t)n < size;
     }
     char from[DB_VARIANT_PART_MAX];

@@ -1,10 +1,10 @@
-"""GET /activities?status= in the country, a province, a city or a county, and nothing else, reads
-its total from the counts kept per region and listed status (migration 022; services/activity/sql.c,
-list_count), corrected by the rows due a refresh. These tests hold that total to the rows (a direct
-count of the status the detail prints) through every write that moves a row from one count to
-another: publishing, a change of times, a cancel, a delete, the refresh, a load with the triggers
-off; and hold the kept counts to a recount of every row in one snapshot. They write in 包头市石拐区
-(150205), a county no other test writes."""
+"""GET /activities in the country, a province, a city or a county, with a status or without and
+nothing else, reads its total from the counts kept per region and listed status (migration 022;
+services/activity/sql.c, list_count), corrected by the rows due a refresh. These tests hold that
+total to the rows (a direct count of the status the detail prints) through every write that moves
+a row from one count to another: publishing, a change of times, a cancel, a delete, the refresh, a
+load with the triggers off; and hold the kept counts to a recount of every row in one snapshot.
+They write in 包头市石拐区 (150205), a county no other test writes."""
 
 import time
 
@@ -16,8 +16,11 @@ STATUSES = ("cancelled", "ended", "ongoing", "recruiting", "signup_closed", "upc
 NO_TRIGGERS = "SET session_replication_role = replica; "
 
 
-def _totals(region, **more):
-    return {s: _list(region=region, status=s, page_size=1, **more)["total"] for s in STATUSES}
+def _totals(region):
+    """Every status's total in a region, and ("any") the region's without a status."""
+    got = {s: _list(region=region, status=s, page_size=1)["total"] for s in STATUSES}
+    got["any"] = _list(region=region, page_size=1)["total"]
+    return got
 
 
 def _direct(region):
@@ -29,6 +32,7 @@ def _direct(region):
     for line in rows.splitlines():
         status, n = line.split("|")
         got[status] = int(n)
+    got["any"] = sum(got.values())
     return got
 
 
@@ -77,6 +81,7 @@ def test_a_status_in_a_region_is_counted_from_the_kept_counts_and_other_filters_
         for r in (COUNTY, CITY, PROVINCE, "000000"):
             eq(_list(region=r, status="recruiting")["total"], before[r] + 7, "region=%s: the kept count is read" % r)
         eq(_list(status="recruiting")["total"], before["000000"] + 7, "no region: the country's kept count")
+        eq(_list(region=COUNTY)["total"], _direct(COUNTY)["any"] + 7, "no status: every status's kept count")
         eq(_list(region=COUNTY, status="recruiting", org_id=org["id"])["total"], 1,
            "with org_id the rows themselves are counted")
     finally:
@@ -94,7 +99,7 @@ def test_the_count_follows_publishing_a_change_of_times_a_cancel_and_a_delete():
     _set_times(ids["upcoming"], "recruiting")
     _hold_to_the_rows("after an upcoming one's times made it recruiting")
     eq(_totals(CITY), dict(before, upcoming=before["upcoming"] - 1, recruiting=before["recruiting"] + 1),
-       "the city's totals moved one from upcoming to recruiting")
+       "the city's totals moved one from upcoming to recruiting, the same in all")
     _cancel(admin, ids["recruiting"])
     _hold_to_the_rows("after a cancel")
     psql("DELETE FROM activity.activities WHERE id = %d" % ids["ended"])

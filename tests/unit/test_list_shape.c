@@ -177,11 +177,11 @@ static void test_a_moving_status_reads_its_listed_rows_and_those_due_a_refresh(v
     CHECK("a moving status reads its listed rows and those due a refresh, each with every filter", wrong == 0);
 }
 
-/* A status in the country, a province, a city or a county and no other
- * filter is counted from activity.listed_counts (migration 022), by the code
- * of its level, with the rows due a refresh; every other shape counts the
- * rows it matches. */
-static void test_a_status_in_a_region_alone_is_counted_from_the_kept_counts(void)
+/* The country, a province, a city or a county, with a status or without,
+ * and no other filter is counted from activity.listed_counts (migration
+ * 022), by the code of its level, with the rows due a refresh; every other
+ * shape counts the rows it matches. */
+static void test_a_region_alone_is_counted_from_the_kept_counts(void)
 {
     static const char *const key[LIST_REGION_FORMS] = {
         [LIST_REGION_NONE] = "k.region_code = '000000'",
@@ -199,12 +199,17 @@ static void test_a_status_in_a_region_alone_is_counted_from_the_kept_counts(void
         const db_stmt *st = &activity_sql[dir ? SQL_LIST_PAGE_DESC : SQL_LIST_PAGE_ASC];
         for (unsigned status = 0; status < LIST_STATUS_FORMS; status++)
             for (unsigned region = 0; region < LIST_REGION_FORMS; region++) {
-                bool counted = status >= LIST_STATUS_CANCELLED && status < LIST_STATUS_OTHER && key[region];
+                bool counted = status != LIST_STATUS_OTHER && key[region];
                 bool ok = db_variant_sql(st, S(status, region, 0, 0), sql, sizeof sql) &&
                           (count_of(sql, "FROM activity.listed_counts k") == 1) == counted;
-                if (counted) {
+                if (counted && status == LIST_STATUS_NONE) /* every status, and the rows nobody listed */
+                    ok = ok && !strstr(sql, "k.listed_status") && count_of(sql, "a.listed_status = 'unlisted'") == 1;
+                if (counted && status != LIST_STATUS_NONE) {
                     snprintf(want, sizeof want, "k.listed_status = '%s'", names[status - LIST_STATUS_CANCELLED]);
-                    ok = ok && count_of(sql, key[region]) == 1 && count_of(sql, want) == 1 &&
+                    ok = ok && count_of(sql, want) == 1 && !strstr(sql, "'unlisted'");
+                }
+                if (counted) {
+                    ok = ok && count_of(sql, key[region]) == 1 &&
                          count_of(sql, "d.listed_since > now() OR d.listed_until <= now()") == 1 &&
                          !strstr(sql, "LIMIT 10001) capped");
                     kept += ok;
@@ -216,8 +221,9 @@ static void test_a_status_in_a_region_alone_is_counted_from_the_kept_counts(void
                     fprintf(stderr, "  kept count %x: %s\n", S(status, region, 0, 0), sql);
             }
     }
-    CHECK("a status in a region alone is counted from the kept counts, by its level's code", wrong == 0);
-    CHECK("six statuses in five region forms, both orders", kept == 2 * 6 * 5);
+    CHECK("a region alone, with a status or without, is counted from the kept counts, by its level's code",
+          wrong == 0);
+    CHECK("no status and six statuses in five region forms, both orders", kept == 2 * 7 * 5);
 }
 
 int main(void)
@@ -225,6 +231,6 @@ int main(void)
     test_shape_of_parameters();
     test_every_shape_states_its_filters();
     test_a_moving_status_reads_its_listed_rows_and_those_due_a_refresh();
-    test_a_status_in_a_region_alone_is_counted_from_the_kept_counts();
+    test_a_region_alone_is_counted_from_the_kept_counts();
     return CHECK_DONE();
 }
