@@ -300,6 +300,9 @@ static const unsigned list_checked[] = {
     CHECKED(LIST_STATUS_UPCOMING, LIST_REGION_CITY, LIST_Q_OTHER),
     CHECKED(LIST_STATUS_OTHER, LIST_REGION_RANGE, LIST_Q_OTHER),
     CHECKED(LIST_STATUS_ENDED, LIST_REGION_CODE, LIST_Q_NONE),
+    /* the kept counts (list_count): a status in a region, and a region alone */
+    LIST_STATUS_RECRUITING | LIST_REGION_PROVINCE << LIST_REGION_SHIFT,
+    LIST_STATUS_NONE | LIST_REGION_CITY << LIST_REGION_SHIFT,
 };
 
 #define LIST_VARIANTS(from)                                                                                    \
