@@ -24,13 +24,15 @@ static void stripes_init(void)
 
 static int stripe_of(long long id) { return (int)((unsigned long long)id % GATE_STRIPES); }
 
+bool gate_settled(long long id) { return atomic_load(&stripes[stripe_of(id)].settled) == id; }
+
 bool gate_enter(gate_pass *p, long long id, long wait_ms)
 {
     pthread_once(&stripes_once, stripes_init);
     gate_stripe *s = &stripes[stripe_of(id)];
     p->id = id;
     p->held = -1;
-    if (atomic_load(&s->settled) == id)
+    if (gate_settled(id))
         return true;
     struct timespec until = monotonic_after_ms(wait_ms);
     int rc;
@@ -38,7 +40,7 @@ bool gate_enter(gate_pass *p, long long id, long wait_ms)
         ;
     if (rc != 0)
         return false; /* ETIMEDOUT */
-    if (atomic_load(&s->settled) == id) {
+    if (gate_settled(id)) {
         /* settled while this one waited (the rush's last seat went): the
          * requests queued behind it go on side by side, not one by one */
         pthread_mutex_unlock(&s->mu);
@@ -47,8 +49,6 @@ bool gate_enter(gate_pass *p, long long id, long wait_ms)
     p->held = stripe_of(id);
     return true;
 }
-
-bool gate_settled(long long id) { return atomic_load(&stripes[stripe_of(id)].settled) == id; }
 
 void gate_leave(gate_pass *p, int status)
 {
