@@ -52,12 +52,15 @@ static const struct {
     [LIST_STATUS_UPCOMING] = {LISTED("upcoming"), REFRESH_DUE("upcoming")},
 };
 
-/* The status's name, for the kept counts (list_count). */
-static const char *const status_name[LIST_STATUS_FORMS] = {
-    [LIST_STATUS_CANCELLED] = "cancelled",         [LIST_STATUS_ENDED] = "ended",
-    [LIST_STATUS_ONGOING] = "ongoing",             [LIST_STATUS_RECRUITING] = "recruiting",
-    [LIST_STATUS_SIGNUP_CLOSED] = "signup_closed", [LIST_STATUS_UPCOMING] = "upcoming",
-};
+/* The status's code, for the kept counts (list_count): the row of
+ * CODES_ACTIVITY_STATUS that list_shape read it from; NULL for none and
+ * for another value. */
+static const char *status_code(unsigned status)
+{
+    if (status < LIST_STATUS_CANCELLED || status - LIST_STATUS_CANCELLED >= CODES_ACTIVITY_STATUS.n)
+        return NULL;
+    return CODES_ACTIVITY_STATUS.entries[status - LIST_STATUS_CANCELLED].code;
+}
 
 /* Region: a region and everything under it is the code range $2..$3
  * (ref.region_range). Region codes are six digits (ref.regions), so a
@@ -228,9 +231,9 @@ static bool list_from(unsigned shape, int part, const char *order, char *buf, si
 static bool count_is_kept(unsigned shape)
 {
     unsigned status = LIST_STATUS(shape), region = LIST_REGION(shape);
-    return status < LIST_STATUS_FORMS && region < LIST_REGION_FORMS &&
-           (status == LIST_STATUS_NONE || status_name[status]) && region_counted[region] &&
-           LIST_Q(shape) == LIST_Q_NONE && !(shape & EVERY_FILTER);
+    return region < LIST_REGION_FORMS && region_counted[region] &&
+           (status == LIST_STATUS_NONE || status_code(status)) && LIST_Q(shape) == LIST_Q_NONE &&
+           !(shape & EVERY_FILTER);
 }
 
 /* The list's count (part 0 of its text): the kept one, or the matches
@@ -239,7 +242,7 @@ static bool list_count(unsigned shape, char *buf, size_t size)
 {
     int n;
     if (count_is_kept(shape)) {
-        const char *name = status_name[LIST_STATUS(shape)];
+        const char *name = status_code(LIST_STATUS(shape));
         char status_is[64] = "", due[512] = DUE_UNLISTED;
         if (name && (snprintf(status_is, sizeof status_is, KEPT_STATUS, name) >= (int)sizeof status_is ||
                      snprintf(due, sizeof due, DUE_IN_STATUS, name, name) >= (int)sizeof due))
