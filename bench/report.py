@@ -113,7 +113,7 @@ def median_round(rounds):
 
 
 def fcgi_of(i):
-    """R_fcgi of round i (1: the ceilings' run at the start; 2..: the read rounds' own, step 3b)."""
+    """R_fcgi of round i (1: the ceilings' run at the start; 2..: the read rounds' own, bench/run.sh step 3)."""
     f = load("wrk-fcgi.json" if i == 1 else "wrk-fcgi-r%d.json" % i)
     return f and f["requests_per_s"]
 

@@ -539,19 +539,13 @@ say "machine and versions"
 sed 's/^/    /' "$OUT/meta.txt" | grep -E 'nproc|cpu=|mem_kib|fdatasync|rows_activity.activities|npool|loadavg'
 
 if all_steps; then
-    # 1. the ceilings
+    # 1. the ceilings, and the list's SQL as it was before the capped count
+    #    (issue 15), for the before/after ratio
     wrk_run return200 plain.lua /bench/return200
     wrk_run fcgi plain.lua /bench/fcgi
-
-    # 2. the reads (no token)
-    pg_run list activity pg_list.sql -D nlist="$NLIST" -D page_size=20 -D offset=0
-    # the list's SQL as it was before the capped count (issue 15), for the before/after ratio
     pg_run list_today activity pg_list_today.sql -D nlist="$NLIST" -D page_size=20 -D offset=0
-    wrk_run list list.lua "/api/v1/activities" "$DATA/regions.txt"
-    pg_run activity_get activity pg_activity_get.sql -D nact="$NACT"
-    wrk_run detail detail.lua "/api/v1/activities/1" "$NACT"
 
-    # 3. tokens, through the real login (access tokens live 15 minutes)
+    # 2. tokens, through the real login (access tokens live 15 minutes)
     say "logging $NTOK volunteers in through the API (sms-codes, outbox, sessions)"
     t0=$(date +%s.%N)
     bounded $((NTOK / 20 + 180)) "$BIN/login_pair" --port "$HTTP_PORT" --outbox "$SMS_OUTBOX" \
@@ -559,20 +553,22 @@ if all_steps; then
     echo "{\"tokens\":$NTOK,\"seconds\":$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')}" >"$OUT/tokens.json"
     [ "$(wc -l <"$DATA/tokens.txt")" = "$NTOK" ] || die "token preparation wrote $(wc -l <"$DATA/tokens.txt") tokens, not $NTOK"
 
-    pg_run volunteer_me volunteer pg_volunteer_me.sql -D u0="$U0" -D u1="$U1"
-    wrk_run me me.lua "/api/v1/volunteers/me" "$DATA/tokens.txt"
-
-    # 3b. the reads' rounds 2..ROUNDS: each its own FastCGI ceiling, then each
-    #     read's SQL and endpoint, so a ratio's three figures are minutes apart
-    #     at most (the tokens, 15 minutes' worth, are still good)
+    # 3. the reads, each its SQL then its endpoint: round 1 against the
+    #    ceilings of step 1, rounds 2..ROUNDS each after a FastCGI ceiling of
+    #    its own, so a ratio's three figures are minutes apart at most (the
+    #    tokens are still good through the sign-up steps)
+    read_round() { # suffix of the runs' names ("" for round 1)
+        pg_run "list$1" activity pg_list.sql -D nlist="$NLIST" -D page_size=20 -D offset=0
+        wrk_run "list$1" list.lua "/api/v1/activities" "$DATA/regions.txt"
+        pg_run "activity_get$1" activity pg_activity_get.sql -D nact="$NACT"
+        wrk_run "detail$1" detail.lua "/api/v1/activities/1" "$NACT"
+        pg_run "volunteer_me$1" volunteer pg_volunteer_me.sql -D u0="$U0" -D u1="$U1"
+        wrk_run "me$1" me.lua "/api/v1/volunteers/me" "$DATA/tokens.txt"
+    }
+    read_round ""
     for i in $(seq 2 "$ROUNDS"); do
         RUN_DUR=$ROUND_DUR wrk_run "fcgi-r$i" plain.lua /bench/fcgi
-        RUN_DUR=$ROUND_DUR pg_run "list-r$i" activity pg_list.sql -D nlist="$NLIST" -D page_size=20 -D offset=0
-        RUN_DUR=$ROUND_DUR wrk_run "list-r$i" list.lua "/api/v1/activities" "$DATA/regions.txt"
-        RUN_DUR=$ROUND_DUR pg_run "activity_get-r$i" activity pg_activity_get.sql -D nact="$NACT"
-        RUN_DUR=$ROUND_DUR wrk_run "detail-r$i" detail.lua "/api/v1/activities/1" "$NACT"
-        RUN_DUR=$ROUND_DUR pg_run "volunteer_me-r$i" volunteer pg_volunteer_me.sql -D u0="$U0" -D u1="$U1"
-        RUN_DUR=$ROUND_DUR wrk_run "me-r$i" me.lua "/api/v1/volunteers/me" "$DATA/tokens.txt"
+        RUN_DUR=$ROUND_DUR read_round "-r$i"
     done
 
     # 4. the sign-up: pgbench, then back to the same state, then wrk
@@ -667,26 +663,24 @@ SQL
     done
 
     # 5. the login pair: the driver first (pgbench's sends would put phones of
-    #    the same population in their resend cooldown), then its SQL alone
-    say "login pair: bench/login_pair, $CONNS workers, ${DUR}s"
-    measure login $((DUR + 60)) "$BIN/login_pair" --port "$HTTP_PORT" --outbox "$SMS_OUTBOX" \
-        --phones "$DATA/login_phones.txt" --concurrency "$CONNS" --duration "$DUR" --json "$OUT/login.json"
-    [ -s "$OUT/login.json" ] && cut -c1-200 "$OUT/login.json" | sed 's/^/    /'
-    pg_login() { # name
-        pg_run "$1" auth pg_login.sql -D l0="$L0" -D l1="$L1" -D resend=1 -D per_day=1000 -D per_hour=1000000 \
-            -D per_minute=1000000 -D hour=3600 -D minute=60 \
+    #    the same population in their resend cooldown), then its SQL alone;
+    #    round 1, then rounds 2..ROUNDS (their bound takes the same round's
+    #    R_fcgi, step 3)
+    login_round() { # name seconds
+        say "$1: bench/login_pair, $CONNS workers, ${2}s"
+        measure "$1" $(($2 + 60)) "$BIN/login_pair" --port "$HTTP_PORT" --outbox "$SMS_OUTBOX" \
+            --phones "$DATA/login_phones.txt" --concurrency "$CONNS" --duration "$2" --json "$OUT/$1.json"
+        [ -s "$OUT/$1.json" ] && cut -c1-200 "$OUT/$1.json" | sed 's/^/    /'
+        RUN_DUR=$2 pg_run "$1" auth pg_login.sql -D l0="$L0" -D l1="$L1" -D resend=1 -D per_day=1000 \
+            -D per_hour=1000000 -D per_minute=1000000 -D hour=3600 -D minute=60 \
             -D purpose=login -D chash="$(printf '%064d' 0)" -D code_ttl=300 -D refresh_ttl=2592000
     }
-    pg_login login
-    # its rounds 2..ROUNDS (their bound takes the same round's R_fcgi, 3b)
+    login_round login "$DUR"
     for i in $(seq 2 "$ROUNDS"); do
         # pgbench's last codes put their phones in the resend cooldown (SMS_RESEND_SECONDS): wait it out,
         # or the pair's first sends find a few of them there (a 429 that is the bench's, not the service's)
         sleep $((SMS_RESEND_SECONDS + 1))
-        say "login pair, round $i: ${ROUND_DUR}s"
-        measure "login-r$i" $((ROUND_DUR + 60)) "$BIN/login_pair" --port "$HTTP_PORT" --outbox "$SMS_OUTBOX" \
-            --phones "$DATA/login_phones.txt" --concurrency "$CONNS" --duration "$ROUND_DUR" --json "$OUT/login-r$i.json"
-        RUN_DUR=$ROUND_DUR pg_login "login-r$i"
+        login_round "login-r$i" "$ROUND_DUR"
     done
 
     # 6. the list query alone, one connection: its cost at this scale
