@@ -84,22 +84,53 @@ void jwt_keys_free(jwt_keys *k)
     k->public_pem = NULL;
 }
 
+/* Each thread keeps a verify context for the key it last checked with:
+ * EVP_DigestVerifyInit on every token fetched the digest and the key's
+ * method again (5% of a refusal's CPU in the sign-up rush, where every token
+ * is new; bench/ANALYSIS.md, session 12). The context holds a reference to
+ * its key, so a key's address is never reused while a context names it. The
+ * thread's context is freed when the thread ends. */
+static pthread_key_t verifier_key;
+static pthread_once_t verifier_once = PTHREAD_ONCE_INIT;
+static bool verifier_ready;
+
+static void verifier_free(void *ctx) { EVP_PKEY_CTX_free(ctx); }
+static void verifier_init(void) { verifier_ready = pthread_key_create(&verifier_key, verifier_free) == 0; }
+
+/* This thread's context for key, ready to verify; NULL out of memory. */
+static EVP_PKEY_CTX *verifier_for(EVP_PKEY *key)
+{
+    pthread_once(&verifier_once, verifier_init);
+    if (!verifier_ready)
+        return NULL;
+    EVP_PKEY_CTX *ctx = pthread_getspecific(verifier_key);
+    if (ctx && EVP_PKEY_CTX_get0_pkey(ctx) == key)
+        return ctx;
+    EVP_PKEY_CTX_free(ctx);
+    pthread_setspecific(verifier_key, NULL);
+    ctx = EVP_PKEY_CTX_new(key, NULL);
+    if (!ctx || EVP_PKEY_verify_init(ctx) != 1 || pthread_setspecific(verifier_key, ctx) != 0) {
+        EVP_PKEY_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
 /* ES256 (RFC 7518 3.4): SHA-256 over "header.payload", signature r || s. */
 static bool es256_valid(EVP_PKEY *key, const char *signed_part, size_t n, const unsigned char sig[64])
 {
     bool valid = false;
-    unsigned char der[80], *p = der;
+    unsigned char der[80], *p = der, digest[32];
     ECDSA_SIG *es = ECDSA_SIG_new();
     BIGNUM *r = BN_bin2bn(sig, 32, NULL), *s = BN_bin2bn(sig + 32, 32, NULL);
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *ctx = verifier_for(key);
     if (!es || !r || !s || !ctx || !ECDSA_SIG_set0(es, r, s))
         goto out;
     r = s = NULL; /* owned by es now */
     int len = i2d_ECDSA_SIG(es, &p);
-    valid = len > 0 && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
-            EVP_DigestVerify(ctx, der, (size_t)len, (const unsigned char *)signed_part, n) == 1;
+    crypto_sha256(signed_part, n, digest);
+    valid = len > 0 && EVP_PKEY_verify(ctx, der, (size_t)len, digest, sizeof digest) == 1;
 out:
-    EVP_MD_CTX_free(ctx);
     BN_free(r);
     BN_free(s);
     ECDSA_SIG_free(es);
