@@ -141,11 +141,19 @@ void jo_string(json_out *o, const char *s)
     escaped(o, s);
 }
 
+/* Digits by hand: snprintf's format parsing was most of a number's cost. */
 void jo_int(json_out *o, long long v)
 {
     char n[24];
+    size_t k = sizeof n;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do
+        n[--k] = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        n[--k] = '-';
     value_begin(o);
-    put(o, n, (size_t)snprintf(n, sizeof n, "%lld", v));
+    put(o, n + k, sizeof n - k);
 }
 
 void jo_bool(json_out *o, bool v)
@@ -160,13 +168,72 @@ void jo_null(json_out *o)
     put(o, "null", 4);
 }
 
+/* A decimal PostgreSQL printed, as "%.15g" prints its double, without the
+ * printf and strtod: an optional '-', digits, an optional point and digits,
+ * at most 15 significant ones (a double keeps them exactly) and a magnitude
+ * "%.15g" writes without an exponent (1e-4 <= |v| < 1e15). Leading zeros and
+ * the fraction's trailing ones go, as in %g. False for anything else. */
+static bool plain_decimal(const char *s, char *out, size_t outlen, size_t *len)
+{
+    size_t k = 0;
+    if (*s == '-')
+        out[k++] = *s++;
+    const char *digits = s;
+    while (*s == '0')
+        s++;
+    const char *int_part = s;
+    while (*s >= '0' && *s <= '9')
+        s++;
+    size_t ni = (size_t)(s - int_part), nf = 0;
+    if (s == digits)
+        return false; /* no digit before the point */
+    const char *frac = s;
+    if (*s == '.') {
+        frac = ++s;
+        while (*s >= '0' && *s <= '9')
+            s++;
+        nf = (size_t)(s - frac);
+    }
+    if (*s)
+        return false; /* an exponent, or not a number */
+    while (nf && frac[nf - 1] == '0')
+        nf--;
+    size_t zeros = 0; /* after the point, before the first significant digit */
+    if (!ni)
+        while (zeros < nf && frac[zeros] == '0')
+            zeros++;
+    if (ni > 15 || (ni ? ni + nf : nf - zeros) > 15 || (!ni && zeros < nf && zeros > 3) ||
+        k + ni + nf + 4 > outlen)
+        return false;
+    if (ni) {
+        memcpy(out + k, int_part, ni);
+        k += ni;
+    } else {
+        out[k++] = '0';
+    }
+    out[k++] = '.';
+    if (nf) {
+        memcpy(out + k, frac, nf);
+        k += nf;
+    } else {
+        out[k++] = '0';
+    }
+    *len = k;
+    return true;
+}
+
 /* jansson's real: "%.15g", a ".0" when that reads as an integer, the
  * exponent without '+' or leading zeros. */
 void jo_real_text(json_out *o, const char *decimal)
 {
     char n[40], out[40];
-    snprintf(n, sizeof n, "%.15g", decimal ? strtod(decimal, NULL) : 0.0);
     size_t k = 0;
+    if (decimal && plain_decimal(decimal, out, sizeof out, &k)) {
+        value_begin(o);
+        put(o, out, k);
+        return;
+    }
+    snprintf(n, sizeof n, "%.15g", decimal ? strtod(decimal, NULL) : 0.0);
     const char *e = strchr(n, 'e');
     if (!e) {
         k = (size_t)snprintf(out, sizeof out, "%s%s", n, strchr(n, '.') ? "" : ".0");

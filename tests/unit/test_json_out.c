@@ -43,7 +43,11 @@ static void test_strings_escape_as_jansson_does(void)
 static void test_numbers_print_as_jansson_does(void)
 {
     static const char *const reals[] = {"2.5", "3", "3.00", "0.1", "0.01", "1234.56", "99999.99", "100000",
-                                        "1e-7", "1.5e21", "-0.25", "12345678901234567"};
+                                        "1e-7", "1.5e21", "-0.25", "12345678901234567",
+                                        /* the written-out path's edges (plain_decimal) */
+                                        "0", "0.000", "-0.0", "007.50", "-12.340", "0.0001", "0.00001",
+                                        "-0.000123", "123456789012345", "1234567890123456", "99999999999999.9",
+                                        "0.123456789012345", "0.1234567890123456", "1.", "-.5", "1e3", "5.046"};
     int wrong = 0;
     for (size_t i = 0; i < sizeof reals / sizeof *reals; i++) {
         json_out o;
@@ -51,7 +55,8 @@ static void test_numbers_print_as_jansson_does(void)
         jo_real_text(&o, reals[i]);
         wrong += !same(reals[i], &o, json_real(strtod(reals[i], NULL)));
     }
-    static const long long ints[] = {0, 1, -1, 9223372036854775807LL, -9223372036854775807LL - 1};
+    static const long long ints[] = {0, 1, -1, 9, 10, -10, 1234567890, 9223372036854775807LL,
+                                     -9223372036854775807LL - 1};
     for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
         json_out o;
         json_out_init(&o);
