@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,14 +44,27 @@ int crypto_random_token(char *out, size_t outlen, size_t nbytes)
     return b64url_encode(buf, nbytes, out, outlen) ? 0 : -1;
 }
 
-void crypto_sha256(const void *data, size_t n, unsigned char out[32]) { SHA256(data, n, out); }
+/* SHA256() looks the digest up in OpenSSL 3's method store on every call,
+ * under its lock: 4.5% of the activity service's CPU in the sign-up run, for
+ * a hash of a microsecond (bench/ANALYSIS.md, session 12). Fetched once. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static void sha256_fetch(void) { sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL); }
+
+void crypto_sha256(const void *data, size_t n, unsigned char out[32])
+{
+    pthread_once(&sha256_once, sha256_fetch);
+    if (!sha256_md || EVP_Digest(data, n, out, NULL, sha256_md, NULL) != 1)
+        SHA256(data, n, out); /* not fetched (out of memory): the lookup each time */
+}
 
 int crypto_hmac_sha256(const unsigned char *key, size_t keylen, const void *data, size_t n, unsigned char out[32])
 {
     unsigned int len = 32;
     if (keylen > 0x7fffffff)
         return -1;
-    return HMAC(EVP_sha256(), key, (int)keylen, data, n, out, &len) && len == 32 ? 0 : -1;
+    pthread_once(&sha256_once, sha256_fetch);
+    return HMAC(sha256_md ? sha256_md : EVP_sha256(), key, (int)keylen, data, n, out, &len) && len == 32 ? 0 : -1;
 }
 
 bool crypto_equal(const void *a, const void *b, size_t n) { return CRYPTO_memcmp(a, b, n) == 0; }
