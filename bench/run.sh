@@ -22,6 +22,9 @@
 #   BENCH_RUSH_CAPACITY=500 the rush activity's capacity
 #   BENCH_RUSH_BG="4 20 8 5" the list's and the detail's background load during the rush: connections and
 #                          the pause of each between requests (ms), for each (a normal load, not saturating)
+#   BENCH_RUSH_ROUNDS=3    rounds of the rush, each the background alone then a rush for a new activity;
+#                          RESULTS.md judges the background's p99 ratio on the median round (one 14 s window
+#                          moved between 2 and 10 on one stack minutes apart) and the seats on every round
 #   BENCH_ROUNDS=3         rounds of each ratio to a bound (the reads with R_fcgi and their pgbench, the
 #                          login pair with its pgbench): the first at BENCH_DURATION, the others at
 #                          BENCH_ROUND_DURATION (10) s, each its own ceilings; RESULTS.md judges the median
@@ -588,22 +591,14 @@ if all_steps; then
     #     run at a set, non-saturating rate (wrk with a pause per connection);
     #     the same background load alone first, for its p99 without the rush
     RUSH_N=${BENCH_RUSH_USERS:-20000} RUSH_S=${BENCH_RUSH_SECONDS:-10} RUSH_CAP=${BENCH_RUSH_CAPACITY:-500}
+    RUSH_ROUNDS=${BENCH_RUSH_ROUNDS:-3}
     read -r RB_LC RB_LD RB_DC RB_DD <<<"${BENCH_RUSH_BG:-4 20 8 5}"
-    for v in RUSH_N RUSH_S RUSH_CAP RB_LC RB_LD RB_DC RB_DD; do
+    for v in RUSH_N RUSH_S RUSH_CAP RUSH_ROUNDS RB_LC RB_LD RB_DC RB_DD; do
         [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number (BENCH_RUSH_*)"
     done
     R1=$((U0 - 1)) R0=$((U0 - RUSH_N))
     [ "$R0" -ge 2 ] || { R0=2; say "the rush: only $((R1 - 1)) volunteers below the token holders at this scale"; }
-    RUSH_ID=$(sql_val "INSERT INTO activity.activities (org_id, title, description, service_category, themes,
-                           region_code, address, starts_at, ends_at, signup_starts_at, signup_ends_at, capacity,
-                           service_hours, contact_name, contact_phone, requirements, members_only, created_by)
-                       SELECT org_id, '报名高峰', description, service_category, themes, region_code, address,
-                              now() + interval '2 days', now() + interval '2 days 3 hours', now() - interval '1 hour',
-                              now() + interval '1 day', $RUSH_CAP, 2, contact_name, contact_phone, requirements,
-                              false, created_by
-                       FROM activity.activities WHERE id = 1 RETURNING id" | head -n 1)
-    [[ $RUSH_ID =~ ^[0-9]+$ ]] || die "could not create the rush's activity"
-    rush_window() { # name with-rush(0|1)
+    rush_window() { # name with-rush(0|1) [rush's activity] [its results' suffix]
         local name=$1 secs=$((RUSH_S + 4)) pids=() rc=0
         BENCH_WRK_JSON=$OUT/$name-list.json BENCH_CONNECTIONS=$RB_LC BENCH_DELAY_MS=$RB_LD BENCH_SEED=$SEED \
             timeout -k 5 $((secs + 30)) wrk -t1 -c"$RB_LC" -d"${secs}s" --latency --timeout 10s -s bench/list.lua \
@@ -616,28 +611,44 @@ if all_steps; then
         if [ "$2" = 1 ]; then
             sleep 2
             bounded $((RUSH_S + 150)) "$BIN/rush" --port "$HTTP_PORT" --key "$VAR/keys/jwt-es256.key" \
-                --activity "$RUSH_ID" --users "$R0" "$R1" --seconds "$RUSH_S" --capacity "$RUSH_CAP" \
-                --json "$OUT/rush.json" >"$OUT/rush.txt" 2>&1 || rc=$?
-            [ $rc -eq 0 ] || { FAILED+=("rush (exit $rc)"); say "the rush failed (exit $rc); see $OUT/rush.txt"; }
+                --activity "$3" --users "$R0" "$R1" --seconds "$RUSH_S" --capacity "$RUSH_CAP" \
+                --json "$OUT/rush$4.json" >"$OUT/rush$4.txt" 2>&1 || rc=$?
+            [ $rc -eq 0 ] || { FAILED+=("rush$4 (exit $rc)"); say "the rush failed (exit $rc); see $OUT/rush$4.txt"; }
         fi
         for p in "${pids[@]}"; do wait "$p" || FAILED+=("$name background wrk"); done
     }
-    say "the rush's background load alone: list ${RB_LC}c/${RB_LD}ms, detail ${RB_DC}c/${RB_DD}ms, $((RUSH_S + 4))s"
-    rush_window rush-bg-alone 0
-    say "the sign-up rush: $((R1 - R0 + 1)) volunteers, activity $RUSH_ID of capacity $RUSH_CAP, ${RUSH_S}s, same background"
     # the activities' updates and how many were HOT (no index entry) during the
     # rush: the seats' updates of one row, which stop being HOT when updaters
     # queue on its lock (common/gate.h)
     hot_counts() { sql_val "SELECT n_tup_upd || ' ' || n_tup_hot_upd FROM pg_stat_user_tables WHERE relid = 'activity.activities'::regclass"; }
-    read -r UPD0 HOT0 <<<"$(hot_counts)"
-    rush_window rush-bg-during 1
-    read -r UPD1 HOT1 <<<"$(hot_counts)"
-    psql_su -At -F ' ' <<SQL | awk -v u=$((UPD1 - UPD0)) -v h=$((HOT1 - HOT0)) '{ printf "{\"signed_up\":%d,\"capacity\":%d,\"rows\":%d,\"updates\":%d,\"hot_updates\":%d}\n", $1, $2, $3, u, h }' >"$OUT/rush-verify.json"
+    # in rounds, as the ratios to a bound (BENCH_RUSH_ROUNDS): each round the
+    # background alone, then a rush for an activity of its own with the same
+    # volunteers; round 1's results keep the plain names, round i's carry -r<i>
+    for i in $(seq 1 "$RUSH_ROUNDS"); do
+        sfx=""
+        [ "$i" = 1 ] || sfx="-r$i"
+        RUSH_ID=$(sql_val "INSERT INTO activity.activities (org_id, title, description, service_category, themes,
+                               region_code, address, starts_at, ends_at, signup_starts_at, signup_ends_at, capacity,
+                               service_hours, contact_name, contact_phone, requirements, members_only, created_by)
+                           SELECT org_id, '报名高峰', description, service_category, themes, region_code, address,
+                                  now() + interval '2 days', now() + interval '2 days 3 hours', now() - interval '1 hour',
+                                  now() + interval '1 day', $RUSH_CAP, 2, contact_name, contact_phone, requirements,
+                                  false, created_by
+                           FROM activity.activities WHERE id = 1 RETURNING id" | head -n 1)
+        [[ $RUSH_ID =~ ^[0-9]+$ ]] || die "could not create the rush's activity"
+        say "rush round $i of $RUSH_ROUNDS: the background load alone: list ${RB_LC}c/${RB_LD}ms, detail ${RB_DC}c/${RB_DD}ms, $((RUSH_S + 4))s"
+        rush_window "rush-bg-alone$sfx" 0
+        say "rush round $i: $((R1 - R0 + 1)) volunteers, activity $RUSH_ID of capacity $RUSH_CAP, ${RUSH_S}s, same background"
+        read -r UPD0 HOT0 <<<"$(hot_counts)"
+        rush_window "rush-bg-during$sfx" 1 "$RUSH_ID" "$sfx"
+        read -r UPD1 HOT1 <<<"$(hot_counts)"
+        psql_su -At -F ' ' <<SQL | awk -v u=$((UPD1 - UPD0)) -v h=$((HOT1 - HOT0)) '{ printf "{\"signed_up\":%d,\"capacity\":%d,\"rows\":%d,\"updates\":%d,\"hot_updates\":%d}\n", $1, $2, $3, u, h }' >"$OUT/rush-verify$sfx.json"
 SELECT signed_up, capacity, (SELECT count(*) FROM activity.signups WHERE activity_id = $RUSH_ID)
 FROM activity.activities WHERE id = $RUSH_ID;
 SQL
-    if [ -s "$OUT/rush.json" ]; then cut -c1-300 "$OUT/rush.json" | sed 's/^/    /'; fi
-    sed 's/^/    /' "$OUT/rush-verify.json"
+        if [ -s "$OUT/rush$sfx.json" ]; then cut -c1-300 "$OUT/rush$sfx.json" | sed 's/^/    /'; fi
+        sed 's/^/    /' "$OUT/rush-verify$sfx.json"
+    done
     reset_signups
 
     # 4c. issue 12: sign-up throughput with and without the stats trigger
@@ -775,7 +786,7 @@ fi
 {
     echo "finished=$(date -Iseconds)"
     if all_steps; then
-        echo "rush_users=$R0..$R1"; echo "rush_bg=$RB_LC $RB_LD $RB_DC $RB_DD"
+        echo "rush_users=$R0..$R1"; echo "rush_bg=$RB_LC $RB_LD $RB_DC $RB_DD"; echo "rush_rounds=$RUSH_ROUNDS"
         echo "pairs=$PAIRS"; echo "pair_duration=$PAIR_DUR"
     fi
     echo "stats_seconds=$STATS_SECS"; echo "stats_loadavg=$STATS_LOAD0 / $STATS_LOAD1"
