@@ -103,16 +103,15 @@ static EVP_PKEY_CTX *verifier_for(EVP_PKEY *key)
     pthread_once(&verifier_once, verifier_init);
     if (!verifier_ready)
         return NULL;
-    EVP_PKEY_CTX *ctx = pthread_getspecific(verifier_key);
-    if (ctx && EVP_PKEY_CTX_get0_pkey(ctx) == key)
-        return ctx;
-    EVP_PKEY_CTX_free(ctx);
-    pthread_setspecific(verifier_key, NULL);
-    ctx = EVP_PKEY_CTX_new(key, NULL);
+    EVP_PKEY_CTX *kept = pthread_getspecific(verifier_key);
+    if (kept && EVP_PKEY_CTX_get0_pkey(kept) == key)
+        return kept;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
     if (!ctx || EVP_PKEY_verify_init(ctx) != 1 || pthread_setspecific(verifier_key, ctx) != 0) {
-        EVP_PKEY_CTX_free(ctx);
+        EVP_PKEY_CTX_free(ctx); /* the kept one stays, still good for its own key */
         return NULL;
     }
+    EVP_PKEY_CTX_free(kept);
     return ctx;
 }
 
