@@ -93,13 +93,39 @@ void jo_close(json_out *o, char bracket)
     put(o, &bracket, 1);
 }
 
-/* A string's characters as jansson escapes them: the quote, the backslash
- * and the control characters; UTF-8 as it is. */
-static void escaped(json_out *o, const char *s)
+/* The length of s up to the first character JSON escapes (the quote, the
+ * backslash, a control character): all of it for most strings. */
+static size_t plain_prefix(const char *s)
 {
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p >= 0x20 && *p != '"' && *p != '\\')
+        p++;
+    return (size_t)(p - (const unsigned char *)s);
+}
+
+/* A string's characters as jansson escapes them: the quote, the backslash
+ * and the control characters; UTF-8 as it is. A string with none of them
+ * (titles, names, codes: nearly all) is copied in one piece, quotes and
+ * the suffix (a key's colon) with it. */
+static void escaped(json_out *o, const char *s, const char *suffix, size_t suffix_len)
+{
+    size_t plain = plain_prefix(s);
+    if (!s[plain]) {
+        if (!reserve(o, plain + 2 + suffix_len))
+            return;
+        char *at = o->buf + o->len;
+        *at++ = '"';
+        memcpy(at, s, plain);
+        at += plain;
+        *at++ = '"';
+        memcpy(at, suffix, suffix_len);
+        o->len += plain + 2 + suffix_len;
+        o->buf[o->len] = '\0';
+        return;
+    }
     put(o, "\"", 1);
     const char *run = s;
-    for (const char *p = s; *p; p++) {
+    for (const char *p = s + plain; *p; p++) {
         unsigned char c = (unsigned char)*p;
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
@@ -121,13 +147,13 @@ static void escaped(json_out *o, const char *s)
     }
     put(o, run, strlen(run));
     put(o, "\"", 1);
+    put(o, suffix, suffix_len);
 }
 
 void jo_key(json_out *o, const char *key)
 {
     value_begin(o);
-    escaped(o, key);
-    put(o, ":", 1);
+    escaped(o, key, ":", 1);
     o->after_key = true;
 }
 
@@ -138,7 +164,7 @@ void jo_string(json_out *o, const char *s)
         return;
     }
     value_begin(o);
-    escaped(o, s);
+    escaped(o, s, "", 0);
 }
 
 /* Digits by hand: snprintf's format parsing was most of a number's cost. */

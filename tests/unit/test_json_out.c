@@ -36,6 +36,12 @@ static void test_strings_escape_as_jansson_does(void)
         json_out_init(&o);
         jo_string(&o, strings[i]);
         wrong += !same(strings[i], &o, json_string(strings[i]));
+        json_out_init(&o); /* the same text as a member's name, its colon after the quote */
+        jo_open(&o, '{');
+        jo_key(&o, strings[i]);
+        jo_int(&o, 1);
+        jo_close(&o, '}');
+        wrong += !same(strings[i], &o, json_pack("{s:i}", strings[i], 1));
     }
     CHECK("every string is escaped as jansson escapes it", wrong == 0);
 }
