@@ -303,6 +303,13 @@ if list_w and meta.get("scale") == "1":
     gain = list_w["requests_per_s"] / LIST_TODAY_RPS
     w("| the list endpoint / issue 15's 725 req/s at scale 1 (not the same run) | %s req/s | | | | | | %s× | "
       "≥ %.0f× | %s |" % (f0(list_w["requests_per_s"]), f2(gain), LIST_GAIN, ok(gain >= LIST_GAIN)))
+if list_w and list_today and list_today["tps"]:
+    # the endpoint before the cap could not pass its own statement's ceiling: that comparison, made
+    # within one run, does not move with the machine as the fixed 725 req/s does
+    gain = list_w["requests_per_s"] / list_today["tps"]
+    w("| the list endpoint / the ceiling of its statement before the capped count (same run: the most the "
+      "endpoint before could serve on this machine now) | %s req/s / %s tps | | | | | | %s× | ≥ %.0f× | %s |" % (
+          f0(list_w["requests_per_s"]), f0(list_today["tps"]), f2(gain), LIST_GAIN, ok(gain >= LIST_GAIN)))
 def signup_other(sw):
     """A sign-up run's answers that are neither 201 nor the contract's 409s, and its transport errors."""
     other = sum(v for k, v in sw.get("counts", {}).items()
