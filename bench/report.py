@@ -640,6 +640,18 @@ if rush:
             f0(d["requests_per_s"]), ms(d["p50_ms"]), ms(d["p99_ms"]),
             f2(d["p99_ms"] / a["p99_ms"] if a["p99_ms"] else None), f0(wrk_errors(d))))
     w("")
+    sfx = "" if not rush_m or rush_m["round"] == 1 else "-r%d" % rush_m["round"]
+    cpu_windows = [(what, load("rush-bg-%s%s.cpu.json" % (what, sfx))) for what in ("alone", "during")]
+    if all(c for _, c in cpu_windows):
+        w("Where the CPU went in that round's two windows (percent of one core, each window %s s; the rush's %s s "
+          "inside the second): %s. A refusal waits on no lock (the gate) but still costs its ES256 check (a "
+          "new token each) and a read-only check in PostgreSQL: when the machine has no core to spare, the "
+          "background queues behind the rush." % (
+              f0(cpu_windows[0][1]["seconds"]), rush["seconds"], "; ".join(
+                  "%s: machine busy %.0f%% (nginx %.0f, activity %.0f, postgres %.0f, load generators %.0f)" % (
+                      what, c.get("machine_busy", 0), c.get("nginx", 0), c.get("svc-activity", 0),
+                      c.get("postgres", 0), c.get("loadgen", 0)) for what, c in cpu_windows)))
+        w("")
 
 # ---------------------------------------------------------------- trigger pairs (issue 12)
 pairs = []
