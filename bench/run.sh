@@ -648,8 +648,9 @@ if all_steps; then
                                   false, created_by
                            FROM activity.activities WHERE id = 1 RETURNING id" | head -n 1)
         [[ $RUSH_ID =~ ^[0-9]+$ ]] || die "could not create the rush's activity"
-        # the rounds' activities share a heap page: the last round's 500 row
-        # versions go, so each rush's seats find the room a HOT update needs
+        # each round from the same state of activities: the last rounds' dead
+        # row versions go (their HOT counts still varied: bench/ANALYSIS.md,
+        # session 12)
         psql_su -qc "VACUUM activity.activities" >/dev/null
         say "rush round $i of $RUSH_ROUNDS: the background load alone: list ${RB_LC}c/${RB_LD}ms, detail ${RB_DC}c/${RB_DD}ms, $((RUSH_S + 4))s"
         rush_window "rush-bg-alone$sfx" 0
