@@ -197,19 +197,19 @@ for i in range(1, NROUNDS + 1):
 # its own; a round's ratio is the worse of the list's and the detail's p99 ratios
 rush_rounds = []
 for i in range(1, int(meta.get("rush_rounds", "1") or 1) + 1):
-    sfx = "" if i == 1 else "-r%d" % i
-    ru = load("rush%s.json" % sfx)
+    ru = load(run_name("rush", i) + ".json")
     if ru is None:
         continue
-    bg = {b: (load("rush-bg-alone%s-%s.json" % (sfx, b)), load("rush-bg-during%s-%s.json" % (sfx, b)))
-          for b in ("list", "detail")}
+    alone, during = run_name("rush-bg-alone", i), run_name("rush-bg-during", i)
+    bg = {b: (load("%s-%s.json" % (alone, b)), load("%s-%s.json" % (during, b))) for b in ("list", "detail")}
     ratios = {b: d["p99_ms"] / a["p99_ms"] for b, (a, d) in bg.items() if a and d and a["p99_ms"]}
-    rv, c = load("rush-verify%s.json" % sfx), ru["counts"]
+    rv, c = load(run_name("rush-verify", i) + ".json"), ru["counts"]
     seats_ok = (rv is not None and rv["signed_up"] == ru["capacity"] == rv["rows"] == c["201"] and
                 c["409 activity_full"] + c["409 already_signed_up"] == ru["requests"] - c["201"] and
                 c["5xx"] == 0 and c["transport"] == 0)
     rush_rounds.append({"round": i, "rush": ru, "verify": rv, "bg": bg, "ratios": ratios, "seats_ok": seats_ok,
-                        "ratio": max(ratios.values()) if len(ratios) == 2 else None})
+                        "ratio": max(ratios.values()) if len(ratios) == 2 else None,
+                        "cpu": [("alone", load(alone + ".cpu.json")), ("during", load(during + ".cpu.json"))]})
 signup_w, signup_pg = load("wrk-signup.json"), pgbench("signup")
 login, login_pg = load("login.json"), pgbench("login")
 ver_w, ver_pg = load("verify-wrk-signup.json"), load("verify-pg-signup.json")
@@ -337,7 +337,8 @@ if login:
         f0(lp and lp["tps"]), f0(b), f2(frac), LOGIN_TARGET,
         ok(None if frac is None else frac >= LOGIN_TARGET and errors == 0)))
 rush_m = median_round(rush_rounds)
-rush = (rush_m or (rush_rounds[0] if rush_rounds else {})).get("rush")
+rush_shown = rush_m or (rush_rounds[0] if rush_rounds else None)  # the round RESULTS.md details
+rush = rush_shown and rush_shown["rush"]
 if rush:
     ratios = rush_m["ratios"] if rush_m else {}
     seats = all(x["seats_ok"] for x in rush_rounds)
@@ -416,7 +417,7 @@ def cpu_us(run, rate, service):
 
 
 CPU_COLS = ("nginx", "service", "postgres", "loadgen", "other", "machine")
-cpu_rows = []  # (target, what, run, rate, µs by tier or None)
+cpu_rows = []  # (target, round, parts [(what, run, rate, service tier, times)], (run, rate, service tier), ratio)
 for label, wn, pn, svc in reads:
     m = median_round(read_rounds[wn])
     if not m or not m["wrk"] or not m["pg"]:
@@ -618,7 +619,7 @@ if rush:
         rush["first_seat_s"], "%.3f s" % rush["capacity_seat_s"] if rush["capacity_seat_s"] is not None else "never",
         rush["last_seat_s"], rush["last_answer_s"]))
     w("")
-    rush_v = (rush_m or rush_rounds[0])["verify"]
+    rush_v = rush_shown["verify"]
     if rush_v:
         w("After the rush: the activity's signed_up %s, capacity %s, sign-up rows %s." % (
             rush_v["signed_up"], rush_v["capacity"], rush_v["rows"]))
@@ -632,7 +633,7 @@ if rush:
     w("| background | connections, pause | req/s alone | p50 alone | p99 alone | req/s during | p50 during | p99 during | p99 ratio | errors during |")
     w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for bg in ("list", "detail"):
-        a, d = (rush_m or rush_rounds[0])["bg"][bg]
+        a, d = rush_shown["bg"][bg]
         if not a or not d:
             continue
         w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
@@ -640,8 +641,7 @@ if rush:
             f0(d["requests_per_s"]), ms(d["p50_ms"]), ms(d["p99_ms"]),
             f2(d["p99_ms"] / a["p99_ms"] if a["p99_ms"] else None), f0(wrk_errors(d))))
     w("")
-    sfx = "" if not rush_m or rush_m["round"] == 1 else "-r%d" % rush_m["round"]
-    cpu_windows = [(what, load("rush-bg-%s%s.cpu.json" % (what, sfx))) for what in ("alone", "during")]
+    cpu_windows = rush_shown["cpu"]
     if all(c for _, c in cpu_windows):
         w("Where the CPU went in that round's two windows (percent of one core, each window %s s; the rush's %s s "
           "inside the second): %s. A refusal waits on no lock (the gate) but still costs its ES256 check (a "
