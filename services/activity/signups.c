@@ -43,6 +43,22 @@ static PGresult *one_row_or_reply(req_t *r, int stmt, const char *const *params)
     return res;
 }
 
+/* The 201's body, written straight out (json_out.h): the sign-up is the
+ * rush's one write. */
+static void signup_write(json_out *o, const PGresult *res, int row)
+{
+    jo_open(o, '{');
+    jo_key(o, "activity_id");
+    jo_int(o, db_int(res, row, "activity_id"));
+    jo_key(o, "volunteer_id");
+    jo_int(o, db_int(res, row, "volunteer_id"));
+    jo_key(o, "status");
+    jo_string(o, db_str(res, row, "status"));
+    jo_key(o, "created_at");
+    jo_string(o, db_str(res, row, "created_at"));
+    jo_close(o, '}');
+}
+
 /* The refusal a refusal row (SIGNUP_REFUSAL_ROW in sql.c) states, the
  * volunteer's own faults first; false when it states none. */
 static bool refusal_row_reply(req_t *r, const PGresult *res)
@@ -76,9 +92,7 @@ void h_signup_create(req_t *r)
     if (!(res = one_row_or_reply(r, SQL_SIGNUP, params)))
         return;
     if (!db_isnull(res, 0, "activity_id")) {
-        reply_json(r, 201, json_pack("{s:I, s:I, s:s, s:s}", "activity_id", (json_int_t)db_int(res, 0, "activity_id"),
-                                     "volunteer_id", (json_int_t)db_int(res, 0, "volunteer_id"), "status",
-                                     db_str(res, 0, "status"), "created_at", db_str(res, 0, "created_at")));
+        reply_row_out(r, 201, res, 0, signup_write);
         PQclear(res);
         return;
     }
