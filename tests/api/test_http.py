@@ -3,9 +3,11 @@ body parsing and limits, X-Request-Id, problem+json shape, keep-alive, concurren
 
 import http.client
 import json
+import os
+import time
 
 import contract
-from harness import (Client, HOST, PORT, BASE_PATH, eq, ok, status, json_ok, problem, field_errors,
+from harness import (Client, HOST, PORT, BASE_PATH, LOG_DIR, eq, ok, status, json_ok, problem, field_errors,
                      new_phone, login, parallel, outbox_count)
 
 MIB = 1024 * 1024
@@ -191,6 +193,33 @@ def test_request_id_rules_hold_on_answers_nginx_makes_itself():
         got = r.header("X-Request-Id") or ""
         ok(got and got != bad and not any(ch.isspace() for ch in got),
            "nginx's 404 should replace bad X-Request-Id %r too, got %r" % (bad[:40], got[:80]))
+
+
+def _log_line(name, req_id):
+    """The JSON line of log `name` (in STVS_TEST_LOG_DIR) for req_id; waits up to 5 s for it."""
+    deadline = time.monotonic() + 5
+    while True:
+        with open(os.path.join(LOG_DIR, name), "rb") as f:
+            for raw in f:
+                if req_id.encode() in raw:
+                    return json.loads(raw)
+        ok(time.monotonic() < deadline, "no line with req_id %s in %s" % (req_id, name))
+        time.sleep(0.05)
+
+
+def test_nginx_access_line_gives_the_duration_in_milliseconds_as_the_services_lines_do():
+    # a wrong password: the argon2id check makes the request last milliseconds
+    c = Client()
+    s = login(c)
+    status(c.put("/auth/password", {"password": "Correct-Horse-9"}, token=s["access_token"]), 204)
+    rid = "dur-ms-%d" % time.time_ns()
+    r = c.post("/auth/sessions", {"phone": s["phone"], "password": "Wrong-Horse-9"}, headers={"X-Request-Id": rid})
+    problem(r, 401, "unauthorized")
+    service, front = _log_line("auth.log", rid), _log_line("nginx-access.log", rid)
+    ok(service["dur_ms"] >= 1, "the argon2id check should take a millisecond at least: %r" % service)
+    ok(isinstance(front["dur_ms"], int), "nginx's dur_ms should be whole milliseconds: %r" % front)
+    ok(front["dur_ms"] >= int(service["dur_ms"]),
+       "nginx's dur_ms %r should cover the service's %r (both milliseconds)" % (front["dur_ms"], service["dur_ms"]))
 
 
 def test_error_responses_carry_request_id_and_problem_shape():
