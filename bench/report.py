@@ -29,6 +29,16 @@ LIST_P99_MS, LIST_SQL_GAIN, LIST_GAIN, LIST_TODAY_RPS, LOGIN_TARGET = 50.0, 5.0,
 RUSH_P99_RATIO = 2.0
 
 
+def bullets(heading, items):
+    """A heading and its items as a list; nothing when there are none."""
+    if items:
+        w(heading)
+        w("")
+        for item in items:
+            w("- " + item)
+        w("")
+
+
 def load(name):
     p = os.path.join(D, name)
     if not os.path.exists(p) or os.path.getsize(p) == 0:
@@ -509,12 +519,7 @@ if rush_m and rush_m["ratio"] is not None and rush_m["ratio"] > RUSH_P99_RATIO:
                       "for each of the rush's answers. " % (
                           during.get("machine_busy", 0), alone.get("machine_busy", 0), during.get("svc-activity", 0),
                           alone.get("svc-activity", 0), f0(per)) if per is not None else ""))
-if missed:
-    w("### The targets missed in this run: why, and what was tried")
-    w("")
-    for text_ in missed:
-        w("- " + text_)
-    w("")
+bullets("### The targets missed in this run: why, and what was tried", missed)
 w("The profiles, each change and what was measured before and after it: [bench/ANALYSIS.md](ANALYSIS.md).")
 w("")
 # ---------------------------------------------------------------- ceilings
@@ -923,12 +928,7 @@ for k, v in sorted(meta.items()):
 for n in sorted(os.listdir(D)):
     if n.endswith(".perf.txt"):
         notes.append("perf profile of %s: `var/bench/results/%s`." % (n[:-9], n))
-if notes:
-    w("## Automatic notes")
-    w("")
-    for n in notes:
-        w("- " + n)
-    w("")
+bullets("## Automatic notes", notes)
 
 with open(OUT, "w", encoding="utf-8") as f:
     f.write("\n".join(lines))
