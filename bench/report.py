@@ -444,7 +444,7 @@ def busy(run):
 
 
 TRIED_READS = ("Tried: nginx keeping its FastCGI connections, 256 accepting threads sharing the pool's "
-               "connections (no waiting on a free one while a job waits), the JSON written straight into the "
+               "connections (the thread that frees one runs the next queued handler itself), the JSON written straight into the "
                "answer; measured and not taken: 16 database connections instead of 4 (no gain) and `SCHED_BATCH` "
                "for the service's threads (the detail 9% faster, its median p99 34 → 48 ms): ANALYSIS.md, sessions 4–12.")
 missed, slow_tails = [], []
