@@ -455,11 +455,12 @@ for label, wn, _, _ in reads:
         continue
     r, target = m["wrk"], LIST_P99_MS if wn == "list" else P99_TARGET_MS
     if m["ratio"] < READ_TARGET:
-        missed.append("**%s: %s of its bound** (%.1f asked). Beyond its two parts measured alone, the endpoint "
-                      "cost nginx %+.0f µs a request, the service %+.0f, PostgreSQL %+.0f (\"What a request costs "
-                      "the machine\"): the service's share is its threads' wake-ups and system calls. %s" % (
-                          label, f2(m["ratio"]), READ_TARGET, beyond(label, "nginx") or 0,
-                          beyond(label, "service") or 0, beyond(label, "postgres") or 0, TRIED_READS))
+        extra = [beyond(label, t) for t in ("nginx", "service", "postgres")]
+        missed.append("**%s: %s of its bound** (%.1f asked). %s%s" % (
+            label, f2(m["ratio"]), READ_TARGET,
+            "Beyond its two parts measured alone, the endpoint cost nginx %+.0f µs a request, the service %+.0f, "
+            "PostgreSQL %+.0f (\"What a request costs the machine\"): the service's share is its threads' wake-ups "
+            "and system calls. " % tuple(extra) if None not in extra else "", TRIED_READS))
     if r["p99_ms"] >= target and r["requests_per_s"]:
         b = busy("wrk-" + run_name(wn, m["round"]))
         mean = conns / r["requests_per_s"] * 1e3
