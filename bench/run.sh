@@ -394,11 +394,19 @@ rss_json() {
     printf '}\n'
 }
 
-# A run's CPU per tier and RSS after it, from its snapshots (.cpu0, .cpu1)
-# and the shell's children times around it (.times0, .times1: the load
-# generators' own CPU).
-cpu_rss_json() { # name
+# A measured window: the stack's CPU snapshots (.cpu0, .cpu1) and the
+# shell's children times (.times0, .times1: the load generators' own CPU,
+# counted once they are waited for; `times`, not in a pipeline: a
+# pipeline's subshell has no children of its own) around it; on its close,
+# its CPU per tier and the RSS after it.
+window_open() { # name
+    cpu_snapshot >"$OUT/$1.cpu0"
+    times >"$OUT/$1.times0"
+}
+window_close() { # name
     local lg
+    times >"$OUT/$1.times1"
+    cpu_snapshot >"$OUT/$1.cpu1"
     lg=$(tail -q -n 1 "$OUT/$1.times0" "$OUT/$1.times1" \
          | awk '{ gsub(/[ms]/, " "); t[NR] = $1 * 60 + $2 + $3 * 60 + $4 } END { print t[2] - t[1] }')
     cpu_json "$OUT/$1.cpu0" "$OUT/$1.cpu1" "$lg" >"$OUT/$1.cpu.json"
@@ -410,19 +418,14 @@ cpu_rss_json() { # name
 measure() { # name bound_seconds command...
     local name=$1 bound=$2
     shift 2
-    cpu_snapshot >"$OUT/$name.cpu0"
     if [ -n "${BENCH_PERF:-}" ]; then
         perf record -a -g -F 299 -o "$OUT/$name.perf.data" -- sleep "$DUR" >/dev/null 2>&1 &
         PERF_PID=$!
     fi
     local rc=0
-    # the generator's CPU: the shell's children times before and after
-    # (times, not in a pipeline: a pipeline's subshell has no children of its own)
-    times >"$OUT/$name.times0"
+    window_open "$name"
     bounded "$bound" "$@" || rc=$?
-    times >"$OUT/$name.times1"
-    cpu_snapshot >"$OUT/$name.cpu1"
-    cpu_rss_json "$name"
+    window_close "$name"
     if [ -n "$PERF_PID" ]; then
         wait "$PERF_PID" 2>/dev/null || true
         PERF_PID=""
@@ -607,8 +610,7 @@ if all_steps; then
     [ "$R0" -ge 2 ] || { R0=2; say "the rush: only $((R1 - 1)) volunteers below the token holders at this scale"; }
     rush_window() { # name with-rush(0|1) [rush's activity] [its results' suffix]
         local name=$1 secs=$((RUSH_S + 4)) pids=() rc=0
-        cpu_snapshot >"$OUT/$name.cpu0"
-        times >"$OUT/$name.times0"
+        window_open "$name"
         BENCH_WRK_JSON=$OUT/$name-list.json BENCH_CONNECTIONS=$RB_LC BENCH_DELAY_MS=$RB_LD BENCH_SEED=$SEED \
             timeout -k 5 $((secs + 30)) wrk -t1 -c"$RB_LC" -d"${secs}s" --latency --timeout 10s -s bench/list.lua \
             "$BASE/api/v1/activities" -- "$DATA/regions.txt" >"$OUT/$name-list.txt" 2>&1 &
@@ -625,9 +627,7 @@ if all_steps; then
             [ $rc -eq 0 ] || { FAILED+=("rush$4 (exit $rc)"); say "the rush failed (exit $rc); see $OUT/rush$4.txt"; }
         fi
         for p in "${pids[@]}"; do wait "$p" || FAILED+=("$name background wrk"); done
-        times >"$OUT/$name.times1"
-        cpu_snapshot >"$OUT/$name.cpu1"
-        cpu_rss_json "$name"
+        window_close "$name"
     }
     # the activities' updates and how many were HOT (no index entry) during the
     # rush: the seats' updates of one row, which stop being HOT when updaters
