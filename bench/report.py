@@ -472,7 +472,6 @@ if slow_tails:
                   "%d / throughput (Little's law), and the p99 a multiple of it set by how two cores are shared "
                   "by nginx, the service's threads, PostgreSQL and wrk: %s. %s" % (
                       conns, conns, conns, "; ".join(slow_tails), TRIED_READS))
-list_w = load("wrk-list.json")
 if list_w and meta.get("scale") == "1" and list_w["requests_per_s"] / LIST_TODAY_RPS < LIST_GAIN:
     missed.append("**The list endpoint: %s× issue 15's 725 req/s** (%.0f× asked). The 725 req/s were measured "
                   "on the issue's day; this machine's speed moves from hour to hour (nginx's `return 200`: %s req/s "
@@ -753,9 +752,7 @@ if rush:
     cpu_windows = rush_shown["cpu"]
     if all(c for _, c in cpu_windows):
         w("Where the CPU went in that round's two windows (percent of one core, each window %s s; the rush's %s s "
-          "inside the second): %s. A refusal waits on no lock (the gate) but still costs its ES256 check (a "
-          "new token each) and a read-only check in PostgreSQL: when the machine has no core to spare, the "
-          "background queues behind the rush." % (
+          "inside the second): %s." % (
               f0(cpu_windows[0][1]["seconds"]), rush["seconds"], "; ".join(
                   "%s: machine busy %.0f%% (nginx %.0f, activity %.0f, postgres %.0f, load generators %.0f)" % (
                       what, c.get("machine_busy", 0), c.get("nginx", 0), c.get("svc-activity", 0),
