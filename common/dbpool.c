@@ -93,10 +93,10 @@ static dbpool_waiter *next_waiter(dbpool_t *p)
 }
 
 /* A job has run on db: run the waiting ones on it, oldest first, then free
- * it, or after DBPOOL_RUNS_FOR_OTHERS (or for a slow job) hand it to the
+ * it, or after runs_for_others of them (or for a slow job) hand it to the
  * next waiter. The connection never waits for a sleeping thread to be
  * scheduled while there is work for it, and the order stays the queue's. */
-static void run_waiting(dbpool_t *p, db_t *db)
+static void run_waiting(dbpool_t *p, db_t *db, int runs_for_others)
 {
     for (int ran = 0;; ran++) {
         pthread_mutex_lock(&p->lock);
@@ -107,7 +107,7 @@ static void run_waiting(dbpool_t *p, db_t *db)
             metrics_db_pool(-1, false, false);
             return;
         }
-        if (ran == DBPOOL_RUNS_FOR_OTHERS || w->slow) {
+        if (ran == runs_for_others || w->slow) {
             w->handed = db;
             atomic_store(&w->state, HANDED);
             pthread_mutex_unlock(&p->lock);
@@ -142,7 +142,9 @@ bool dbpool_run(dbpool_t *p, dbpool_class class, bool slow, long wait_ms, dbpool
         pthread_mutex_unlock(&p->lock);
         metrics_db_pool(1, false, false);
         job(arg, db);
-        run_waiting(p, db);
+        /* a try (a metrics scrape) waits for nothing, nor for others' jobs:
+         * the next waiter is handed the connection */
+        run_waiting(p, db, wait_ms > 0 ? DBPOOL_RUNS_FOR_OTHERS : 0);
         return true;
     }
     dbpool_waiter w = {.job = job, .arg = arg, .slow = slow, .state = WAITING};
@@ -174,7 +176,7 @@ bool dbpool_run(dbpool_t *p, dbpool_class class, bool slow, long wait_ms, dbpool
     metrics_db_pool(0, true, state == WAITING); /* a connection handed over stays busy */
     if (state == HANDED) {
         job(arg, w.handed);
-        run_waiting(p, w.handed);
+        run_waiting(p, w.handed, DBPOOL_RUNS_FOR_OTHERS);
     }
     return state != WAITING;
 }

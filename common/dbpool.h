@@ -17,7 +17,9 @@
  * (bench/ANALYSIS.md, round two). A slow job (an export) is always handed
  * the connection, so that no quick request's answer waits for it. A job waits no longer than its wait_ms to
  * start (then dbpool_run returns false: app.c answers 503); one that started
- * is always waited for. */
+ * is always waited for. A try (wait_ms 0: a metrics scrape) runs on a free
+ * connection or not at all, and runs no queued job after its own: it hands
+ * the connection on, so that nobody else's handler delays its answer. */
 #ifndef STVS_DBPOOL_H
 #define STVS_DBPOOL_H
 #include <pthread.h>

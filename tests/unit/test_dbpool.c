@@ -3,8 +3,8 @@
  * wait to start; waiting jobs run oldest read first, then oldest write; the
  * thread that frees a connection runs the waiting jobs itself, and after
  * DBPOOL_RUNS_FOR_OTHERS of them (or at a slow one) hands the connection to
- * the next waiter; and under racing timeouts every caller learns truly
- * whether its job ran. */
+ * the next waiter; a try (wait 0) runs no queued job after its own; and
+ * under racing timeouts every caller learns truly whether its job ran. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -235,6 +235,22 @@ int main(void)
           after.ran && pthread_equal(after.ran_on, slow_job.caller) && after.order == slow_job.order + 1);
     release(&h5);
     finish(&h5);
+
+    /* a try (a metrics scrape) that found a connection free runs no one else's job after its own */
+    call scrape = {.class = DBPOOL_READ, .wait_ms = 0, .hold = true}, h6 = HOLDER(DBPOOL_WRITE);
+    call queued_after = QUICK(DBPOOL_WRITE);
+    start(&scrape);
+    start(&h6);
+    start(&queued_after);
+    CHECK("a try runs at once on a free connection", ran_now(&scrape) && !ran_now(&queued_after));
+    release(&scrape);
+    finish(&scrape);
+    finish(&queued_after);
+    CHECK("a try's thread hands the connection on: the job queued meanwhile runs on its own thread",
+          queued_after.ran && pthread_equal(queued_after.ran_on, queued_after.caller) &&
+              queued_after.db == scrape.db);
+    release(&h6);
+    finish(&h6);
 
     call x = QUICK(DBPOOL_WRITE), y = HOLDER(DBPOOL_WRITE), z = HOLDER(DBPOOL_WRITE);
     start(&y);
